@@ -1,0 +1,145 @@
+"""What every backend is: a name, the lowering passes it needs, and ``emit``.
+
+The calling convention (DESIGN.md) at the Python boundary, shared by every backend:
+
+* a ``memref<...xT>`` argument is a numpy array of dtype ``T`` and the memref's rank, C-contiguous
+  (identity layout); static dimensions must match;
+* an ``index`` / ``iN`` / ``fN`` argument is a Python or numpy scalar;
+* results: ``None`` for none, the value for one, a tuple for several; a returned memref is a numpy
+  array that owns its memory (``memref.alloc`` in the callee).
+
+Inside native code memrefs travel as MLIR's descriptor (allocated pointer, aligned pointer, offset,
+sizes, strides), so ``memref.dim`` and N-D dynamic shapes work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    Float16Type, Float32Type, Float64Type, IndexType, IntegerType, MemRefType, ModuleOp,
+)
+from xdsl.ir import Attribute
+
+from ircc.errors import ArgumentError, BackendError
+
+
+def numpy_dtype(t: Attribute) -> np.dtype:
+    """The numpy dtype of a scalar IR type (index is int64, i1 is bool)."""
+    match t:
+        case Float64Type():
+            return np.dtype(np.float64)
+        case Float32Type():
+            return np.dtype(np.float32)
+        case Float16Type():
+            return np.dtype(np.float16)
+        case IndexType():
+            return np.dtype(np.int64)
+        case IntegerType():
+            width = t.width.data
+            if width == 1:
+                return np.dtype(np.bool_)
+            if width in (8, 16, 32, 64):
+                return np.dtype(f"int{width}")
+    raise BackendError(f"type {t} cannot cross the Python boundary (expected f16/f32/f64, i1/i8..i64, index or a memref of those)")
+
+
+@dataclass(frozen=True)
+class ValueSpec:
+    """One argument or result at the boundary: a scalar, or a memref of ``rank`` with ``shape`` (None = dynamic)."""
+
+    dtype: np.dtype
+    shape: tuple[int | None, ...] | None = None  # None: a scalar
+
+    @property
+    def is_memref(self) -> bool:
+        return self.shape is not None
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape) if self.shape is not None else 0
+
+    @staticmethod
+    def of(t: Attribute) -> "ValueSpec":
+        if isinstance(t, MemRefType):
+            shape = tuple(None if d < 0 else int(d) for d in t.get_shape())
+            return ValueSpec(numpy_dtype(t.element_type), shape)
+        return ValueSpec(numpy_dtype(t))
+
+    def describe(self) -> str:
+        if self.shape is None:
+            return str(self.dtype)
+        dims = "x".join("?" if d is None else str(d) for d in self.shape)
+        return f"{self.dtype} array of shape ({dims})"
+
+
+@dataclass(frozen=True)
+class Signature:
+    name: str
+    args: tuple[ValueSpec, ...]
+    results: tuple[ValueSpec, ...]
+
+    @staticmethod
+    def of(op: func.FuncOp) -> "Signature":
+        ft = op.function_type
+        return Signature(op.sym_name.data, tuple(ValueSpec.of(t) for t in ft.inputs.data),
+                         tuple(ValueSpec.of(t) for t in ft.outputs.data))
+
+    def check_args(self, args: tuple[Any, ...]) -> None:
+        """Raise ArgumentError naming the first argument that does not fit."""
+        if len(args) != len(self.args):
+            raise ArgumentError(f"@{self.name} takes {len(self.args)} argument(s), got {len(args)}")
+        for i, (a, spec) in enumerate(zip(args, self.args)):
+            if spec.is_memref:
+                if not isinstance(a, np.ndarray):
+                    raise ArgumentError(f"@{self.name} argument {i}: expected a {spec.describe()}, got {type(a).__name__}")
+                if a.dtype != spec.dtype or a.ndim != spec.rank:
+                    raise ArgumentError(f"@{self.name} argument {i}: expected a {spec.describe()}, got {a.dtype} array of shape {a.shape}")
+                for d, (have, want) in enumerate(zip(a.shape, spec.shape)):
+                    if want is not None and have != want:
+                        raise ArgumentError(f"@{self.name} argument {i}: dimension {d} is {have}, the memref type says {want}")
+                if not a.flags.c_contiguous:
+                    raise ArgumentError(f"@{self.name} argument {i}: array must be C-contiguous (use numpy.ascontiguousarray)")
+
+
+def public_functions(module: ModuleOp) -> list[func.FuncOp]:
+    """The functions of ``module`` with a body, in order."""
+    return [op for op in module.ops if isinstance(op, func.FuncOp) and op.body.blocks]
+
+
+@dataclass
+class Artifact:
+    """What a backend produced: callables per entry point, the emitted source, and a cache payload."""
+
+    target: str
+    entries: dict[str, Callable[..., Any]]
+    signatures: dict[str, Signature]
+    source: str = ""
+    sources: dict[str, str] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)  # json-able + bytes; Backend.load() rebuilds from it
+    stats: dict[str, Any] = field(default_factory=dict)  # last-call figures (e.g. simulated cycles)
+
+
+class Backend:
+    """A code generator for the loop level (func/scf/memref/arith/math).
+
+    Subclasses set ``name``, ``lowering`` (a pipeline string of passes run before ``emit``,
+    after the frontend's optimization passes) and implement ``emit``; ``load`` rebuilds an
+    Artifact from ``Artifact.payload`` (the compile cache); backends that cannot rebuild
+    from a payload leave ``cacheable`` False.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    lowering: ClassVar[str] = ""
+    cacheable: ClassVar[bool] = False
+
+    def emit(self, module: ModuleOp, options: Any) -> Artifact:
+        raise NotImplementedError
+
+    def load(self, payload: dict[str, Any], signatures: dict[str, Signature], options: Any) -> Artifact:
+        raise NotImplementedError(f"backend {self.name} has no cache loader")

@@ -1,0 +1,146 @@
+"""From an xDSL module to optimized LLVM IR and machine code (llvmlite)."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from functools import lru_cache
+
+import llvmlite.binding as llvm
+from llvmlite import ir
+from xdsl.dialects.builtin import ModuleOp
+
+from ircc.backends.base import public_functions
+from ircc.backends.llvm.lower import FunctionLowerer, ModuleLowering, declare_function
+from ircc.backends.llvm.wrappers import emit_packed, emit_python_fastcall, is_scalar_function
+
+
+@lru_cache(maxsize=1)
+def _init_llvm() -> None:
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+
+
+@lru_cache(maxsize=1)
+def target_machine() -> llvm.TargetMachine:
+    """The host machine, with its CPU name and features so LLVM uses every vector unit it has."""
+    _init_llvm()
+    target = llvm.Target.from_default_triple()
+    return target.create_target_machine(cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(),
+                                        opt=3, reloc="pic", codemodel="default")
+
+
+def host_fingerprint() -> str:
+    _init_llvm()
+    return f"{llvm.get_process_triple()}:{llvm.get_host_cpu_name()}:{llvm.get_host_cpu_features().flatten()}"
+
+
+def lower_module(module: ModuleOp, *, threads: int, fastmath: bool, python_wrappers: bool) -> tuple[ir.Module, list[str]]:
+    """The LLVM IR module for ``module``; returns it and the names with a Python fastcall wrapper."""
+    _init_llvm()
+    llmod = ir.Module(name="ircc")
+    tm = target_machine()
+    llmod.triple = llvm.get_process_triple()
+    llmod.data_layout = str(tm.target_data)
+    ml = ModuleLowering(module, llmod, fastmath=fastmath, threads=threads)
+    funcs = public_functions(module)
+    declared = {op.sym_name.data: declare_function(ml, op) for op in funcs}
+    for op in funcs:
+        FunctionLowerer(ml, declared[op.sym_name.data]).lower_function(op)
+    for name in ml.always_inline:
+        declared[name].attributes.add("alwaysinline")
+    fastcall = []
+    type_error = ctypes.c_void_p.in_dll(ctypes.pythonapi, "PyExc_TypeError").value if python_wrappers else 0
+    for op in funcs:
+        fn = declared[op.sym_name.data]
+        emit_packed(ml, op, fn)
+        if python_wrappers and is_scalar_function(op):
+            emit_python_fastcall(ml, op, fn, type_error)
+            fastcall.append(op.sym_name.data)
+    return llmod, fastcall
+
+
+def optimize(llmod_text: str) -> llvm.ModuleRef:
+    """Parse and optimize at O3 (vectorizers on)."""
+    ref = llvm.parse_assembly(llmod_text)
+    ref.verify()
+    tm = target_machine()
+    pto = llvm.create_pipeline_tuning_options(speed_level=3)
+    pto.loop_vectorization = True
+    pto.slp_vectorization = True
+    pto.loop_unrolling = True
+    pb = llvm.create_pass_builder(tm, pto)
+    pb.getModulePassManager().run(ref, pb)
+    return ref
+
+
+_LIBS: list[ctypes.CDLL] = []
+
+
+def _libraries() -> list[ctypes.CDLL]:
+    if not _LIBS:
+        _LIBS.append(ctypes.CDLL(None))
+        for name in ("m", "pthread", "c"):
+            path = ctypes.util.find_library(name)
+            if path:
+                try:
+                    _LIBS.append(ctypes.CDLL(path))
+                except OSError:
+                    pass
+    return _LIBS
+
+
+def resolve_external_symbols(ref: llvm.ModuleRef) -> None:
+    """Tell the JIT where libc, libm, pthread and the Python C API live (by address, not by name lookup)."""
+    for fn in ref.functions:
+        if not fn.is_declaration or fn.name.startswith("llvm."):
+            continue
+        if llvm.address_of_symbol(fn.name):
+            continue
+        for lib in _libraries():
+            try:
+                addr = ctypes.cast(getattr(lib, fn.name), ctypes.c_void_p).value
+            except AttributeError:
+                continue
+            llvm.add_symbol(fn.name, addr)
+            break
+
+
+class JitModule:
+    """Machine code loaded into this process; keeps the engine alive as long as its functions."""
+
+    def __init__(self, engine: llvm.ExecutionEngine):
+        self.engine = engine
+
+    @classmethod
+    def from_module(cls, ref: llvm.ModuleRef) -> "JitModule":
+        resolve_external_symbols(ref)
+        engine = llvm.create_mcjit_compiler(ref, target_machine())
+        engine.finalize_object()
+        return cls(engine)
+
+    @classmethod
+    def from_object(cls, obj: bytes, externals: list[str]) -> "JitModule":
+        _init_llvm()
+        stub = llvm.parse_assembly("")
+        for name in externals:
+            if not llvm.address_of_symbol(name):
+                for lib in _libraries():
+                    try:
+                        llvm.add_symbol(name, ctypes.cast(getattr(lib, name), ctypes.c_void_p).value)
+                        break
+                    except AttributeError:
+                        continue
+        engine = llvm.create_mcjit_compiler(stub, target_machine())
+        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        engine.finalize_object()
+        return cls(engine)
+
+    def address(self, name: str) -> int:
+        addr = self.engine.get_function_address(name)
+        assert addr, f"symbol {name} missing from the JIT module"
+        return addr
+
+
+def external_names(ref: llvm.ModuleRef) -> list[str]:
+    return sorted(fn.name for fn in ref.functions if fn.is_declaration and not fn.name.startswith("llvm."))

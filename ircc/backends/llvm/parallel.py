@@ -1,0 +1,301 @@
+"""``scf.parallel`` in the llvm backend: serial loop nests, or outlined bodies run on native threads.
+
+A parallel loop without reductions, outside another parallel loop, with ``threads > 1``, is
+outlined: its body becomes ``<fn>.par<k>.body(captures..., klo, khi, lb, step)`` (memref captures
+keep ``noalias``), a ``task(env, klo, khi)`` trampoline reads the captures from an environment
+struct, and ``ircc.parallel_for`` (LLVM IR emitted into the module, below) splits the iteration
+count into one contiguous chunk per thread, runs chunk 0 on the calling thread and the others on
+``pthread_create``d threads, then joins them. Loops too small to pay for threads (an estimate from
+the body's op count) run on the calling thread. Everything else is lowered as a serial loop nest.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+from xdsl.dialects import func, scf
+from xdsl.dialects.builtin import MemRefType
+from xdsl.ir import Operation, SSAValue
+
+from ircc.backends.llvm.lower import FunctionLowerer, ModuleLowering, captured_values, region_block
+from ircc.backends.llvm.types import I32, I64, PTR, Memref, alloca, expanded_arg_types
+
+#: work (ops x iterations) a thread must get before a second thread is started.
+MIN_WORK_PER_THREAD = 200_000
+
+
+def lower_parallel(lo: FunctionLowerer, op: scf.ParallelOp) -> None:
+    if lo.in_worker or op.initVals or lo.ml.threads <= 1:
+        lower_serial(lo, op)
+    else:
+        lower_outlined(lo, op)
+
+
+def _bounds(lo: FunctionLowerer, op: scf.ParallelOp) -> tuple[list[ir.Value], list[ir.Value], list[ir.Value]]:
+    return ([lo.scalar(v) for v in op.lowerBound], [lo.scalar(v) for v in op.upperBound],
+            [lo.scalar(v) for v in op.step])
+
+
+def lower_serial(lo: FunctionLowerer, op: scf.ParallelOp, bounds=None) -> None:
+    """Nested loops over every dimension, combining reductions with their ``scf.reduce`` regions."""
+    block = region_block(op)
+    lbs, ubs, steps = bounds if bounds is not None else _bounds(lo, op)
+    inits = [lo.as_value(v) for v in op.initVals]
+    reduce_op = block.last_op
+    assert isinstance(reduce_op, scf.ReduceOp), f"scf.parallel body must end in scf.reduce, not {reduce_op}"
+
+    def level(d: int, carried: list[ir.Value]) -> list[ir.Value]:
+        def body(iv: ir.Value, values: list[ir.Value]) -> list[ir.Value]:
+            lo.values[block.args[d]] = iv
+            if d + 1 < len(lbs):
+                return level(d + 1, values)
+            lo.lower_block(block)
+            out = []
+            for k, (acc, new) in enumerate(zip(values, lo.reduced)):
+                rblock = reduce_op.regions[k].blocks.first
+                lo.values[rblock.args[0]] = acc
+                lo.values[rblock.args[1]] = new
+                lo.lower_block(rblock)
+                out.append(lo.yielded[0])
+            return out
+
+        return lo.counted_loop(lbs[d], ubs[d], steps[d], carried, body)
+
+    finals = level(0, inits)
+    for r, v in zip(op.results, finals):
+        lo.values[r] = lo.from_value(r.type, v)
+
+
+def _op_count(op: Operation, module_functions: dict[str, func.FuncOp], depth: int = 0) -> int:
+    total = 0
+    for inner in op.walk():
+        total += 1
+        if isinstance(inner, func.CallOp) and depth < 4:
+            callee = module_functions.get(inner.callee.root_reference.data)
+            if callee is not None:
+                total += _op_count(callee, module_functions, depth + 1)
+    return total
+
+
+def lower_outlined(lo: FunctionLowerer, op: scf.ParallelOp) -> None:
+    ml = lo.ml
+    b = lo.b
+    captures = captured_values(op)
+    for v in (*op.lowerBound[1:], *op.upperBound[1:], *op.step[1:]):
+        if v not in captures:
+            captures.append(v)
+    stem = ml.fresh(f"{lo.fn.name}.par")
+    body_fn = _emit_body(ml, lo, op, captures, stem)
+
+    # env: the captures' expanded fields, then lb0 and step0
+    field_values: list[ir.Value] = []
+    for v in captures:
+        field_values += lo.expanded(v)
+    lb0, ub0, step0 = lo.scalar(op.lowerBound[0]), lo.scalar(op.upperBound[0]), lo.scalar(op.step[0])
+    field_values += [lb0, step0]
+    env_t = ir.LiteralStructType([v.type for v in field_values])
+    task = _emit_task(ml, stem, env_t, body_fn, len(field_values))
+    with b.goto_entry_block():
+        env = alloca(b, env_t)
+    for i, v in enumerate(field_values):
+        b.store(v, b.gep(env, [ir.Constant(I32, 0), ir.Constant(I32, i)], inbounds=True, source_etype=env_t))
+    span = b.sub(ub0, lb0)
+    total = b.sdiv(b.add(span, b.sub(step0, ir.Constant(I64, 1))), step0)
+    total = b.select(b.icmp_signed(">", span, ir.Constant(I64, 0)), total, ir.Constant(I64, 0))
+    work = max(1, _op_count(op, {f.sym_name.data: f for f in ml.signatures.values()}))
+    min_iters = max(1, MIN_WORK_PER_THREAD // work)
+    runtime = parallel_for_runtime(ml)
+    b.call(runtime, [task, env, total, ir.Constant(I64, min_iters), ir.Constant(I64, ml.threads)])
+
+
+def _emit_body(ml: ModuleLowering, lo: FunctionLowerer, op: scf.ParallelOp, captures: list[SSAValue],
+               stem: str) -> ir.Function:
+    arg_types: list[ir.Type] = []
+    for v in captures:
+        arg_types += expanded_arg_types(v.type)
+    arg_types += [I64, I64, I64, I64]  # klo, khi, lb0, step0
+    fn = ir.Function(ml.llmod, ir.FunctionType(ir.VoidType(), arg_types), f"{stem}.body")
+    fn.linkage = "internal"
+    fn.attributes.add("nounwind")
+    inner = FunctionLowerer(ml, fn, in_worker=True)
+    index = 0
+    for v in captures:
+        n = len(expanded_arg_types(v.type))
+        chunk = list(fn.args[index:index + n])
+        if isinstance(v.type, MemRefType):
+            inner.values[v] = Memref.from_fields(v.type, chunk)
+            if v in lo.noalias:
+                fn.args[index + 1].add_attribute("noalias")
+        else:
+            inner.values[v] = chunk[0]
+        index += n
+    klo, khi, lb0, step0 = fn.args[index:index + 4]
+    block = region_block(op)
+    lbs = [None] + [inner.scalar(v) for v in op.lowerBound[1:]]
+    ubs = [None] + [inner.scalar(v) for v in op.upperBound[1:]]
+    steps = [None] + [inner.scalar(v) for v in op.step[1:]]
+
+    def outer(k: ir.Value, carried: list[ir.Value]) -> list[ir.Value]:
+        iv = inner.b.add(lb0, inner.b.mul(k, step0, flags=["nsw"]), flags=["nsw"])
+        if len(lbs) == 1:
+            inner.values[block.args[0]] = iv
+            inner.lower_block(block)
+        else:
+            inner.values[block.args[0]] = iv
+            _inner_dims(inner, op, lbs, ubs, steps)
+        return []
+
+    inner.counted_loop(klo, khi, ir.Constant(I64, 1), [], outer)
+    inner.b.ret_void()
+    return fn
+
+
+def _inner_dims(inner: FunctionLowerer, op: scf.ParallelOp, lbs, ubs, steps) -> None:
+    block = region_block(op)
+
+    def level(d: int) -> None:
+        def body(iv: ir.Value, _: list[ir.Value]) -> list[ir.Value]:
+            inner.values[block.args[d]] = iv
+            if d + 1 < len(lbs):
+                level(d + 1)
+            else:
+                inner.lower_block(block)
+            return []
+
+        inner.counted_loop(lbs[d], ubs[d], steps[d], [], body)
+
+    level(1)
+
+
+def _emit_task(ml: ModuleLowering, stem: str, env_t: ir.LiteralStructType, body: ir.Function,
+               nfields: int) -> ir.Function:
+    fn = ir.Function(ml.llmod, ir.FunctionType(ir.VoidType(), [PTR, I64, I64]), f"{stem}.task")
+    fn.linkage = "internal"
+    fn.attributes.add("nounwind")
+    env, klo, khi = fn.args
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    fields = [b.load(b.gep(env, [ir.Constant(I32, 0), ir.Constant(I32, i)], inbounds=True, source_etype=env_t),
+                     typ=env_t.elements[i]) for i in range(nfields)]
+    lb0, step0 = fields[-2], fields[-1]
+    b.call(body, fields[:-2] + [klo, khi, lb0, step0])
+    b.ret_void()
+    return fn
+
+
+def parallel_for_runtime(ml: ModuleLowering) -> ir.Function:
+    """``void ircc.parallel_for(ptr task, ptr env, i64 total, i64 min_iters, i64 threads)``."""
+    existing = ml.llmod.globals.get("ircc.parallel_for")
+    if existing is not None:
+        return existing
+    mod = ml.llmod
+    task_t = ir.FunctionType(ir.VoidType(), [PTR, I64, I64])
+    chunk_t = ir.LiteralStructType([PTR, PTR, I64, I64])  # task, env, lo, hi
+    pthread_create = ml.declare("pthread_create", I32, [PTR, PTR, PTR, PTR])
+    pthread_join = ml.declare("pthread_join", I32, [I64, PTR])
+
+    # the thread entry: runs one chunk
+    main = ir.Function(mod, ir.FunctionType(PTR, [PTR]), "ircc.thread_main")
+    main.linkage = "internal"
+    b = ir.IRBuilder(main.append_basic_block("entry"))
+    arg = main.args[0]
+    vals = [b.load(b.gep(arg, [ir.Constant(I32, 0), ir.Constant(I32, i)], inbounds=True, source_etype=chunk_t),
+                   typ=chunk_t.elements[i]) for i in range(4)]
+    _call_task(b, vals[0], task_t, [vals[1], vals[2], vals[3]])
+    b.ret(ir.Constant(PTR, None))
+
+    fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64, I64]), "ircc.parallel_for")
+    fn.linkage = "internal"
+    task, env, total, min_iters, threads = fn.args
+    entry = fn.append_basic_block("entry")
+    serial_bb = fn.append_basic_block("serial")
+    par_bb = fn.append_basic_block("parallel")
+    b = ir.IRBuilder(entry)
+    zero, one = ir.Constant(I64, 0), ir.Constant(I64, 1)
+    by_work = b.sdiv(total, min_iters)
+    t = b.select(b.icmp_signed("<", by_work, threads), by_work, threads)
+    b.cbranch(b.icmp_signed("<=", t, one), serial_bb, par_bb)
+
+    b.position_at_end(serial_bb)
+    nonempty = fn.append_basic_block("serial.run")
+    done = fn.append_basic_block("done")
+    b.cbranch(b.icmp_signed(">", total, zero), nonempty, done)
+    b.position_at_end(nonempty)
+    _call_task(b, task, task_t, [env, zero, total])
+    b.branch(done)
+    b.position_at_end(done)
+    b.ret_void()
+
+    b.position_at_end(par_bb)
+    chunks = alloca(b, chunk_t, size=t)
+    tids = alloca(b, I64, size=t)
+
+    def bound(j: ir.Value) -> ir.Value:
+        return b.sdiv(b.mul(total, j), t)
+
+    # spawn chunks 1..t-1
+    header = fn.append_basic_block("spawn.header")
+    body = fn.append_basic_block("spawn.body")
+    after = fn.append_basic_block("spawn.exit")
+    pre = b.block
+    b.branch(header)
+    b.position_at_end(header)
+    j = b.phi(I64)
+    j.add_incoming(one, pre)
+    b.cbranch(b.icmp_signed("<", j, t), body, after)
+    b.position_at_end(body)
+    slot = b.gep(chunks, [j], inbounds=True, source_etype=chunk_t)
+    for i, v in enumerate((task, env, bound(j), bound(b.add(j, one)))):
+        b.store(v, b.gep(slot, [ir.Constant(I32, 0), ir.Constant(I32, i)], inbounds=True, source_etype=chunk_t))
+    tid = b.gep(tids, [j], inbounds=True, source_etype=I64)
+    rc = b.call(pthread_create, [tid, ir.Constant(PTR, None), main, slot])
+    failed = b.icmp_signed("!=", rc, ir.Constant(I32, 0))
+    inline_bb = fn.append_basic_block("spawn.failed")
+    next_bb = fn.append_basic_block("spawn.next")
+    b.cbranch(failed, inline_bb, next_bb)
+    b.position_at_end(inline_bb)  # no thread: run the chunk here, mark the slot as not joinable
+    b.store(zero, tid)
+    _call_task(b, task, task_t, [env, bound(j), bound(b.add(j, one))])
+    b.branch(next_bb)
+    b.position_at_end(next_bb)
+    j.add_incoming(b.add(j, one), next_bb)
+    b.branch(header)
+
+    b.position_at_end(after)
+    _call_task(b, task, task_t, [env, zero, bound(one)])
+    jh = fn.append_basic_block("join.header")
+    jb = fn.append_basic_block("join.body")
+    jx = fn.append_basic_block("join.exit")
+    pre = b.block
+    b.branch(jh)
+    b.position_at_end(jh)
+    k = b.phi(I64)
+    k.add_incoming(one, pre)
+    b.cbranch(b.icmp_signed("<", k, t), jb, jx)
+    b.position_at_end(jb)
+    handle = b.load(b.gep(tids, [k], inbounds=True, source_etype=I64), typ=I64)
+    joinable = fn.append_basic_block("join.do")
+    skip = fn.append_basic_block("join.next")
+    b.cbranch(b.icmp_signed("!=", handle, zero), joinable, skip)
+    b.position_at_end(joinable)
+    b.call(pthread_join, [handle, ir.Constant(PTR, None)])
+    b.branch(skip)
+    b.position_at_end(skip)
+    k.add_incoming(b.add(k, one), skip)
+    b.branch(jh)
+    b.position_at_end(jx)
+    b.ret_void()
+    return fn
+
+
+def _call_task(b: ir.IRBuilder, task: ir.Value, task_t: ir.FunctionType, args: list[ir.Value]) -> None:
+    """Call through an opaque pointer: llvmlite needs the callee's function type."""
+    b.call(_IndirectCallee(task, task_t), args)
+
+
+class _IndirectCallee:
+    """A pointer value seen as a callee of a known function type."""
+
+    def __init__(self, ptr: ir.Value, fnty: ir.FunctionType):
+        self.ptr, self.function_type, self.type = ptr, fnty, ptr.type
+
+    def get_reference(self) -> str:
+        return self.ptr.get_reference()

@@ -1,0 +1,185 @@
+"""``ircc.compile``: frontend -> passes -> backend (with the compile cache) -> ``Kernel``.
+
+The whole flow, one stage per line:
+  1. the frontend builds IR with locations (no passes);
+  2. the optimization pipeline (the frontend's default, or ``pipeline=``) then the target's
+     lowering passes run in one pass manager (verification, dumps, timing);
+  3. the optimized IR, target and options form the cache key; a hit reloads machine code;
+  4. otherwise the backend emits code; the Kernel wraps the entry with the frontend's call convention.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+
+from ircc import env
+from ircc.backends import get_backend, resolve_target
+from ircc.backends.base import Signature, public_functions
+from ircc.cache import CompileCache, cache_key
+from ircc.errors import IrccError
+from ircc.ir.text import parse_module, print_module
+from ircc.kernel import Kernel
+from ircc.options import Options
+from ircc.passes.pipeline import Pipeline, parse_pipeline_spec
+
+
+def _is_sympy(obj: Any) -> bool:
+    try:
+        import sympy
+    except ImportError:  # pragma: no cover - sympy is a core dependency
+        return False
+    if isinstance(obj, (sympy.Basic, sympy.MatrixBase)):
+        return True
+    return isinstance(obj, (list, tuple)) and bool(obj) and all(
+        isinstance(e, (sympy.Basic, sympy.MatrixBase, int, float)) for e in obj) and any(
+        isinstance(e, sympy.Basic) for e in obj)
+
+
+def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.float64,
+            entry: str | None = None, name: str = "kernel", **options: Any) -> Kernel:
+    """Compile ``obj`` for ``target`` and return a ``Kernel``.
+
+    Args:
+        obj: sympy expression(s) (one, a list/tuple, or a Matrix), MLIR text, a path to a ``.mlir``
+            file, or an xDSL ``ModuleOp``.
+        target: ``cpu`` (llvm or numba, chosen now), ``llvm``, ``numba`` or ``interp``.
+        args: for sympy, the symbols in the order the kernel takes them.
+        dtype: for sympy, ``numpy.float64`` (default) or ``numpy.float32``.
+        entry: for MLIR, the function ``kernel(...)`` calls (default: the only one).
+        **options: the shared options (``threads``, ``fastmath``, ``pipeline``, ``cache``, ``verify``,
+            ``dump_dir``, ``print_ir_after_all``, ... see ``ircc.options.Options``).
+
+    Raises:
+        IrccError: bad input or options, with what, where and what to do.
+    """
+    t_start = time.perf_counter()
+    opts = Options.from_kwargs(target=target, **options)
+    if opts.dump_dir is None and env.default_dump_dir():
+        opts = opts.with_(dump_dir=env.default_dump_dir())
+    stats: dict[str, Any] = {}
+
+    t0 = time.perf_counter()
+    if _is_sympy(obj):
+        from ircc.frontends.sympy import DEFAULT_PIPELINE, build_module
+
+        module, layout = build_module(obj, args, dtype=dtype, name=name)
+        default_pipeline, frontend = DEFAULT_PIPELINE, "sympy"
+    elif isinstance(obj, ModuleOp):
+        module, layout, default_pipeline, frontend = obj, None, "", "mlir"
+    elif isinstance(obj, (str, Path)):
+        text, filename = _mlir_text(obj)
+        module, layout, default_pipeline, frontend = parse_module(text, filename), None, "", "mlir"
+    else:
+        raise IrccError(f"ircc.compile cannot compile a {type(obj).__name__}: expected sympy expression(s), "
+                        f"MLIR text, a .mlir path or an xDSL ModuleOp")
+    stats["frontend"] = frontend
+    stats["frontend_s"] = time.perf_counter() - t0
+    if opts.eqsat:
+        raise IrccError("option eqsat=True: the e-graph pass is not part of this version of ircc yet")
+
+    resolved = resolve_target(opts.target)
+    stats["target"] = resolved
+    backend = get_backend(resolved)
+    spec = default_pipeline if opts.pipeline is None else opts.pipeline
+    passes = parse_pipeline_spec(spec) + parse_pipeline_spec(backend.lowering)
+    stop = _stop_index(opts.emit, passes)
+    if stop is not None:
+        passes = passes[:stop]
+    t0 = time.perf_counter()
+    stages, timings = Pipeline(passes, opts).run(module)
+    stats["passes_s"] = time.perf_counter() - t0
+    stats["pass_timings"] = {f"{i:02d}-{t.name}": t.seconds for i, t in enumerate(timings, 1)}
+    stats["pipeline"] = ",".join(p.name for p in passes)
+    if stop is not None:
+        stats["emit"] = opts.emit
+        return Kernel(stages=stages, artifact=None, call=None, compile_stats=stats, entry=entry, target=resolved)
+
+    artifact = _emit_cached(backend, module, stages[-1][1], resolved, opts, stats)
+    stats["total_s"] = time.perf_counter() - t_start
+    if layout is not None:
+        from ircc.frontends.sympy_call import SympyCall
+
+        call = SympyCall(layout, artifact.entries[layout.entry], artifact.entries[layout.point_entry])
+        entry_name = layout.entry
+    else:
+        entry_name = _pick_entry(module, entry)
+        call = artifact.entries[entry_name]
+    return Kernel(stages=stages, artifact=artifact, call=call, compile_stats=stats, entry=entry_name,
+                  target=resolved)
+
+
+def _mlir_text(obj: str | Path) -> tuple[str, str]:
+    if isinstance(obj, Path) or (isinstance(obj, str) and obj.endswith(".mlir") and "\n" not in obj):
+        path = Path(obj)
+        try:
+            return path.read_text(), str(path)
+        except OSError as err:
+            raise IrccError(f"cannot read {path}: {err.strerror}") from None
+    return str(obj), "<string>"
+
+
+def _stop_index(emit: str | None, passes: list) -> int | None:
+    if emit is None or emit in ("llvm", "llvm-opt", "source", "py", "python"):
+        return None
+    if emit == "input":
+        return 0
+    names = [p.name for p in passes]
+    if emit not in names:
+        raise IrccError(f"--emit={emit}: no such stage; stages are: input, {', '.join(names)}"
+                        f"{', ' if names else ''}and the backend's source (llvm, llvm-opt, py)")
+    return len(names) - names[::-1].index(emit)
+
+
+def _pick_entry(module: ModuleOp, entry: str | None) -> str:
+    names = [f.sym_name.data for f in public_functions(module)]
+    if entry is not None:
+        if entry not in names:
+            raise IrccError(f"no function @{entry} in the module; functions are: {', '.join(names) or 'none'}")
+        return entry
+    if len(names) == 1:
+        return names[0]
+    raise IrccError(f"the module has {len(names)} functions ({', '.join(names)}); pick one with entry=")
+
+
+def _emit_cached(backend, module: ModuleOp, ir_text: str, target: str, opts: Options, stats: dict[str, Any]):
+    use_cache = opts.cache and backend.cacheable and not env.cache_disabled()
+    t0 = time.perf_counter()
+    if not use_cache:
+        stats["cache"] = "off"
+        artifact = backend.emit(module, opts)
+    else:
+        from ircc.backends.llvm.codegen import host_fingerprint
+
+        cache = CompileCache()
+        key = cache_key(ir_text, target, opts.codegen_key(), host_fingerprint())
+        stats["cache_key"] = key
+        payload = cache.load(key)
+        artifact = None
+        if payload is not None:
+            signatures = {op.sym_name.data: Signature.of(op) for op in public_functions(module)}
+            try:
+                artifact = backend.load(payload, signatures, opts)
+                stats["cache"] = "hit"
+            except Exception:
+                cache.discard(key)
+                artifact = None
+        if artifact is None:
+            stats["cache"] = "miss"
+            artifact = backend.emit(module, opts)
+            cache.store(key, artifact.payload)
+    stats["backend_s"] = time.perf_counter() - t0
+    stats.update({k: v for k, v in artifact.stats.pop("compile", {}).items()})
+    return artifact
+
+
+def compile_module_text(text: str, filename: str = "<string>", **kw: Any) -> Kernel:
+    """Compile MLIR text (the CLI's path)."""
+    return compile(parse_module(text, filename), **kw)
+
+
+__all__ = ["compile", "compile_module_text", "print_module"]

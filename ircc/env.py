@@ -1,0 +1,32 @@
+"""Every environment variable ircc reads, in one place (listed in docs/environment.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: name -> (meaning, default) -- docs/environment.md is generated from this table.
+VARIABLES: dict[str, tuple[str, str]] = {
+    "IRCC_CACHE_DIR": ("directory of the on-disk compile cache", "~/.cache/ircc"),
+    "IRCC_NUM_THREADS": ("default worker threads for parallel loops (option `threads`)", "all cores"),
+    "IRCC_DISABLE_CACHE": ("set to 1 to turn the compile cache off everywhere", "unset"),
+    "IRCC_DUMP_DIR": ("default `dump_dir` for every compile (IR after each pass)", "unset"),
+}
+
+
+def cache_dir() -> Path:
+    value = os.environ.get("IRCC_CACHE_DIR")
+    return Path(value).expanduser() if value else Path("~/.cache/ircc").expanduser()
+
+
+def cache_disabled() -> bool:
+    return os.environ.get("IRCC_DISABLE_CACHE", "") not in ("", "0")
+
+
+def num_threads() -> int | None:
+    value = os.environ.get("IRCC_NUM_THREADS", "")
+    return int(value) if value.strip().isdigit() and int(value) > 0 else None
+
+
+def default_dump_dir() -> str | None:
+    return os.environ.get("IRCC_DUMP_DIR") or None

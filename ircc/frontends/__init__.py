@@ -1,0 +1,1 @@
+"""Frontends: each builds IR (with locations) from a kind of program; none runs passes."""

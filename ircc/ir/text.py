@@ -1,0 +1,57 @@
+"""Printing and parsing MLIR text, with errors that point at the source."""
+
+from __future__ import annotations
+
+import io
+
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import ParseError, VerifyException
+
+from ircc.errors import SourceError
+from ircc.ir.context import make_context
+
+
+def print_module(module: ModuleOp, *, debuginfo: bool = False) -> str:
+    """Print ``module`` as MLIR text in xDSL's generic-where-needed custom syntax."""
+    out = io.StringIO()
+    Printer(stream=out, print_debuginfo=debuginfo).print_op(module)
+    out.write("\n")
+    return out.getvalue()
+
+
+def _span_error(err: ParseError, filename: str, text: str) -> SourceError:
+    span = err.span
+    loc = span.get_location()
+    lines = text.splitlines()
+    line = lines[loc.line - 1] if 0 < loc.line <= len(lines) else ""
+    msg = err.msg.strip().splitlines()[0] if err.msg.strip() else "parse error"
+    return SourceError(filename, loc.line, loc.col, msg, line, length=max(1, span.end - span.start))
+
+
+def parse_module(text: str, filename: str = "<string>", *, verify: bool = True) -> ModuleOp:
+    """Parse MLIR text into a verified ``builtin.module``.
+
+    A top-level list of ops without an enclosing module is wrapped in one, as mlir-opt does.
+
+    Raises:
+        SourceError: ``file:line:col: error: ...`` with the source line and a caret, for
+            malformed text or IR that does not verify.
+    """
+    from xdsl.parser import Parser
+
+    try:
+        module = Parser(make_context(), text, filename).parse_module()
+    except ParseError as err:
+        raise _span_error(err, filename, text) from None
+    if verify:
+        verify_module(module, filename)
+    return module
+
+
+def verify_module(module: ModuleOp, filename: str = "<ir>") -> None:
+    """Verify ``module``; a failure becomes a ``SourceError`` naming the op's location if known."""
+    try:
+        module.verify()
+    except VerifyException as err:
+        raise SourceError(filename, 0, 0, f"IR does not verify: {err}") from None

@@ -1,0 +1,69 @@
+"""Passes by name (a lazy registry, name -> pass class), as ``xdsl-opt -p`` spells them.
+
+ircc's own passes live one per file in this package; xDSL's canonicalize, cse, dce and
+licm are reused as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xdsl.passes import ModulePass
+
+from ircc.errors import UnknownNameError
+
+
+def _xdsl(module: str, cls: str) -> Callable[[], type[ModulePass]]:
+    def load() -> type[ModulePass]:
+        import importlib
+
+        return getattr(importlib.import_module(module), cls)
+
+    return load
+
+
+def _ircc(module: str, cls: str) -> Callable[[], type[ModulePass]]:
+    return _xdsl(f"ircc.passes.{module}", cls)
+
+
+#: pass name -> (loader, one-line summary). A test checks each key equals the class's ``name``.
+PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
+    "canonicalize": (_xdsl("xdsl.transforms.canonicalize", "CanonicalizePass"),
+                     "xDSL: fold constants and apply each op's canonicalization patterns"),
+    "cse": (_xdsl("xdsl.transforms.common_subexpression_elimination", "CommonSubexpressionElimination"),
+            "xDSL: eliminate common subexpressions (pure ops)"),
+    "dce": (_xdsl("xdsl.transforms.dead_code_elimination", "DeadCodeElimination"),
+            "xDSL: remove ops whose results are unused and that have no effects"),
+    "licm": (_xdsl("xdsl.transforms.loop_invariant_code_motion", "LoopInvariantCodeMotionPass"),
+             "xDSL: hoist loop-invariant pure ops out of scf loops"),
+    "expand-powi": (_ircc("expand_powi", "ExpandPowi"),
+                    "rewrite x**n with a constant integer n as a chain of multiplications"),
+    "convert-scf-parallel-to-for": (_ircc("convert_scf_parallel_to_for", "ConvertScfParallelToFor"),
+                                    "serialize scf.parallel into nested scf.for (threads=1, or backends without threads)"),
+}
+
+
+def _plugin_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    from ircc.plugins import plugin_entries
+
+    return plugin_entries("pass")
+
+
+def pass_loaders() -> dict[str, Callable[[], type[ModulePass]]]:
+    """name -> loader of the pass class, built-in and plugin passes together."""
+    out = {name: loader for name, (loader, _) in PASSES.items()}
+    out.update(_plugin_passes())
+    return out
+
+
+def pass_summaries() -> dict[str, str]:
+    out = {name: summary for name, (_, summary) in PASSES.items()}
+    out.update({name: "from a plugin" for name in _plugin_passes()})
+    return dict(sorted(out.items()))
+
+
+def get_pass_class(name: str) -> type[ModulePass]:
+    loaders = pass_loaders()
+    if name not in loaders:
+        raise UnknownNameError("pass", name, list(loaders))
+    return loaders[name]()
