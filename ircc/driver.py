@@ -19,13 +19,13 @@ from xdsl.dialects.builtin import ModuleOp
 
 from ircc import env
 from ircc.backends import get_backend, resolve_target
-from ircc.backends.base import Signature, public_functions
+from ircc.backends.base import Signature, add_scalar_entries, public_functions
 from ircc.cache import CompileCache, cache_key
 from ircc.errors import IrccError
 from ircc.ir.text import parse_module, print_module
-from ircc.kernel import Kernel
+from ircc.kernel import Kernel, LazyStages
 from ircc.options import Options
-from ircc.passes.pipeline import Pipeline, parse_pipeline_spec
+from ircc.passes.pipeline import Pipeline, parse_pipeline_spec, replay_stages
 
 
 def _is_sympy(obj: Any) -> bool:
@@ -91,7 +91,12 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
     if stop is not None:
         passes = passes[:stop]
     t0 = time.perf_counter()
-    stages, timings = Pipeline(passes, opts).run(module)
+    pipeline = Pipeline(passes, opts)
+    eager = pipeline.needs_text or stop is not None
+    input_copy = None if eager else module.clone()
+    recorded, timings = pipeline.run(module, record=eager)
+    final_text = recorded[-1][1] if recorded else print_module(module)
+    stages = recorded if eager else LazyStages(lambda: replay_stages(input_copy, passes, opts.verify))
     stats["passes_s"] = time.perf_counter() - t0
     stats["pass_timings"] = {f"{i:02d}-{t.name}": t.seconds for i, t in enumerate(timings, 1)}
     stats["pipeline"] = ",".join(p.name for p in passes)
@@ -99,12 +104,12 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
         stats["emit"] = opts.emit
         return Kernel(stages=stages, artifact=None, call=None, compile_stats=stats, entry=entry, target=resolved)
 
-    artifact = _emit_cached(backend, module, stages[-1][1], resolved, opts, stats)
+    artifact = _emit_cached(backend, module, final_text, resolved, opts, stats)
     stats["total_s"] = time.perf_counter() - t_start
     if layout is not None:
         from ircc.frontends.sympy_call import SympyCall
 
-        call = SympyCall(layout, artifact.entries[layout.entry], artifact.entries[layout.point_entry])
+        call = SympyCall(layout, artifact.entries[layout.entry], artifact.entries[f"{layout.entry}:scalar"])
         entry_name = layout.entry
     else:
         entry_name = _pick_entry(module, entry)
@@ -172,6 +177,7 @@ def _emit_cached(backend, module: ModuleOp, ir_text: str, target: str, opts: Opt
             stats["cache"] = "miss"
             artifact = backend.emit(module, opts)
             cache.store(key, artifact.payload)
+    add_scalar_entries(artifact, module)
     stats["backend_s"] = time.perf_counter() - t0
     stats.update({k: v for k, v in artifact.stats.pop("compile", {}).items()})
     return artifact

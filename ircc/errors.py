@@ -40,7 +40,7 @@ class UnknownNameError(IrccError):
 
     def __init__(self, kind: str, name: str, valid: list[str]):
         self.kind, self.name, self.valid = kind, name, sorted(valid)
-        super().__init__(f"unknown {kind} '{name}'; valid {kind}s are: {', '.join(self.valid)}")
+        super().__init__(f"unknown {kind} '{name}'; valid {kind} names are: {', '.join(self.valid)}")
 
 
 class BackendError(IrccError):

@@ -9,6 +9,43 @@ from ircc.backends.base import Artifact
 from ircc.errors import IrccError
 
 
+class LazyStages(list):
+    """A list of stages computed on first use (printing every stage costs as much as the passes)."""
+
+    def __init__(self, compute: Callable[[], list[tuple[str, str]]]):
+        super().__init__()
+        self._compute: Callable[[], list[tuple[str, str]]] | None = compute
+
+    def _fill(self) -> None:
+        if self._compute is not None:
+            compute, self._compute = self._compute, None
+            self.extend(compute())
+
+    def __getitem__(self, i):  # type: ignore[override]
+        self._fill()
+        return super().__getitem__(i)
+
+    def __iter__(self):
+        self._fill()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+    def __reversed__(self):
+        self._fill()
+        return super().__reversed__()
+
+    def __repr__(self) -> str:
+        self._fill()
+        return super().__repr__()
+
+    def __eq__(self, other: object) -> bool:
+        self._fill()
+        return super().__eq__(other)
+
+
 class Kernel:
     """A compiled program.
 

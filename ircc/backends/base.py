@@ -27,6 +27,14 @@ from xdsl.ir import Attribute
 
 from ircc.errors import ArgumentError, BackendError
 
+#: A function attribute ``ircc.scalar_entry = N : i64`` says: the function's arguments are memrefs,
+#: the last N are outputs, and one point can be computed by calling it with Python numbers -- each
+#: input memref holds one element, every dynamic size is 1. The entry ``<name>:scalar(*numbers, *outs)``
+#: takes the inputs as numbers and each output as a writable contiguous array of its static size
+#: (dynamic sizes 1), fills them and returns None. The llvm backend makes it a CPython fastcall
+#: function; other backends get ``scalar_entry_fallback``.
+SCALAR_ENTRY_ATTR = "ircc.scalar_entry"
+
 
 def numpy_dtype(t: Attribute) -> np.dtype:
     """The numpy dtype of a scalar IR type (index is int64, i1 is bool)."""
@@ -143,3 +151,37 @@ class Backend:
 
     def load(self, payload: dict[str, Any], signatures: dict[str, Signature], options: Any) -> Artifact:
         raise NotImplementedError(f"backend {self.name} has no cache loader")
+
+
+def scalar_entry_outputs(op: func.FuncOp) -> int | None:
+    """N for a function carrying ``ircc.scalar_entry = N``, else None."""
+    from xdsl.dialects.builtin import IntegerAttr
+
+    attr = op.attributes.get(SCALAR_ENTRY_ATTR)
+    return int(attr.value.data) if isinstance(attr, IntegerAttr) else None
+
+
+def scalar_entry_fallback(entry: Callable[..., Any], sig: Signature, nout: int) -> Callable[..., Any]:
+    """The scalar entry of a backend without a fast path: one-element arrays through ``entry``."""
+    inputs, outputs = sig.args[:len(sig.args) - nout], sig.args[len(sig.args) - nout:]
+
+    def call(*args: Any) -> None:
+        if len(args) != len(sig.args):
+            raise ArgumentError(f"@{sig.name} takes {len(sig.args)} argument(s), got {len(args)}")
+        arrays = [np.full((1,) * spec.rank, a, dtype=spec.dtype) for a, spec in zip(args, inputs)]
+        outs = [np.empty(tuple(1 if d is None else d for d in spec.shape), dtype=spec.dtype) for spec in outputs]
+        entry(*arrays, *outs)
+        for buf, o in zip(args[len(inputs):], outs):
+            np.asarray(buf).reshape(-1)[:] = o.reshape(-1)
+
+    return call
+
+
+def add_scalar_entries(artifact: "Artifact", module: ModuleOp) -> None:
+    """Give every ``ircc.scalar_entry`` function a ``<name>:scalar`` entry (the fallback if none yet)."""
+    for op in public_functions(module):
+        nout = scalar_entry_outputs(op)
+        name = op.sym_name.data
+        if nout is not None and f"{name}:scalar" not in artifact.entries:
+            artifact.entries[f"{name}:scalar"] = scalar_entry_fallback(
+                artifact.entries[name], artifact.signatures[name], nout)

@@ -2,10 +2,9 @@
 
 For ``exprs`` over ``args`` it builds (destination-passing; the ``Kernel`` allocates outputs)::
 
-    func.func @kernel_point(%x: f64, %y: f64) -> (f64, f64)        // one point, every output
     func.func @kernel(%x: memref<?xf64> {llvm.noalias}, %y: memref<?xf64> {llvm.noalias},
-                      %out: memref<2x?xf64> {llvm.noalias})      // outputs x points
-      scf.parallel (%i) = (0) to (n) step (1) { loads; func.call @kernel_point; stores }
+                      %out: memref<?x2xf64> {llvm.noalias}) attributes {ircc.scalar_entry = 1 : i64}
+      scf.parallel (%i) = (0) to (n) step (1) { loads; arith / math ops; stores }
 
 A Matrix output is ``memref<?xRxCxf64>`` (points first, as the user gets it back).
 Every distinct subexpression is emitted once (sympy expressions are hash-consed); ``cse`` and
@@ -30,6 +29,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Block, Region
 
 from ircc.errors import IrccError
+from ircc.backends.base import SCALAR_ENTRY_ATTR
 from ircc.frontends.sympy_ops import ExprEmitter
 
 #: the optimization passes run on sympy kernels by default (the target's lowering is appended).
@@ -46,7 +46,6 @@ class SympyLayout:
     arg_names: tuple[str, ...]
     dtype: np.dtype
     entry: str
-    point_entry: str
 
 
 def _as_exprs(exprs: Any) -> tuple[str, list[sympy.Expr], tuple[int, int] | None]:
@@ -145,28 +144,11 @@ def build_module(exprs: Any, args: Any, *, dtype: Any = np.float64, name: str = 
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise IrccError(f"kernel name {name!r} is not an identifier")
     loc = _user_location()
-    point = _build_point(f"{name}_point", outputs, symbols, ftype, np_dtype)
-    loop = _build_loop(name, f"{name}_point", kind, len(outputs), matrix_shape, symbols, ftype)
-    for op in (point, loop):
-        if loc is not None:
-            op.location = loc
-    layout = SympyLayout(kind, len(outputs), matrix_shape, tuple(s.name for s in symbols), np_dtype,
-                         name, f"{name}_point")
-    return ModuleOp([point, loop]), layout
-
-
-def _build_point(name: str, outputs: list[sympy.Expr], symbols: list[sympy.Symbol], ftype, np_dtype) -> func.FuncOp:
-    block = Block(arg_types=[ftype] * len(symbols))
-    for arg, s in zip(block.args, symbols):
-        arg.name_hint = _symbol_name(s)
-    emitter = ExprEmitter(block, dict(zip(symbols, block.args)), ftype, _rounder(np_dtype))
-    results = []
-    for e in outputs:
-        emitter.root = e
-        results.append(emitter.emit(e))
-    block.add_op(func.ReturnOp(*results))
-    ftype_fn = FunctionType.from_lists([ftype] * len(symbols), [ftype] * len(outputs))
-    return func.FuncOp(name, ftype_fn, Region(block))
+    loop = _build_loop(name, kind, outputs, matrix_shape, symbols, ftype, np_dtype)
+    if loc is not None:
+        loop.location = loc
+    layout = SympyLayout(kind, len(outputs), matrix_shape, tuple(s.name for s in symbols), np_dtype, name)
+    return ModuleOp([loop]), layout
 
 
 def _index(block: Block, value: int):
@@ -175,20 +157,31 @@ def _index(block: Block, value: int):
     return op.result
 
 
-def _build_loop(name: str, point: str, kind: str, nout: int, matrix_shape, symbols, ftype) -> func.FuncOp:
+def _build_loop(name: str, kind: str, outputs: list[sympy.Expr], matrix_shape, symbols, ftype,
+                np_dtype) -> func.FuncOp:
+    nout = len(outputs)
     dyn = MemRefType(ftype, [DYNAMIC_INDEX])
     if kind == "matrix":
         out_t = MemRefType(ftype, [DYNAMIC_INDEX, matrix_shape[0], matrix_shape[1]])
     else:
-        out_t = MemRefType(ftype, [nout, DYNAMIC_INDEX])
+        # points-major, like the Matrix case: each point's outputs are contiguous, the stores of one
+        # iteration provably disjoint (cheap for LLVM's alias analysis with hundreds of outputs)
+        out_t = MemRefType(ftype, [DYNAMIC_INDEX, nout])
     block = Block(arg_types=[dyn] * len(symbols) + [out_t])
     for arg, s in zip(block.args, symbols):
         arg.name_hint = _symbol_name(s)
     out = block.args[-1]
     out.name_hint = "out"
-    c0 = _index(block, 0)
-    c1 = _index(block, 1)
-    n_op = memref.DimOp.from_source_and_index(out, c0 if kind == "matrix" else c1)
+    consts: dict[int, Any] = {}
+
+    def idx(v: int):
+        if v not in consts:
+            consts[v] = _index(block, v)
+        return consts[v]
+
+    for v in range(max(2, max(matrix_shape) if kind == "matrix" else nout)):
+        idx(v)
+    n_op = memref.DimOp.from_source_and_index(out, idx(0))
     block.add_op(n_op)
     body = Block(arg_types=[IndexType()])
     i = body.args[0]
@@ -198,26 +191,23 @@ def _build_loop(name: str, point: str, kind: str, nout: int, matrix_shape, symbo
         ld = memref.LoadOp.get(arg, [i])
         body.add_op(ld)
         loads.append(ld.res)
-    call = func.CallOp(point, loads, [ftype] * nout)
-    body.add_op(call)
-    consts: dict[int, Any] = {}
-
-    def idx(v: int):
-        if v not in consts:
-            consts[v] = _index(block, v)
-        return consts[v]
-
-    for j, r in enumerate(call.results):
+    emitter = ExprEmitter(body, dict(zip(symbols, loads)), ftype, _rounder(np_dtype))
+    for j, e in enumerate(outputs):
+        emitter.root = e
+        value = emitter.emit(e)
         if kind == "matrix":
             rows, cols = matrix_shape
             indices = [i, idx(j // cols), idx(j % cols)]
         else:
-            indices = [idx(j), i]
-        body.add_op(memref.StoreOp.get(r, out, indices))
+            indices = [i, idx(j)]
+        body.add_op(memref.StoreOp.get(value, out, indices))
     body.add_op(scf.ReduceOp())
-    block.add_op(scf.ParallelOp([c0], [n_op.result], [c1], Region(body)))
+    block.add_op(scf.ParallelOp([idx(0)], [n_op.result], [idx(1)], Region(body)))
     block.add_op(func.ReturnOp())
     fn = func.FuncOp(name, FunctionType.from_lists(block.arg_types, []), Region(block))
     noalias = DictionaryAttr({"llvm.noalias": UnitAttr()})
     fn.arg_attrs = ArrayAttr([noalias] * len(block.args))
+    # One point can be evaluated by calling with numbers: every dynamic size is 1, the last
+    # memref is the output (backends may give this a fast path; see backends/base.py).
+    fn.attributes[SCALAR_ENTRY_ATTR] = IntegerAttr(1, 64)
     return fn

@@ -15,8 +15,9 @@ from ircc.frontends.sympy import SympyLayout
 class SympyCall:
     """``kernel(*args)``: every argument a number (one point) or an array (broadcast together).
 
-    One point returns a float, a tuple of floats, or a (rows, cols) array. Arrays return arrays of
-    their broadcast shape: one per expression (a tuple for a list), or shape + (rows, cols).
+    One point (all numbers) returns a float for one expression, a 1-D array of the values for a list,
+    a (rows, cols) array for a Matrix. Arrays return arrays of their broadcast shape: one per
+    expression (a tuple for a list; views into one points-major buffer), or shape + (rows, cols).
     """
 
     def __init__(self, layout: SympyLayout, loop: Callable[..., Any], point: Callable[..., Any]):
@@ -31,13 +32,13 @@ class SympyCall:
         for a in args:
             if not isinstance(a, (float, int)):
                 return self._arrays(args)
-        result = self._point(*args)
         if layout.kind == "scalar":
-            return result
-        if layout.kind == "tuple":
-            return result if isinstance(result, tuple) else (result,)
-        values = result if isinstance(result, tuple) else (result,)
-        return np.array(values, dtype=layout.dtype).reshape(layout.matrix_shape)
+            out = np.empty(1, dtype=layout.dtype)
+            self._point(*args, out)
+            return float(out[0])
+        out = np.empty(layout.matrix_shape or (layout.nout,), dtype=layout.dtype)
+        self._point(*args, out)
+        return out
 
     def _arrays(self, args: tuple[Any, ...]) -> Any:
         layout = self.layout
@@ -70,8 +71,8 @@ class SympyCall:
             out = np.empty((n, *layout.matrix_shape), dtype=dtype)
             self._loop(*flat, out)
             return out.reshape(shape + layout.matrix_shape)
-        out = np.empty((layout.nout, n), dtype=dtype)
+        out = np.empty((n, layout.nout), dtype=dtype)
         self._loop(*flat, out)
         if layout.kind == "scalar":
-            return out[0].reshape(shape)
-        return tuple(out[j].reshape(shape) for j in range(layout.nout))
+            return out[:, 0].reshape(shape)
+        return tuple(out[:, j].reshape(shape) for j in range(layout.nout))

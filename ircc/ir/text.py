@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.printer import Printer
@@ -24,9 +25,19 @@ def _span_error(err: ParseError, filename: str, text: str) -> SourceError:
     span = err.span
     loc = span.get_location()
     lines = text.splitlines()
-    line = lines[loc.line - 1] if 0 < loc.line <= len(lines) else ""
     msg = err.msg.strip().splitlines()[0] if err.msg.strip() else "parse error"
-    return SourceError(filename, loc.line, loc.col, msg, line, length=max(1, span.end - span.start))
+    line_no, col, length = loc.line, loc.col, max(1, span.end - span.start)
+    undefined = re.match(r"values used but not defined: \[(%[^\],]+)", msg)
+    if undefined:  # xDSL reports these at the end of the region: point at the first use instead
+        name = undefined.group(1)
+        for i, source_line in enumerate(lines, 1):
+            m = re.search(re.escape(name) + r"(?![\w$.])", source_line)
+            if m and not re.match(r"\s*" + re.escape(name) + r"\s*=", source_line[m.start():]):
+                line_no, col, length = i, m.start() + 1, len(name)
+                msg = f"use of undefined value {name}"
+                break
+    line = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    return SourceError(filename, line_no, col, msg, line, length=length)
 
 
 def parse_module(text: str, filename: str = "<string>", *, verify: bool = True) -> ModuleOp:

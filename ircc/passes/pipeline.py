@@ -81,14 +81,25 @@ class Pipeline:
     def _print(self, when: str, name: str, text: str) -> None:
         self.stream.write(f"// -----// IR Dump {when} {name} //----- //\n{text}\n")
 
-    def run(self, module: ModuleOp, *, record_input: bool = True) -> tuple[list[tuple[str, str]], list[PassTiming]]:
+    @property
+    def needs_text(self) -> bool:
+        """Whether a debugging switch needs the IR printed after every pass."""
+        o = self.options
+        return bool(o.dump_dir or o.print_ir_after_all or o.print_ir_after or o.print_ir_before
+                    or o.print_ir_after_change)
+
+    def run(self, module: ModuleOp, *, record: bool = True) -> tuple[list[tuple[str, str]], list[PassTiming]]:
+        """Apply the passes in place. With ``record`` (or any debugging switch) every stage is printed;
+        without, only the timings come back (printing costs as much as a pass)."""
         opts = self.options
+        record = record or self.needs_text
         ctx = make_context()
         stages: list[tuple[str, str]] = []
         timings: list[PassTiming] = []
-        text = print_module(module)
+        text = print_module(module) if record else ""
+        self._input_copy = None if record else module.clone()  # to rebuild the IR before a failing pass
         index = self.first_index
-        if record_input:
+        if record:
             stages.append(("input", text))
             self._dump(index, "input", text)
         for p in self.passes:
@@ -102,8 +113,10 @@ class Pipeline:
                 if opts.verify:
                     module.verify()
             except Exception as err:
-                raise self._failure(index, p, text, err) from None
+                raise self._failure(index, p, text if record else None, err) from None
             timings.append(PassTiming(name, time.perf_counter() - start))
+            if not record:
+                continue
             new_text = print_module(module)
             stages.append((name, new_text))
             self._dump(index, name, new_text)
@@ -117,11 +130,18 @@ class Pipeline:
             self.stream.write(format_timings(timings))
         return stages, timings
 
-    def _failure(self, index: int, p: ModulePass, before: str, err: Exception) -> PassFailure:
+    def _replay_before(self, index: int) -> str:
+        copy = self._input_copy.clone()
+        ctx = make_context()
+        for p in self.passes[:index - self.first_index - 1]:
+            p.apply(ctx, copy)
+        return print_module(copy)
+
+    def _failure(self, index: int, p: ModulePass, before: str | None, err: Exception) -> PassFailure:
         d = Path(self.options.dump_dir) if self.options.dump_dir else Path(tempfile.mkdtemp(prefix="ircc-"))
         d.mkdir(parents=True, exist_ok=True)
         path = d / f"{index:02d}-before-{p.name}.mlir"
-        path.write_text(before)
+        path.write_text(before if before is not None else self._replay_before(index))
         kind = "produced IR that does not verify" if self.options.verify and _is_verify(err) else "failed"
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         return PassFailure(
@@ -132,6 +152,7 @@ class Pipeline:
 
 
 def _is_verify(err: Exception) -> bool:
+    """True for verification failures (the pass left invalid IR)."""
     from xdsl.utils.exceptions import VerifyException
 
     return isinstance(err, VerifyException)
@@ -146,3 +167,10 @@ def format_timings(timings: list[PassTiming]) -> str:
         lines.append(f"  {t.seconds:10.4f} {100 * t.seconds / total:6.1f}%  {t.name}")
     lines.append(f"  {total:10.4f} 100.0%  total")
     return "\n".join(lines) + "\n"
+
+
+def replay_stages(input_module: ModuleOp, passes: list[ModulePass], verify: bool = True) -> list[tuple[str, str]]:
+    """Re-run ``passes`` on a copy of the input and print every stage (what ``Kernel.stages`` shows
+    when the compile itself skipped printing; passes are deterministic)."""
+    stages, _ = Pipeline(passes, Options(verify=verify, cache=False)).run(input_module.clone(), record=True)
+    return stages

@@ -17,6 +17,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from ircc.backends.base import Artifact, Backend, Signature, public_functions
 from ircc.backends.llvm.calling import PackedCaller, python_function
+from ircc.costmodel import llvm_loop_vectorize
 from ircc.backends.llvm.codegen import JitModule, external_names, lower_module, optimize, target_machine
 
 
@@ -33,13 +34,15 @@ class LLVMBackend(Backend):
                                        python_wrappers=True)
         source = str(llmod)
         t1 = time.perf_counter()
-        ref = optimize(source)
+        loop_vectorize = llvm_loop_vectorize(module)
+        ref = optimize(source, loop_vectorize=loop_vectorize)
         optimized = str(ref)
         t2 = time.perf_counter()
         obj = target_machine().emit_object(ref)
         externals = external_names(ref)
         t3 = time.perf_counter()
-        stats.update({"llvm-lower": t1 - t0, "llvm-opt": t2 - t1, "llvm-codegen": t3 - t2})
+        stats.update({"llvm-lower": t1 - t0, "llvm-opt": t2 - t1, "llvm-codegen": t3 - t2,
+                      "llvm-loop-vectorize": loop_vectorize})
         signatures = {op.sym_name.data: Signature.of(op) for op in public_functions(module)}
         payload = {"object": obj, "externals": externals, "fastcall": fastcall, "source": source,
                    "optimized": optimized}
@@ -55,5 +58,7 @@ class LLVMBackend(Backend):
                 entries[name] = python_function(jit.address(f"_ircc_py_{name}"), name, jit)
             else:
                 entries[name] = PackedCaller(jit.address(f"_ircc_packed_{name}"), sig, jit)
+            if f"{name}:scalar" in payload["fastcall"]:
+                entries[f"{name}:scalar"] = python_function(jit.address(f"_ircc_py_{name}"), name, jit)
         return Artifact(target="llvm", entries=entries, signatures=signatures, source=payload["source"],
                         sources={"llvm": payload["source"], "llvm-opt": payload["optimized"]}, payload=payload)

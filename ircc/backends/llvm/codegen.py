@@ -10,9 +10,11 @@ import llvmlite.binding as llvm
 from llvmlite import ir
 from xdsl.dialects.builtin import ModuleOp
 
-from ircc.backends.base import public_functions
+from ircc.backends.base import public_functions, scalar_entry_outputs
 from ircc.backends.llvm.lower import FunctionLowerer, ModuleLowering, declare_function
-from ircc.backends.llvm.wrappers import emit_packed, emit_python_fastcall, is_scalar_function
+from ircc.backends.llvm.wrappers import (
+    emit_packed, emit_python_fastcall, emit_scalar_entry_fastcall, is_scalar_function,
+)
 
 
 @lru_cache(maxsize=1)
@@ -50,23 +52,28 @@ def lower_module(module: ModuleOp, *, threads: int, fastmath: bool, python_wrapp
     for name in ml.always_inline:
         declared[name].attributes.add("alwaysinline")
     fastcall = []
-    type_error = ctypes.c_void_p.in_dll(ctypes.pythonapi, "PyExc_TypeError").value if python_wrappers else 0
     for op in funcs:
         fn = declared[op.sym_name.data]
         emit_packed(ml, op, fn)
-        if python_wrappers and is_scalar_function(op):
-            emit_python_fastcall(ml, op, fn, type_error)
+        if not python_wrappers:
+            continue
+        nout = scalar_entry_outputs(op)
+        if nout == 1:  # (several outputs take the generic fallback in base.py)
+            emit_scalar_entry_fastcall(ml, op, fn, nout)
+            fastcall.append(op.sym_name.data + ":scalar")
+        elif is_scalar_function(op):
+            emit_python_fastcall(ml, op, fn)
             fastcall.append(op.sym_name.data)
     return llmod, fastcall
 
 
-def optimize(llmod_text: str) -> llvm.ModuleRef:
-    """Parse and optimize at O3 (vectorizers on)."""
+def optimize(llmod_text: str, *, loop_vectorize: bool = True) -> llvm.ModuleRef:
+    """Parse and optimize at O3 (the SLP vectorizer always, the loop vectorizer when asked)."""
     ref = llvm.parse_assembly(llmod_text)
     ref.verify()
     tm = target_machine()
     pto = llvm.create_pipeline_tuning_options(speed_level=3)
-    pto.loop_vectorization = True
+    pto.loop_vectorization = loop_vectorize
     pto.slp_vectorization = True
     pto.loop_unrolling = True
     pb = llvm.create_pass_builder(tm, pto)
@@ -90,20 +97,28 @@ def _libraries() -> list[ctypes.CDLL]:
     return _LIBS
 
 
-def resolve_external_symbols(ref: llvm.ModuleRef) -> None:
-    """Tell the JIT where libc, libm, pthread and the Python C API live (by address, not by name lookup)."""
-    for fn in ref.functions:
-        if not fn.is_declaration or fn.name.startswith("llvm."):
-            continue
-        if llvm.address_of_symbol(fn.name):
-            continue
-        for lib in _libraries():
-            try:
-                addr = ctypes.cast(getattr(lib, fn.name), ctypes.c_void_p).value
-            except AttributeError:
-                continue
-            llvm.add_symbol(fn.name, addr)
-            break
+def _data_symbol(name: str) -> int | None:
+    """Addresses of the interpreter's data symbols the Python wrappers use (they move with ASLR)."""
+    if name == "_Py_NoneStruct":
+        return id(None)
+    if name.startswith("PyExc_"):
+        return ctypes.addressof(ctypes.c_void_p.in_dll(ctypes.pythonapi, name))
+    return None
+
+
+def resolve_symbols(names: list[str]) -> None:
+    """Tell the JIT where libc, libm, pthread and the Python C API live in this process."""
+    for name in names:
+        addr = _data_symbol(name)
+        if addr is None:
+            for lib in _libraries():
+                try:
+                    addr = ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
+                    break
+                except AttributeError:
+                    continue
+        if addr:
+            llvm.add_symbol(name, addr)
 
 
 class JitModule:
@@ -113,24 +128,10 @@ class JitModule:
         self.engine = engine
 
     @classmethod
-    def from_module(cls, ref: llvm.ModuleRef) -> "JitModule":
-        resolve_external_symbols(ref)
-        engine = llvm.create_mcjit_compiler(ref, target_machine())
-        engine.finalize_object()
-        return cls(engine)
-
-    @classmethod
     def from_object(cls, obj: bytes, externals: list[str]) -> "JitModule":
         _init_llvm()
         stub = llvm.parse_assembly("")
-        for name in externals:
-            if not llvm.address_of_symbol(name):
-                for lib in _libraries():
-                    try:
-                        llvm.add_symbol(name, ctypes.cast(getattr(lib, name), ctypes.c_void_p).value)
-                        break
-                    except AttributeError:
-                        continue
+        resolve_symbols(externals)
         engine = llvm.create_mcjit_compiler(stub, target_machine())
         engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
         engine.finalize_object()
@@ -143,4 +144,7 @@ class JitModule:
 
 
 def external_names(ref: llvm.ModuleRef) -> list[str]:
-    return sorted(fn.name for fn in ref.functions if fn.is_declaration and not fn.name.startswith("llvm."))
+    """Functions and data the module takes from the process (libc, libm, pthread, Python)."""
+    names = {fn.name for fn in ref.functions if fn.is_declaration and not fn.name.startswith("llvm.")}
+    names |= {g.name for g in ref.global_variables if g.is_declaration}
+    return sorted(names)

@@ -56,76 +56,212 @@ def is_scalar_function(op: func.FuncOp) -> bool:
         isinstance(t, MemRefType) for t in (*ft.inputs.data, *ft.outputs.data))
 
 
-def emit_python_fastcall(ml: ModuleLowering, op: func.FuncOp, fn: ir.Function, type_error: int) -> ir.Function:
+def emit_python_fastcall(ml: ModuleLowering, op: func.FuncOp, fn: ir.Function) -> ir.Function:
     """``PyObject* _ircc_py_<name>(PyObject* self, PyObject* const* args, Py_ssize_t nargs)``."""
-    mod = ml.llmod
-    d = {name: ml.declare(name, *sig) for name, sig in {
-        "PyFloat_AsDouble": (ir.DoubleType(), [PTR]), "PyFloat_FromDouble": (PTR, [ir.DoubleType()]),
-        "PyLong_AsLongLong": (I64, [PTR]), "PyLong_FromLongLong": (PTR, [I64]),
-        "PyTuple_New": (PTR, [I64]), "PyTuple_SetItem": (I32, [PTR, I64, PTR]),
-        "PyErr_Occurred": (PTR, []), "PyErr_SetString": (ir.VoidType(), [PTR, PTR]),
-        "PyBool_FromLong": (PTR, [I64]),
-    }.items()}
-    wrapper = ir.Function(mod, ir.FunctionType(PTR, [PTR, PTR, I64]), f"_ircc_py_{fn.name}")
+    api = _python_api(ml)
+    wrapper = ir.Function(ml.llmod, ir.FunctionType(PTR, [PTR, PTR, I64]), f"_ircc_py_{fn.name}")
     _, args, nargs = wrapper.args
-    entry = wrapper.append_basic_block("entry")
+    b = ir.IRBuilder(wrapper.append_basic_block("entry"))
     fail = wrapper.append_basic_block("fail")
-    bad_count = wrapper.append_basic_block("bad_count")
-    b = ir.IRBuilder(entry)
     inputs = op.function_type.inputs.data
     outputs = op.function_type.outputs.data
-    n = len(inputs)
-    msg = f"@{fn.name} takes {n} argument(s)"
-    text = ir.GlobalVariable(mod, ir.ArrayType(ir.IntType(8), len(msg) + 1), f"_ircc_msg_{fn.name}")
-    text.initializer = ir.Constant(ir.ArrayType(ir.IntType(8), len(msg) + 1), bytearray(msg.encode() + b"\0"))
-    text.global_constant = True
-    text.linkage = "internal"
-    ok = b.append_basic_block("convert")
-    b.cbranch(b.icmp_signed("!=", nargs, ir.Constant(I64, n)), bad_count, ok)
-    b.position_at_end(bad_count)
-    b.call(d["PyErr_SetString"], [ir.Constant(I64, type_error).inttoptr(PTR), text])
-    b.ret(ir.Constant(PTR, None))
-    b.position_at_end(ok)
-    values: list[ir.Value] = []
+    _check_count(ml, b, wrapper, api, nargs, len(inputs), fn.name)
+    values = []
     for i, t in enumerate(inputs):
         obj = b.load(b.gep(args, [ir.Constant(I64, i)], inbounds=True, source_etype=PTR), typ=PTR)
-        if isinstance(t, (Float64Type, Float32Type, Float16Type)):
-            v = b.call(d["PyFloat_AsDouble"], [obj])
-            maybe_error = b.fcmp_ordered("==", v, ir.Constant(ir.DoubleType(), -1.0))
-        else:
-            v = b.call(d["PyLong_AsLongLong"], [obj])
-            maybe_error = b.icmp_signed("==", v, ir.Constant(I64, -1))
-        checked = b.append_basic_block(f"arg{i}.ok")
-        check = b.append_basic_block(f"arg{i}.check")
-        b.cbranch(maybe_error, check, checked)
-        b.position_at_end(check)
-        b.cbranch(b.icmp_unsigned("!=", b.call(d["PyErr_Occurred"], []), ir.Constant(PTR, None)), fail, checked)
-        b.position_at_end(checked)
-        target = scalar_type(t)
-        if isinstance(t, (Float32Type, Float16Type)):
-            v = b.fptrunc(v, target)
-        elif isinstance(target, ir.IntType) and target.width < 64:
-            v = b.trunc(v, target)
-        values.append(v)
+        values.append(_unbox(b, wrapper, api, obj, t, fail, i))
     result = b.call(fn, values)
-
-    def box(v: ir.Value, t) -> ir.Value:
-        if isinstance(t, (Float64Type, Float32Type, Float16Type)):
-            if str(v.type) != "double":
-                v = b.fpext(v, ir.DoubleType())
-            return b.call(d["PyFloat_FromDouble"], [v])
-        lt = scalar_type(t)
-        if lt.width == 1:
-            return b.call(d["PyBool_FromLong"], [b.zext(v, I64)])
-        return b.call(d["PyLong_FromLongLong"], [v if lt.width == 64 else b.sext(v, I64)])
-
     if len(outputs) == 1:
-        b.ret(box(result, outputs[0]))
+        b.ret(_box(b, api, result, outputs[0]))
     else:
-        tup = b.call(d["PyTuple_New"], [ir.Constant(I64, len(outputs))])
+        tup = b.call(api["PyTuple_New"], [ir.Constant(I64, len(outputs))])
         for j, t in enumerate(outputs):
-            b.call(d["PyTuple_SetItem"], [tup, ir.Constant(I64, j), box(b.extract_value(result, j), t)])
+            b.call(api["PyTuple_SetItem"], [tup, ir.Constant(I64, j), _box(b, api, b.extract_value(result, j), t)])
         b.ret(tup)
     b.position_at_end(fail)
     b.ret(ir.Constant(PTR, None))
     return wrapper
+
+
+def emit_scalar_entry_fastcall(ml: ModuleLowering, op: func.FuncOp, fn: ir.Function, nout: int) -> ir.Function:
+    """``_ircc_py_<name>(*numbers, *outputs)`` for an ``ircc.scalar_entry`` function: one point.
+
+    Each input memref gets a one-element stack slot holding the converted number; each output is a
+    writable contiguous buffer (a numpy array) of the output's static size (dynamic sizes are 1),
+    filled in place. Returns None.
+    """
+    assert nout == 1, f"the fast scalar entry takes one output memref, not {nout}"
+    mod = ml.llmod
+    api = _python_api(ml)
+    memrefs = list(op.function_type.inputs.data)
+    inputs, outputs = memrefs[:len(memrefs) - nout], memrefs[len(memrefs) - nout:]
+    wrapper = ir.Function(mod, ir.FunctionType(PTR, [PTR, PTR, I64]), f"_ircc_py_{fn.name}")
+    _, args, nargs = wrapper.args
+    b = ir.IRBuilder(wrapper.append_basic_block("entry"))
+    fail = wrapper.append_basic_block("fail")
+    _check_count(ml, b, wrapper, api, nargs, len(memrefs), fn.name)
+    call_args: list[ir.Value] = []
+    for i, t in enumerate(inputs):
+        obj = b.load(b.gep(args, [ir.Constant(I64, i)], inbounds=True, source_etype=PTR), typ=PTR)
+        value = _unbox(b, wrapper, api, obj, t.element_type, fail, i)
+        slot = _entry_alloca(b, scalar_type(t.element_type), 1)
+        b.store(value, slot)
+        call_args += _descriptor_fields(slot, t)
+    views = []
+    release = wrapper.append_basic_block("release")
+    for k, t in enumerate(outputs):
+        count = 1
+        for d in t.get_shape():
+            count *= d if d >= 0 else 1
+        obj = b.load(b.gep(args, [ir.Constant(I64, len(inputs) + k)], inbounds=True, source_etype=PTR), typ=PTR)
+        view = _entry_alloca(b, PY_BUFFER, 1)
+        got = b.call(api["PyObject_GetBuffer"], [obj, view, ir.Constant(I32, PYBUF_WRITABLE_CONTIG)])
+        ok = wrapper.append_basic_block(f"out{k}.ok")
+        b.cbranch(b.icmp_signed("!=", got, ir.Constant(I32, 0)), release if views else fail, ok)
+        b.position_at_end(ok)
+        views.append(view)
+        nbytes = count * _byte_width(t.element_type)
+        length = b.load(b.gep(view, [ir.Constant(I32, 0), ir.Constant(I32, 2)], inbounds=True,
+                              source_etype=PY_BUFFER), typ=I64)
+        sized = wrapper.append_basic_block(f"out{k}.sized")
+        bad = wrapper.append_basic_block(f"out{k}.badsize")
+        b.cbranch(b.icmp_signed("==", length, ir.Constant(I64, nbytes)), sized, bad)
+        b.position_at_end(bad)
+        msg = _message(ml, f"{fn.name}.out{k}", f"@{fn.name}: output {k} must be a writable contiguous "
+                                                  f"buffer of {nbytes} bytes")
+        b.call(api["PyErr_SetString"], [b.load(_python_global(ml, "PyExc_TypeError"), typ=PTR), msg])
+        b.branch(release)
+        b.position_at_end(sized)
+        data = b.load(b.gep(view, [ir.Constant(I32, 0), ir.Constant(I32, 0)], inbounds=True,
+                            source_etype=PY_BUFFER), typ=PTR)
+        call_args += _descriptor_fields(data, t)
+    b.call(fn, call_args)
+    done = b.block
+    b.branch(release)
+    b.position_at_end(release)
+    result = b.phi(PTR)
+    none = _python_global(ml, "_Py_NoneStruct")
+    for view in views:
+        b.call(api["PyBuffer_Release"], [view])
+    # every edge into `release` except the success path carries NULL (an exception is set)
+    for pred in [blk for blk in wrapper.blocks if blk.terminator is not None and release in
+                 getattr(blk.terminator, "operands", [])]:
+        result.add_incoming(none if pred is done else ir.Constant(PTR, None), pred)
+    success = b.icmp_unsigned("!=", result, ir.Constant(PTR, None))
+    inc = wrapper.append_basic_block("incref")
+    out = wrapper.append_basic_block("return")
+    b.cbranch(success, inc, out)
+    b.position_at_end(inc)
+    b.call(api["Py_IncRef"], [none])
+    b.branch(out)
+    b.position_at_end(out)
+    b.ret(result)
+    b.position_at_end(fail)
+    b.ret(ir.Constant(PTR, None))
+    return wrapper
+
+
+# Py_buffer: buf, obj, len, itemsize, readonly, ndim, format, shape, strides, suboffsets, internal
+PY_BUFFER = ir.LiteralStructType([PTR, PTR, I64, I64, I32, I32, PTR, PTR, PTR, PTR, PTR])
+PYBUF_WRITABLE_CONTIG = 0x0001 | 0x0008  # PyBUF_WRITABLE | PyBUF_ND: writable and C-contiguous
+
+
+def _byte_width(t) -> int:
+    if isinstance(t, Float64Type):
+        return 8
+    if isinstance(t, Float32Type):
+        return 4
+    if isinstance(t, Float16Type):
+        return 2
+    width = scalar_type(t).width
+    return max(1, width // 8)
+
+
+def _python_global(ml: ModuleLowering, name: str) -> ir.GlobalVariable:
+    """An external data symbol of the interpreter (resolved by address when the code is loaded)."""
+    existing = ml.llmod.globals.get(name)
+    if existing is not None:
+        return existing
+    g = ir.GlobalVariable(ml.llmod, PTR, name)
+    g.linkage = "external"
+    return g
+
+
+def _message(ml: ModuleLowering, name: str, msg: str) -> ir.GlobalVariable:
+    arr_t = ir.ArrayType(ir.IntType(8), len(msg.encode()) + 1)
+    text = ir.GlobalVariable(ml.llmod, arr_t, f"_ircc_msg_{name}")
+    text.initializer = ir.Constant(arr_t, bytearray(msg.encode() + b"\0"))
+    text.global_constant = True
+    text.linkage = "internal"
+    return text
+
+
+def _entry_alloca(b: ir.IRBuilder, t: ir.Type, count: int) -> ir.Value:
+    from ircc.backends.llvm.types import alloca
+
+    with b.goto_entry_block():
+        return alloca(b, t, ir.Constant(I64, count))
+
+
+def _descriptor_fields(ptr: ir.Value, t: MemRefType) -> list[ir.Value]:
+    shape = [d if d >= 0 else 1 for d in t.get_shape()]
+    strides = [1] * len(shape)
+    for k in range(len(shape) - 2, -1, -1):
+        strides[k] = strides[k + 1] * shape[k + 1]
+    return [ptr, ptr, ir.Constant(I64, 0)] + [ir.Constant(I64, d) for d in shape] + \
+        [ir.Constant(I64, s) for s in strides]
+
+
+def _python_api(ml: ModuleLowering) -> dict[str, ir.Function]:
+    return {name: ml.declare(name, *sig) for name, sig in {
+        "PyFloat_AsDouble": (ir.DoubleType(), [PTR]), "PyFloat_FromDouble": (PTR, [ir.DoubleType()]),
+        "PyLong_AsLongLong": (I64, [PTR]), "PyLong_FromLongLong": (PTR, [I64]),
+        "PyTuple_New": (PTR, [I64]), "PyTuple_SetItem": (I32, [PTR, I64, PTR]),
+        "PyErr_Occurred": (PTR, []), "PyErr_SetString": (ir.VoidType(), [PTR, PTR]),
+        "PyBool_FromLong": (PTR, [I64]), "PyObject_GetBuffer": (I32, [PTR, PTR, I32]),
+        "PyBuffer_Release": (ir.VoidType(), [PTR]), "Py_IncRef": (ir.VoidType(), [PTR]),
+    }.items()}
+
+
+def _check_count(ml: ModuleLowering, b: ir.IRBuilder, wrapper: ir.Function, api, nargs: ir.Value, n: int,
+                 name: str) -> None:
+    text = _message(ml, f"{name}.nargs", f"@{name} takes {n} argument(s)")
+    bad = wrapper.append_basic_block("bad_count")
+    ok = wrapper.append_basic_block("convert")
+    b.cbranch(b.icmp_signed("!=", nargs, ir.Constant(I64, n)), bad, ok)
+    b.position_at_end(bad)
+    b.call(api["PyErr_SetString"], [b.load(_python_global(ml, "PyExc_TypeError"), typ=PTR), text])
+    b.ret(ir.Constant(PTR, None))
+    b.position_at_end(ok)
+
+
+def _unbox(b: ir.IRBuilder, wrapper: ir.Function, api, obj: ir.Value, t, fail: ir.Block, i: int) -> ir.Value:
+    if isinstance(t, (Float64Type, Float32Type, Float16Type)):
+        v = b.call(api["PyFloat_AsDouble"], [obj])
+        maybe_error = b.fcmp_ordered("==", v, ir.Constant(ir.DoubleType(), -1.0))
+    else:
+        v = b.call(api["PyLong_AsLongLong"], [obj])
+        maybe_error = b.icmp_signed("==", v, ir.Constant(I64, -1))
+    check = wrapper.append_basic_block(f"arg{i}.check")
+    checked = wrapper.append_basic_block(f"arg{i}.ok")
+    b.cbranch(maybe_error, check, checked)
+    b.position_at_end(check)
+    b.cbranch(b.icmp_unsigned("!=", b.call(api["PyErr_Occurred"], []), ir.Constant(PTR, None)), fail, checked)
+    b.position_at_end(checked)
+    target = scalar_type(t)
+    if isinstance(t, (Float32Type, Float16Type)):
+        v = b.fptrunc(v, target)
+    elif isinstance(target, ir.IntType) and target.width < 64:
+        v = b.trunc(v, target)
+    return v
+
+
+def _box(b: ir.IRBuilder, api, v: ir.Value, t) -> ir.Value:
+    if isinstance(t, (Float64Type, Float32Type, Float16Type)):
+        if str(v.type) != "double":
+            v = b.fpext(v, ir.DoubleType())
+        return b.call(api["PyFloat_FromDouble"], [v])
+    lt = scalar_type(t)
+    if lt.width == 1:
+        return b.call(api["PyBool_FromLong"], [b.zext(v, I64)])
+    return b.call(api["PyLong_FromLongLong"], [v if lt.width == 64 else b.sext(v, I64)])
