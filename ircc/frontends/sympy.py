@@ -181,7 +181,7 @@ def _build_loop(name: str, kind: str, outputs: list[sympy.Expr], matrix_shape, s
 
     for v in range(max(2, max(matrix_shape) if kind == "matrix" else nout)):
         idx(v)
-    n_op = memref.DimOp.from_source_and_index(out, idx(0))
+    n_op = memref.DimOp(out, idx(0))
     block.add_op(n_op)
     body = Block(arg_types=[IndexType()])
     i = body.args[0]

@@ -46,7 +46,7 @@ class ParallelToNestedFor(RewritePattern):
         rewriter.inline_block(body, InsertPoint.at_end(innermost), blocks[-1].args * 0 + tuple(
             blocks[d].args[0] for d in range(dims)))
         innermost.add_op(scf.YieldOp())
-        rewriter.replace_op(op, loops[0])
+        rewriter.replace(op, loops[0])
 
 
 @dataclass(frozen=True)

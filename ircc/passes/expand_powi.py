@@ -53,13 +53,13 @@ def emit_power(rewriter: PatternRewriter, x: SSAValue, n: int, fastmath) -> SSAV
                 result = square
             else:
                 mul = arith.MulfOp(result, square, fastmath)
-                rewriter.insert_op(mul)
+                rewriter.insert(mul)
                 result = mul.result
         n >>= 1
         if not n:
             break
         sq = arith.MulfOp(square, square, fastmath)
-        rewriter.insert_op(sq)
+        rewriter.insert(sq)
         square = sq.result
     assert result is not None
     return result
@@ -79,16 +79,16 @@ class ExpandConstantPower(RewritePattern):
         fastmath = op.fastmath
         if n == 0:
             one = arith.ConstantOp(FloatAttr(1.0, t))
-            rewriter.replace_op(op, one)
+            rewriter.replace(op, one)
             return
         value = emit_power(rewriter, op.lhs, abs(n), fastmath)
         if n < 0:
             one = arith.ConstantOp(FloatAttr(1.0, t))
-            rewriter.insert_op(one)
+            rewriter.insert(one)
             div = arith.DivfOp(one.result, value, fastmath)
-            rewriter.replace_op(op, div)
+            rewriter.replace(op, div)
         else:
-            rewriter.replace_op(op, [], [value])
+            rewriter.replace(op, [], [value])
 
 
 @dataclass(frozen=True)
