@@ -43,7 +43,7 @@ _COMPARE: dict[type, str] = {
 SUPPORTED = (
     "+ - * /, integer, rational and symbolic powers, sqrt, exp, log, sin cos tan cot sec csc and their "
     "inverses, the hyperbolic functions and their inverses, atan2, erf, erfc, Abs, Min, Max, floor, ceiling, "
-    "sign, Piecewise (with <, <=, >, >=, ==, !=, And, Or, Not), numbers and the constants pi, E, "
+    "sign, Piecewise (with <, <=, >, >=, ==, !=, And, Or, Xor, Not, ITE), numbers and the constants pi, E, "
     "EulerGamma, GoldenRatio, Catalan"
 )
 
@@ -240,6 +240,14 @@ class ExprEmitter:
             value = parts[0]
             for p in parts[1:]:
                 value = self._add(op(value, p))
+        elif isinstance(c, sympy.Xor):
+            parts = [self.condition(a) for a in _sorted_args(c)]
+            value = parts[0]
+            for p in parts[1:]:
+                value = self._add(arith.XOrIOp(value, p))
+        elif isinstance(c, sympy.ITE):
+            cond, then, other = (self.condition(a) for a in c.args)
+            value = self._add(arith.SelectOp(cond, then, other))
         elif isinstance(c, sympy.Not):
             value = self._add(arith.XOrIOp(self.condition(c.args[0]), self._bool_const(True)))
         else:

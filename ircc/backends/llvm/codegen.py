@@ -23,13 +23,19 @@ def _init_llvm() -> None:
     llvm.initialize_native_asmprinter()
 
 
-@lru_cache(maxsize=1)
-def target_machine() -> llvm.TargetMachine:
+def new_target_machine() -> llvm.TargetMachine:
     """The host machine, with its CPU name and features so LLVM uses every vector unit it has."""
     _init_llvm()
     target = llvm.Target.from_default_triple()
     return target.create_target_machine(cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(),
                                         opt=3, reloc="pic", codemodel="default")
+
+
+@lru_cache(maxsize=1)
+def target_machine() -> llvm.TargetMachine:
+    """One shared target machine for optimizing and emitting objects. Never hand it to MCJIT: an
+    engine takes ownership of its target machine and deletes it when the engine goes."""
+    return new_target_machine()
 
 
 def host_fingerprint() -> str:
@@ -132,7 +138,7 @@ class JitModule:
         _init_llvm()
         stub = llvm.parse_assembly("")
         resolve_symbols(externals)
-        engine = llvm.create_mcjit_compiler(stub, target_machine())
+        engine = llvm.create_mcjit_compiler(stub, new_target_machine())
         engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
         engine.finalize_object()
         return cls(engine)

@@ -472,7 +472,7 @@ def _if(lo: FunctionLowerer, op: scf.IfOp) -> None:
 
 @handles(scf.ConditionOp)
 def _condition(lo: FunctionLowerer, op: scf.ConditionOp) -> None:
-    lo.condition = (lo.scalar(op.condition), [lo.as_value(v) for v in op.arguments])
+    lo.condition = (lo.scalar(op.condition), [lo.as_value(v) for v in op.args])
 
 
 @handles(scf.WhileOp)

@@ -1,0 +1,153 @@
+"""The llvm backend: parallel loops on threads, memref ABI, entry wrappers, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import ircc
+from ircc.errors import BackendError
+from tests.conftest import EXAMPLES
+
+PARALLEL_SUM_ROWS = """
+func.func @scale_rows(%m: memref<?x?xf64>, %s: memref<?xf64>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r = memref.dim %m, %c0 : memref<?x?xf64>
+  %c = memref.dim %m, %c1 : memref<?x?xf64>
+  "scf.parallel"(%c0, %c0, %r, %c, %c1, %c1) <{operandSegmentSizes = array<i32: 2, 2, 2, 0>}> ({
+  ^bb0(%i: index, %j: index):
+    %v = memref.load %m[%i, %j] : memref<?x?xf64>
+    %k = memref.load %s[%i] : memref<?xf64>
+    %p = arith.mulf %v, %k : f64
+    memref.store %p, %m[%i, %j] : memref<?x?xf64>
+    scf.reduce
+  }) : (index, index, index, index, index, index) -> ()
+  func.return
+}
+
+func.func @total(%v: memref<?xf64>) -> f64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f64
+  %n = memref.dim %v, %c0 : memref<?xf64>
+  %t = "scf.parallel"(%c0, %n, %c1, %zero) <{operandSegmentSizes = array<i32: 1, 1, 1, 1>}> ({
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<?xf64>
+    scf.reduce(%x : f64) {
+    ^bb1(%a: f64, %b: f64):
+      %s = arith.addf %a, %b : f64
+      scf.reduce.return %s : f64
+    }
+  }) : (index, index, index, f64) -> f64
+  func.return %t : f64
+}
+
+func.func @collatz(%n: i64) -> i64 {
+  %one = arith.constant 1 : i64
+  %two = arith.constant 2 : i64
+  %three = arith.constant 3 : i64
+  %zero = arith.constant 0 : i64
+  %r:2 = scf.while (%x = %n, %steps = %zero) : (i64, i64) -> (i64, i64) {
+    %more = arith.cmpi sgt, %x, %one : i64
+    scf.condition(%more) %x, %steps : i64, i64
+  } do {
+  ^bb0(%x: i64, %steps: i64):
+    %rem = arith.remsi %x, %two : i64
+    %odd = arith.cmpi ne, %rem, %zero : i64
+    %next = scf.if %odd -> (i64) {
+      %t = arith.muli %x, %three : i64
+      %u = arith.addi %t, %one : i64
+      scf.yield %u : i64
+    } else {
+      %h = arith.divsi %x, %two : i64
+      scf.yield %h : i64
+    }
+    %s1 = arith.addi %steps, %one : i64
+    scf.yield %next, %s1 : i64, i64
+  }
+  func.return %r#1 : i64
+}
+"""
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_parallel_2d_loop_and_reduction(threads: int) -> None:
+    k = ircc.compile(PARALLEL_SUM_ROWS, target="llvm", threads=threads, entry="scale_rows")
+    m = np.arange(3000 * 70, dtype=np.float64).reshape(3000, 70)
+    s = np.linspace(1, 2, 3000)
+    want = m * s[:, None]
+    k(m, s)
+    np.testing.assert_array_equal(m, want)
+    total = ircc.compile(PARALLEL_SUM_ROWS, target="llvm", threads=threads, entry="total")
+    v = np.random.default_rng(0).random(100_001)
+    assert total(v) == pytest.approx(v.sum(), rel=1e-12)
+    assert total(np.empty(0)) == 0.0
+
+
+def test_parallel_sympy_kernel_matches_serial() -> None:
+    x, y = sp.symbols("x y")
+    exprs = [sp.sin(x) * sp.exp(-y) + x**3, sp.atan2(y, x)]
+    pts = [np.random.default_rng(1).uniform(-1, 1, 300_000) for _ in range(2)]
+    serial = ircc.compile(exprs, args=[x, y], target="llvm", threads=1)(*pts)
+    parallel = ircc.compile(exprs, args=[x, y], target="llvm", threads=2)(*pts)
+    for a, b in zip(serial, parallel):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_scalar_functions_are_builtin_calls() -> None:
+    k = ircc.compile(PARALLEL_SUM_ROWS, target="llvm", entry="collatz")
+    assert k(27) == 111 and k(1) == 0
+    assert type(k).__name__ == "Kernel" and "builtin" in type(k._call).__name__
+    with pytest.raises(TypeError, match="takes 1 argument"):
+        k(1, 2)
+    with pytest.raises(TypeError):
+        k("seven")
+
+
+def test_scalar_entry_errors_are_python_errors() -> None:
+    x, y = sp.symbols("x y")
+    k = ircc.compile(sp.sin(x) + y, args=[x, y], target="llvm")
+    point = k._artifact.entries["kernel:scalar"]
+    with pytest.raises(TypeError, match="takes 3 argument"):
+        point(1.0, 2.0)
+    with pytest.raises(TypeError, match="must be a writable contiguous buffer of 8 bytes"):
+        point(1.0, 2.0, np.empty(3))
+    with pytest.raises(TypeError):
+        point(1.0, "two", np.empty(1))
+    assert k(1, 2) == pytest.approx(np.sin(1.0) + 2.0)  # ints are numbers too
+
+
+def test_returned_memref_is_owned_by_numpy() -> None:
+    k = ircc.compile(EXAMPLES / "mlir" / "matsum.mlir", target="llvm", entry="rowsums")
+    m = np.arange(12.0).reshape(3, 4)
+    outs = [k(m) for _ in range(50)]
+    for o in outs:
+        np.testing.assert_array_equal(o, [6.0, 22.0, 38.0])
+    del outs  # frees 50 malloc'd buffers through their finalizers
+
+
+def test_fastmath_changes_the_code() -> None:
+    x = sp.Symbol("x")
+    plain = ircc.compile(x * 2 + 1, args=[x], target="llvm", cache=False)
+    fast = ircc.compile(x * 2 + 1, args=[x], target="llvm", cache=False, fastmath=True)
+    assert "fmul fast" in fast.source and "fmul fast" not in plain.source
+
+
+def test_unsupported_op_is_named() -> None:
+    text = """
+    func.func @f(%t: tensor<4xf64>) -> tensor<4xf64> {
+      %e = tensor.empty() : tensor<4xf64>
+      func.return %e : tensor<4xf64>
+    }"""
+    with pytest.raises(BackendError, match="cannot|accepts only"):
+        ircc.compile(text, target="llvm")
+
+
+def test_loop_vectorizer_choice_is_reported() -> None:
+    x, y = sp.symbols("x y")
+    one = ircc.compile(x * y, args=[x, y], target="llvm", cache=False)
+    many = ircc.compile([x * y + i for i in range(8)], args=[x, y], target="llvm", cache=False)
+    assert one.compile_stats["llvm-loop-vectorize"] is True
+    assert many.compile_stats["llvm-loop-vectorize"] is False
