@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 import ircc
-from ircc.errors import BackendError
+from ircc.errors import ArgumentError, BackendError
 from tests.conftest import EXAMPLES
 
 PARALLEL_SUM_ROWS = """
@@ -114,9 +114,12 @@ def test_scalar_entry_errors_are_python_errors() -> None:
         point(1.0, 2.0)
     with pytest.raises(TypeError, match="must be a writable contiguous buffer of 8 bytes"):
         point(1.0, 2.0, np.empty(3))
-    with pytest.raises(TypeError):
-        point(1.0, "two", np.empty(1))
+    assert point(1.0, "two", np.empty(1)) is NotImplemented  # not a number: the caller's array path
+    assert point(np.float64(1.0), 2.0, np.empty(1)) is NotImplemented  # only exact float / int
     assert k(1, 2) == pytest.approx(np.sin(1.0) + 2.0)  # ints are numbers too
+    assert k(np.float64(1.0), np.int32(2)) == pytest.approx(np.sin(1.0) + 2.0)
+    with pytest.raises(ArgumentError, match="expected real numbers"):
+        k("one", 2.0)
 
 
 def test_returned_memref_is_owned_by_numpy() -> None:

@@ -31,7 +31,8 @@ from ircc.errors import ArgumentError, BackendError
 #: the last N are outputs, and one point can be computed by calling it with Python numbers -- each
 #: input memref holds one element, every dynamic size is 1. The entry ``<name>:scalar(*numbers, *outs)``
 #: takes the inputs as numbers and each output as a writable contiguous array of its static size
-#: (dynamic sizes 1), fills them and returns None. The llvm backend makes it a CPython fastcall
+#: (dynamic sizes 1), fills them and returns None -- or NotImplemented, touching nothing, when an
+#: input is not exactly a Python float or int. The llvm backend makes it a CPython fastcall
 #: function; other backends get ``scalar_entry_fallback``.
 SCALAR_ENTRY_ATTR = "ircc.scalar_entry"
 
@@ -165,14 +166,17 @@ def scalar_entry_fallback(entry: Callable[..., Any], sig: Signature, nout: int) 
     """The scalar entry of a backend without a fast path: one-element arrays through ``entry``."""
     inputs, outputs = sig.args[:len(sig.args) - nout], sig.args[len(sig.args) - nout:]
 
-    def call(*args: Any) -> None:
+    def call(*args: Any) -> Any:
         if len(args) != len(sig.args):
             raise ArgumentError(f"@{sig.name} takes {len(sig.args)} argument(s), got {len(args)}")
+        if not all(type(a) in (float, int) for a in args[:len(inputs)]):
+            return NotImplemented
         arrays = [np.full((1,) * spec.rank, a, dtype=spec.dtype) for a, spec in zip(args, inputs)]
         outs = [np.empty(tuple(1 if d is None else d for d in spec.shape), dtype=spec.dtype) for spec in outputs]
         entry(*arrays, *outs)
         for buf, o in zip(args[len(inputs):], outs):
             np.asarray(buf).reshape(-1)[:] = o.reshape(-1)
+        return None
 
     return call
 

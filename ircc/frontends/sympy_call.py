@@ -23,22 +23,47 @@ class SympyCall:
     def __init__(self, layout: SympyLayout, loop: Callable[..., Any], point: Callable[..., Any]):
         self.layout, self._loop, self._point = layout, loop, point
         self._nargs = len(layout.arg_names)
+        self._point_shape = layout.matrix_shape or ((layout.nout,) if layout.kind == "tuple" else (1,))
 
     def __call__(self, *args: Any) -> Any:
         layout = self.layout
         if len(args) != self._nargs:
             names = ", ".join(layout.arg_names)
             raise ArgumentError(f"kernel takes {self._nargs} argument(s) ({names}), got {len(args)}")
+        if type(args[0]) is np.ndarray:
+            fast = self._same_length_arrays(args)
+            return fast if fast is not None else self._arrays(args)
+        # one point: the entry itself checks that every argument is a Python float or int
+        out = np.empty(self._point_shape, dtype=layout.dtype)
+        if self._point(*args, out) is None:
+            return float(out[0]) if layout.kind == "scalar" else out
+        if all(isinstance(a, (Number, np.number)) and not isinstance(a, (complex, np.complexfloating))
+               for a in args):  # numpy scalars and other numbers: as Python numbers
+            return self(*[float(a) if not isinstance(a, (bool, np.bool_)) else int(a) for a in args])
+        fast = self._same_length_arrays(args)
+        return fast if fast is not None else self._arrays(args)
+
+    def _same_length_arrays(self, args: tuple[Any, ...]) -> Any:
+        """The common case without copies: 1-D arrays of the kernel's dtype, all of one length (the
+        entry itself checks dtype, rank and contiguity and raises TypeError otherwise)."""
+        first = args[0]
+        if type(first) is not np.ndarray or first.ndim != 1:
+            return None
+        n = first.shape[0]
         for a in args:
-            if not isinstance(a, (float, int)):
-                return self._arrays(args)
+            if type(a) is not np.ndarray or a.shape != (n,):
+                return None
+        layout = self.layout
+        out = np.empty((n, *layout.matrix_shape) if layout.kind == "matrix" else (n, layout.nout), dtype=layout.dtype)
+        try:
+            self._loop(*args, out)
+        except TypeError:
+            return None  # another dtype or a strided view: the general path converts
+        if layout.kind == "matrix":
+            return out
         if layout.kind == "scalar":
-            out = np.empty(1, dtype=layout.dtype)
-            self._point(*args, out)
-            return float(out[0])
-        out = np.empty(layout.matrix_shape or (layout.nout,), dtype=layout.dtype)
-        self._point(*args, out)
-        return out
+            return out[:, 0]
+        return tuple(out.T)
 
     def _arrays(self, args: tuple[Any, ...]) -> Any:
         layout = self.layout
@@ -75,4 +100,4 @@ class SympyCall:
         self._loop(*flat, out)
         if layout.kind == "scalar":
             return out[:, 0].reshape(shape)
-        return tuple(out[:, j].reshape(shape) for j in range(layout.nout))
+        return tuple(column.reshape(shape) for column in out.T)

@@ -59,6 +59,6 @@ class LLVMBackend(Backend):
             else:
                 entries[name] = PackedCaller(jit.address(f"_ircc_packed_{name}"), sig, jit)
             if f"{name}:scalar" in payload["fastcall"]:
-                entries[f"{name}:scalar"] = python_function(jit.address(f"_ircc_py_{name}"), name, jit)
+                entries[f"{name}:scalar"] = python_function(jit.address(f"_ircc_pyscalar_{name}"), name, jit)
         return Artifact(target="llvm", entries=entries, signatures=signatures, source=payload["source"],
                         sources={"llvm": payload["source"], "llvm-opt": payload["optimized"]}, payload=payload)

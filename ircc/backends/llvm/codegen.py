@@ -13,7 +13,8 @@ from xdsl.dialects.builtin import ModuleOp
 from ircc.backends.base import public_functions, scalar_entry_outputs
 from ircc.backends.llvm.lower import FunctionLowerer, ModuleLowering, declare_function
 from ircc.backends.llvm.wrappers import (
-    emit_packed, emit_python_fastcall, emit_scalar_entry_fastcall, is_scalar_function,
+    emit_array_fastcall, emit_packed, emit_python_fastcall, emit_scalar_entry_fastcall, is_scalar_function,
+    takes_arrays,
 )
 
 
@@ -63,12 +64,17 @@ def lower_module(module: ModuleOp, *, threads: int, fastmath: bool, python_wrapp
         emit_packed(ml, op, fn)
         if not python_wrappers:
             continue
-        nout = scalar_entry_outputs(op)
-        if nout == 1:  # (several outputs take the generic fallback in base.py)
-            emit_scalar_entry_fastcall(ml, op, fn, nout)
+        # CPython fastcall wrappers (they read object headers: only where the layout was checked)
+        if not exact_type_check_supported():
+            continue
+        if scalar_entry_outputs(op) == 1:  # (several outputs: the generic fallback in base.py)
+            emit_scalar_entry_fastcall(ml, op, fn, 1)
             fastcall.append(op.sym_name.data + ":scalar")
-        elif is_scalar_function(op):
+        if is_scalar_function(op):
             emit_python_fastcall(ml, op, fn)
+            fastcall.append(op.sym_name.data)
+        elif takes_arrays(op):
+            emit_array_fastcall(ml, op, fn)
             fastcall.append(op.sym_name.data)
     return llmod, fastcall
 
@@ -103,10 +109,22 @@ def _libraries() -> list[ctypes.CDLL]:
     return _LIBS
 
 
+@lru_cache(maxsize=1)
+def exact_type_check_supported() -> bool:
+    """Whether objects start with ``ob_refcnt, ob_type`` (CPython with the GIL), as the wrappers assume."""
+    from ircc.backends.llvm.wrappers import OB_TYPE_OFFSET
+
+    return all(ctypes.c_void_p.from_address(id(v) + OB_TYPE_OFFSET).value == id(type(v)) for v in (1.5, 7, None))
+
+
+_OBJECTS = {"_Py_NoneStruct": None, "_Py_NotImplementedStruct": NotImplemented, "PyFloat_Type": float,
+            "PyLong_Type": int}
+
+
 def _data_symbol(name: str) -> int | None:
     """Addresses of the interpreter's data symbols the Python wrappers use (they move with ASLR)."""
-    if name == "_Py_NoneStruct":
-        return id(None)
+    if name in _OBJECTS:
+        return id(_OBJECTS[name])
     if name.startswith("PyExc_"):
         return ctypes.addressof(ctypes.c_void_p.in_dll(ctypes.pythonapi, name))
     return None
