@@ -77,6 +77,7 @@ class ExpandConstantPower(RewritePattern):
             return
         t = op.result.type
         fastmath = op.fastmath
+        exponent = op.rhs.owner
         if n == 0:
             one = arith.ConstantOp(FloatAttr(1.0, t))
             rewriter.replace(op, one)
@@ -89,6 +90,8 @@ class ExpandConstantPower(RewritePattern):
             rewriter.replace(op, div)
         else:
             rewriter.replace(op, [], [value])
+        if isinstance(exponent, arith.ConstantOp) and not exponent.result.uses:
+            rewriter.erase_op(exponent)  # the exponent constant was ours to consume
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ the body's op count) run on the calling thread. Everything else is lowered as a 
 from __future__ import annotations
 
 from llvmlite import ir
-from xdsl.dialects import func, scf
-from xdsl.dialects.builtin import MemRefType
+from xdsl.dialects import arith, func, memref, scf
+from xdsl.dialects.builtin import IntegerAttr, MemRefType, NoneAttr
 from xdsl.ir import Operation, SSAValue
 
 from ircc.backends.llvm.lower import FunctionLowerer, ModuleLowering, captured_values, region_block
@@ -83,13 +83,17 @@ def lower_outlined(lo: FunctionLowerer, op: scf.ParallelOp) -> None:
     for v in (*op.lowerBound[1:], *op.upperBound[1:], *op.step[1:]):
         if v not in captures:
             captures.append(v)
+    # constants are re-created inside the body, where LLVM can see them (consecutive stores, strides)
+    constants = [v for v in captures if isinstance(v.owner, arith.ConstantOp)]
+    captures = [v for v in captures if not isinstance(v.owner, arith.ConstantOp)]
     stem = ml.fresh(f"{lo.fn.name}.par")
-    body_fn = _emit_body(ml, lo, op, captures, stem)
+    compact = {v for v in captures if _compact_capture(op, v)}
+    body_fn = _emit_body(ml, lo, op, captures, compact, constants, stem)
 
-    # env: the captures' expanded fields, then lb0 and step0
+    # env: the captures' fields (compact memrefs: the aligned pointer and dynamic sizes), then lb0, step0
     field_values: list[ir.Value] = []
     for v in captures:
-        field_values += lo.expanded(v)
+        field_values += _capture_fields(lo, v, v in compact)
     lb0, ub0, step0 = lo.scalar(op.lowerBound[0]), lo.scalar(op.upperBound[0]), lo.scalar(op.step[0])
     field_values += [lb0, step0]
     env_t = ir.LiteralStructType([v.type for v in field_values])
@@ -107,21 +111,59 @@ def lower_outlined(lo: FunctionLowerer, op: scf.ParallelOp) -> None:
     b.call(runtime, [task, env, total, ir.Constant(I64, min_iters), ir.Constant(I64, ml.threads)])
 
 
+def _compact_capture(op: scf.ParallelOp, v: SSAValue) -> bool:
+    """An identity-layout memref the body only loads from, stores to or measures travels as its aligned
+    pointer and dynamic sizes: fewer fields to pass, fewer arguments for LLVM to keep alive."""
+    if not isinstance(v.type, MemRefType) or not isinstance(v.type.layout, NoneAttr):
+        return False
+    for use in v.uses:
+        user = use.operation
+        if op.is_ancestor(user) and not isinstance(user, (memref.LoadOp, memref.StoreOp, memref.DimOp)):
+            return False
+    return True
+
+
+def _capture_fields(lo: FunctionLowerer, v: SSAValue, compact: bool) -> list[ir.Value]:
+    if not compact:
+        return lo.expanded(v)
+    m = lo.memref(v)
+    return [m.aligned] + [m.sizes[k] for k, d in enumerate(v.type.get_shape()) if d < 0]
+
+
+def _capture_types(v: SSAValue, compact: bool) -> list[ir.Type]:
+    if not compact:
+        return expanded_arg_types(v.type)
+    return [PTR] + [I64 for d in v.type.get_shape() if d < 0]
+
+
+def _rebuild_capture(v: SSAValue, values: list[ir.Value]) -> Memref:
+    shape = v.type.get_shape()
+    dynamic = iter(values[1:])
+    sizes = [ir.Constant(I64, d) if d >= 0 else next(dynamic) for d in shape]
+    # (strides are unused by loads and stores of an identity layout)
+    return Memref(v.type, values[0], values[0], ir.Constant(I64, 0), sizes, [ir.Constant(I64, 0)] * len(shape))
+
+
 def _emit_body(ml: ModuleLowering, lo: FunctionLowerer, op: scf.ParallelOp, captures: list[SSAValue],
-               stem: str) -> ir.Function:
+               compact: set[SSAValue], constants: list[SSAValue], stem: str) -> ir.Function:
     arg_types: list[ir.Type] = []
     for v in captures:
-        arg_types += expanded_arg_types(v.type)
+        arg_types += _capture_types(v, v in compact)
     arg_types += [I64, I64, I64, I64]  # klo, khi, lb0, step0
     fn = ir.Function(ml.llmod, ir.FunctionType(ir.VoidType(), arg_types), f"{stem}.body")
     fn.linkage = "internal"
     fn.attributes.add("nounwind")
+    fn.attributes.add("noinline")  # keeps its noalias arguments; the call per chunk costs nothing
     inner = FunctionLowerer(ml, fn, in_worker=True)
     index = 0
     for v in captures:
-        n = len(expanded_arg_types(v.type))
+        n = len(_capture_types(v, v in compact))
         chunk = list(fn.args[index:index + n])
-        if isinstance(v.type, MemRefType):
+        if v in compact:
+            inner.values[v] = _rebuild_capture(v, chunk)
+            if v in lo.noalias:
+                fn.args[index].add_attribute("noalias")
+        elif isinstance(v.type, MemRefType):
             inner.values[v] = Memref.from_fields(v.type, chunk)
             if v in lo.noalias:
                 fn.args[index + 1].add_attribute("noalias")
@@ -129,10 +171,17 @@ def _emit_body(ml: ModuleLowering, lo: FunctionLowerer, op: scf.ParallelOp, capt
             inner.values[v] = chunk[0]
         index += n
     klo, khi, lb0, step0 = fn.args[index:index + 4]
+    from ircc.backends.llvm.ops import HANDLERS
+
+    for v in constants:
+        HANDLERS[arith.ConstantOp](inner, v.owner)
     block = region_block(op)
     lbs = [None] + [inner.scalar(v) for v in op.lowerBound[1:]]
     ubs = [None] + [inner.scalar(v) for v in op.upperBound[1:]]
     steps = [None] + [inner.scalar(v) for v in op.step[1:]]
+
+    lb0 = _constant_index(op.lowerBound[0]) or lb0  # literal bounds let LLVM see a unit-stride loop
+    step0 = _constant_index(op.step[0]) or step0
 
     def outer(k: ir.Value, carried: list[ir.Value]) -> list[ir.Value]:
         iv = inner.b.add(lb0, inner.b.mul(k, step0, flags=["nsw"]), flags=["nsw"])
@@ -147,6 +196,13 @@ def _emit_body(ml: ModuleLowering, lo: FunctionLowerer, op: scf.ParallelOp, capt
     inner.counted_loop(klo, khi, ir.Constant(I64, 1), [], outer)
     inner.b.ret_void()
     return fn
+
+
+def _constant_index(v: SSAValue) -> ir.Constant | None:
+    owner = v.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return ir.Constant(I64, int(owner.value.value.data))
+    return None
 
 
 def _inner_dims(inner: FunctionLowerer, op: scf.ParallelOp, lbs, ubs, steps) -> None:
