@@ -69,11 +69,15 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
 
         module, layout = build_module(obj, args, dtype=dtype, name=name)
         default_pipeline, frontend = DEFAULT_PIPELINE, "sympy"
+        rebuild = lambda: build_module(obj, args, dtype=dtype, name=name)[0]  # noqa: E731 (deterministic)
     elif isinstance(obj, ModuleOp):
-        module, layout, default_pipeline, frontend = obj, None, "", "mlir"
+        pristine = obj.clone()  # the caller's module is never changed
+        module, layout, default_pipeline, frontend = pristine.clone(), None, "", "mlir"
+        rebuild = pristine.clone
     elif isinstance(obj, (str, Path)):
         text, filename = _mlir_text(obj)
         module, layout, default_pipeline, frontend = parse_module(text, filename), None, "", "mlir"
+        rebuild = lambda: parse_module(text, filename)  # noqa: E731
     else:
         raise IrccError(f"ircc.compile cannot compile a {type(obj).__name__}: expected sympy expression(s), "
                         f"MLIR text, a .mlir path or an xDSL ModuleOp")
@@ -93,10 +97,9 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
     t0 = time.perf_counter()
     pipeline = Pipeline(passes, opts)
     eager = pipeline.needs_text or stop is not None
-    input_copy = None if eager else module.clone()
-    recorded, timings = pipeline.run(module, record=eager)
+    recorded, timings = pipeline.run(module, record=eager, rebuild_input=rebuild)
     final_text = recorded[-1][1] if recorded else print_module(module)
-    stages = recorded if eager else LazyStages(lambda: replay_stages(input_copy, passes, opts.verify))
+    stages = recorded if eager else LazyStages(lambda: replay_stages(rebuild(), passes, opts.verify))
     stats["passes_s"] = time.perf_counter() - t0
     stats["pass_timings"] = {f"{i:02d}-{t.name}": t.seconds for i, t in enumerate(timings, 1)}
     stats["pipeline"] = ",".join(p.name for p in passes)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -88,16 +89,21 @@ class Pipeline:
         return bool(o.dump_dir or o.print_ir_after_all or o.print_ir_after or o.print_ir_before
                     or o.print_ir_after_change)
 
-    def run(self, module: ModuleOp, *, record: bool = True) -> tuple[list[tuple[str, str]], list[PassTiming]]:
+    def run(self, module: ModuleOp, *, record: bool = True,
+            rebuild_input: Callable[[], ModuleOp] | None = None) -> tuple[list[tuple[str, str]], list[PassTiming]]:
         """Apply the passes in place. With ``record`` (or any debugging switch) every stage is printed;
-        without, only the timings come back (printing costs as much as a pass)."""
+        without, only the timings come back (printing costs as much as a pass), and ``rebuild_input``
+        (default: a copy taken now) recreates the input if a pass fails and its IR must be saved."""
         opts = self.options
         record = record or self.needs_text
         ctx = make_context()
         stages: list[tuple[str, str]] = []
         timings: list[PassTiming] = []
         text = print_module(module) if record else ""
-        self._input_copy = None if record else module.clone()  # to rebuild the IR before a failing pass
+        if not record and rebuild_input is None:
+            copy = module.clone()
+            rebuild_input = copy.clone
+        self._rebuild_input = rebuild_input
         index = self.first_index
         if record:
             stages.append(("input", text))
@@ -131,7 +137,7 @@ class Pipeline:
         return stages, timings
 
     def _replay_before(self, index: int) -> str:
-        copy = self._input_copy.clone()
+        copy = self._rebuild_input()
         ctx = make_context()
         for p in self.passes[:index - self.first_index - 1]:
             p.apply(ctx, copy)
@@ -170,7 +176,7 @@ def format_timings(timings: list[PassTiming]) -> str:
 
 
 def replay_stages(input_module: ModuleOp, passes: list[ModulePass], verify: bool = True) -> list[tuple[str, str]]:
-    """Re-run ``passes`` on a copy of the input and print every stage (what ``Kernel.stages`` shows
-    when the compile itself skipped printing; passes are deterministic)."""
-    stages, _ = Pipeline(passes, Options(verify=verify, cache=False)).run(input_module.clone(), record=True)
+    """Re-run ``passes`` on a fresh input and print every stage (what ``Kernel.stages`` shows when the
+    compile itself skipped printing; frontends and passes are deterministic)."""
+    stages, _ = Pipeline(passes, Options(verify=verify, cache=False)).run(input_module, record=True)
     return stages
