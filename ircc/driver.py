@@ -79,8 +79,14 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
         module, layout, default_pipeline, frontend = parse_module(text, filename), None, "", "mlir"
         rebuild = lambda: parse_module(text, filename)  # noqa: E731
     else:
-        raise IrccError(f"ircc.compile cannot compile a {type(obj).__name__}: expected sympy expression(s), "
-                        f"MLIR text, a .mlir path or an xDSL ModuleOp")
+        found = _plugin_frontend(obj, options)
+        if found is None:
+            raise IrccError(f"ircc.compile cannot compile a {type(obj).__name__}: expected sympy expression(s), "
+                            f"MLIR text, a .mlir path, an xDSL ModuleOp, or a kind a frontend plugin takes")
+        frontend, module, default_pipeline = found
+        layout = None
+        pristine = module.clone()
+        rebuild = pristine.clone
     stats["frontend"] = frontend
     stats["frontend_s"] = time.perf_counter() - t0
     if opts.eqsat:
@@ -119,6 +125,17 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
         call = artifact.entries[entry_name]
     return Kernel(stages=stages, artifact=artifact, call=call, compile_stats=stats, entry=entry_name,
                   target=resolved)
+
+
+def _plugin_frontend(obj: Any, options: dict[str, Any]) -> tuple[str, ModuleOp, str] | None:
+    from ircc.plugins import plugin_entries
+
+    for name, load in plugin_entries("frontend").items():
+        result = load()(obj, **options)
+        if result is not None:
+            module, pipeline = result
+            return f"plugin:{name}", module, pipeline
+    return None
 
 
 def _mlir_text(obj: str | Path) -> tuple[str, str]:
