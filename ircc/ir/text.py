@@ -56,13 +56,49 @@ def parse_module(text: str, filename: str = "<string>", *, verify: bool = True) 
     except ParseError as err:
         raise _span_error(err, filename, text) from None
     if verify:
-        verify_module(module, filename)
+        verify_module(module, filename, text)
     return module
 
 
-def verify_module(module: ModuleOp, filename: str = "<ir>") -> None:
-    """Verify ``module``; a failure becomes a ``SourceError`` naming the op's location if known."""
+def verify_module(module: ModuleOp, filename: str = "<ir>", text: str | None = None) -> None:
+    """Verify ``module``; a failure becomes a ``SourceError`` at the offending op when ``text`` (the
+    source it was parsed from) lets us find it."""
     try:
         module.verify()
     except VerifyException as err:
-        raise SourceError(filename, 0, 0, f"IR does not verify: {err}") from None
+        msg = str(err).strip().splitlines()[0] if str(err).strip() else "verification failed"
+        where = _locate_failing_op(module, text) if text is not None else None
+        if where is None:
+            raise SourceError(filename, 0, 0, f"IR does not verify: {msg}") from None
+        line_no, col, name = where
+        lines = text.splitlines()
+        raise SourceError(filename, line_no, col, f"'{name}' op does not verify: {msg}", lines[line_no - 1],
+                          length=len(name)) from None
+
+
+def _locate_failing_op(module: ModuleOp, text: str) -> tuple[int, int, str] | None:
+    """The line and column of the first op that fails its own verification (ops are printed and
+    parsed in walk order, so the k-th op of a name is its k-th occurrence in the text)."""
+    seen: dict[str, int] = {}
+    failing = None
+    for op in module.walk():
+        seen[op.name] = seen.get(op.name, 0) + 1
+        try:
+            op.verify(verify_nested_ops=False)
+        except VerifyException:
+            failing = (op.name, seen[op.name])
+            break
+        except Exception:  # noqa: BLE001 - a verifier that crashes: keep looking for a clean report
+            continue
+    if failing is None:
+        return None
+    name, k = failing
+    pattern = re.compile(r'(?<![\w.])"?' + re.escape(name) + r'(?![\w.])')
+    count = 0
+    for i, line in enumerate(text.splitlines(), 1):
+        code = line.split("//", 1)[0]
+        for m in pattern.finditer(code):
+            count += 1
+            if count == k:
+                return i, m.start() + 1, name
+    return None
