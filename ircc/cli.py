@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ircc.errors import IrccError
+from ircc.errors import IrccError, SourceError
 
 OUTPUT_KINDS = {".mlir": "mlir", ".ll": "llvm", ".o": "object", ".so": "shared", ".py": "python"}
 
@@ -92,10 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "run":
             return _run(build_run_parser().parse_intermixed_args(argv[1:]))
         return _compile(build_parser().parse_args(argv))
+    except SourceError as err:  # already `file:line:col: error: ...` with the line and a caret
+        print(err.render(), file=sys.stderr)
+        return 1
     except IrccError as err:
-        text = str(err)
-        print(text if text.split(":", 1)[0].endswith(".mlir") or ": error:" in text.split("\n")[0]
-              else f"error: {text}", file=sys.stderr)
+        print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -118,15 +119,11 @@ def _compile(ns: argparse.Namespace) -> int:
         raise IrccError("no input file; usage: ircc INPUT.mlir [-p PIPELINE] [-t TARGET] [-o OUT] (see ircc --help)")
     text, filename = _read_input(ns.input)
     kind = _output_kind(ns.output)
-    target = ns.target
-    if target is None and kind in ("llvm", "object", "shared"):
-        target = "llvm"
-    if target is None and kind == "python":
-        target = "numba"
-    if ns.emit in ("llvm", "llvm-opt") and target is None:
-        target = "llvm"
-    if ns.emit in ("py", "python") and target is None:
-        target = "numba"
+    if ns.output in (None, "-") and ns.emit in ("llvm", "llvm-opt"):
+        kind = "llvm"
+    elif ns.output in (None, "-") and ns.emit in ("py", "python"):
+        kind = "python"
+    target = _target_for(kind, ns.target, ns.output or f"--emit={ns.emit}")
 
     from ircc.ir.text import parse_module
 
@@ -148,6 +145,21 @@ def _compile(ns: argparse.Namespace) -> int:
         out = kernel.source
     _write(ns.output, out)
     return 0
+
+
+#: the target each output kind needs
+_KIND_TARGET = {"llvm": "llvm", "object": "llvm", "shared": "llvm", "python": "numba"}
+
+
+def _target_for(kind: str, target: str | None, what: str) -> str | None:
+    """The target an output needs; a -t that cannot produce it is an error, not a silent switch."""
+    needed = _KIND_TARGET.get(kind)
+    if needed is None:
+        return target
+    if target is not None and target not in (needed, "cpu"):
+        raise IrccError(f"{what} needs target '{needed}', but -t {target} was given; "
+                        f"use -t {needed} or another output ({', '.join(OUTPUT_KINDS)})")
+    return needed
 
 
 def _any_entry(module) -> str | None:
@@ -231,6 +243,10 @@ def _run(ns: argparse.Namespace) -> int:
         d.mkdir(parents=True, exist_ok=True)
         for i, r in enumerate(results):
             np.save(d / f"result{i}.npy", np.asarray(r))
+        for i, (a, spec) in enumerate(zip(args, signature.args)):
+            if spec.is_memref:
+                np.save(d / f"argument{i}.npy", a)
+        print(f"saved results and memref arguments as .npy files in {d}")
     return 0
 
 

@@ -69,7 +69,7 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
 
         module, layout = build_module(obj, args, dtype=dtype, name=name)
         default_pipeline, frontend = DEFAULT_PIPELINE, "sympy"
-        rebuild = lambda: build_module(obj, args, dtype=dtype, name=name)[0]  # noqa: E731 (deterministic)
+        rebuild = lambda: build_module(obj, args, dtype=dtype, name=name)[0]
     elif isinstance(obj, ModuleOp):
         pristine = obj.clone()  # the caller's module is never changed
         module, layout, default_pipeline, frontend = pristine.clone(), None, "", "mlir"
@@ -77,7 +77,7 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
     elif isinstance(obj, (str, Path)):
         text, filename = _mlir_text(obj)
         module, layout, default_pipeline, frontend = parse_module(text, filename), None, "", "mlir"
-        rebuild = lambda: parse_module(text, filename)  # noqa: E731
+        rebuild = lambda: parse_module(text, filename)
     else:
         found = _plugin_frontend(obj, options)
         if found is None:
@@ -168,7 +168,8 @@ def _pick_entry(module: ModuleOp, entry: str | None) -> str:
         return entry
     if len(names) == 1:
         return names[0]
-    raise IrccError(f"the module has {len(names)} functions ({', '.join(names)}); pick one with entry=")
+    raise IrccError(f"the module has {len(names)} functions ({', '.join(names)}); pick one with entry= "
+                    f"(--entry on the command line)")
 
 
 def _emit_cached(backend, module: ModuleOp, ir_text: str, target: str, opts: Options, stats: dict[str, Any]):

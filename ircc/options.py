@@ -47,7 +47,7 @@ class Options:
                 object.__setattr__(self, name, tuple(v for v in value.split(",") if v))
 
     @classmethod
-    def from_kwargs(cls, **kwargs: Any) -> "Options":
+    def from_kwargs(cls, **kwargs: Any) -> Options:
         """Build options from keyword arguments, rejecting unknown names with the valid list."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(kwargs) - known)
@@ -57,7 +57,7 @@ class Options:
             )
         return cls(**{k: v for k, v in kwargs.items() if v is not None or k in ("eqsat", "pipeline")})
 
-    def with_(self, **changes: Any) -> "Options":
+    def with_(self, **changes: Any) -> Options:
         return replace(self, **changes)
 
     def codegen_key(self) -> dict[str, Any]:

@@ -15,12 +15,12 @@ imported only when first used. In ``pyproject.toml``::
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
 
-@lru_cache(maxsize=None)
+@cache
 def _all_entries() -> tuple[tuple[str, str, Any], ...]:
     out = []
     for ep in entry_points(group="ircc.plugins"):

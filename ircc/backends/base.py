@@ -21,7 +21,13 @@ from typing import Any, ClassVar
 import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
-    Float16Type, Float32Type, Float64Type, IndexType, IntegerType, MemRefType, ModuleOp,
+    Float16Type,
+    Float32Type,
+    Float64Type,
+    IndexType,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
 )
 from xdsl.ir import Attribute
 
@@ -73,7 +79,7 @@ class ValueSpec:
         return len(self.shape) if self.shape is not None else 0
 
     @staticmethod
-    def of(t: Attribute) -> "ValueSpec":
+    def of(t: Attribute) -> ValueSpec:
         if isinstance(t, MemRefType):
             shape = tuple(None if d < 0 else int(d) for d in t.get_shape())
             return ValueSpec(numpy_dtype(t.element_type), shape)
@@ -93,7 +99,7 @@ class Signature:
     results: tuple[ValueSpec, ...]
 
     @staticmethod
-    def of(op: func.FuncOp) -> "Signature":
+    def of(op: func.FuncOp) -> Signature:
         ft = op.function_type
         return Signature(op.sym_name.data, tuple(ValueSpec.of(t) for t in ft.inputs.data),
                          tuple(ValueSpec.of(t) for t in ft.outputs.data))
@@ -181,7 +187,7 @@ def scalar_entry_fallback(entry: Callable[..., Any], sig: Signature, nout: int) 
     return call
 
 
-def add_scalar_entries(artifact: "Artifact", module: ModuleOp) -> None:
+def add_scalar_entries(artifact: Artifact, module: ModuleOp) -> None:
     """Give every ``ircc.scalar_entry`` function a ``<name>:scalar`` entry (the fallback if none yet)."""
     for op in public_functions(module):
         nout = scalar_entry_outputs(op)

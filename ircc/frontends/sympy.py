@@ -23,13 +23,27 @@ import numpy as np
 import sympy
 from xdsl.dialects import arith, func, memref, scf
 from xdsl.dialects.builtin import (
-    DYNAMIC_INDEX, ArrayAttr, DictionaryAttr, FileLineColLoc, Float32Type, Float64Type, FunctionType, IndexType,
-    IntAttr, IntegerAttr, MemRefType, ModuleOp, StringAttr, UnitAttr, f32, f64,
+    DYNAMIC_INDEX,
+    ArrayAttr,
+    DictionaryAttr,
+    FileLineColLoc,
+    Float32Type,
+    Float64Type,
+    FunctionType,
+    IndexType,
+    IntAttr,
+    IntegerAttr,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+    UnitAttr,
+    f32,
+    f64,
 )
 from xdsl.ir import Block, Region
 
-from ircc.errors import IrccError
 from ircc.backends.base import SCALAR_ENTRY_ATTR
+from ircc.errors import IrccError
 from ircc.frontends.sympy_ops import ExprEmitter
 
 #: the optimization passes run on sympy kernels by default (the target's lowering is appended):

@@ -28,16 +28,26 @@ def _span_error(err: ParseError, filename: str, text: str) -> SourceError:
     msg = err.msg.strip().splitlines()[0] if err.msg.strip() else "parse error"
     line_no, col, length = loc.line, loc.col, max(1, span.end - span.start)
     undefined = re.match(r"values used but not defined: \[(%[^\],]+)", msg)
-    if undefined:  # xDSL reports these at the end of the region: point at the first use instead
+    if undefined:  # xDSL reports these at the end of the region: point at the first use in that region
         name = undefined.group(1)
-        for i, source_line in enumerate(lines, 1):
-            m = re.search(re.escape(name) + r"(?![\w$.])", source_line)
-            if m and not re.match(r"\s*" + re.escape(name) + r"\s*=", source_line[m.start():]):
+        start = _region_start(lines, line_no)
+        for i in range(start, min(line_no, len(lines)) + 1):
+            code = lines[i - 1].split("//", 1)[0]
+            m = re.search(re.escape(name) + r"(?![\w$.])", code)
+            if m and not re.match(r"\s*" + re.escape(name) + r"\s*=", code[m.start():]):
                 line_no, col, length = i, m.start() + 1, len(name)
                 msg = f"use of undefined value {name}"
                 break
     line = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
     return SourceError(filename, line_no, col, msg, line, length=length)
+
+
+def _region_start(lines: list[str], end_line: int) -> int:
+    """The line of the function (or top-level op) whose region ends at ``end_line``."""
+    for i in range(min(end_line, len(lines)), 0, -1):
+        if re.match(r"\s*(func\.func|\"func\.func\"|builtin\.module|module)\b", lines[i - 1]):
+            return i
+    return 1
 
 
 def parse_module(text: str, filename: str = "<string>", *, verify: bool = True) -> ModuleOp:

@@ -17,7 +17,12 @@ from xdsl.context import Context
 from xdsl.dialects import builtin, scf
 from xdsl.ir import Block, Region
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
 from xdsl.rewriter import InsertPoint
 
 
@@ -29,6 +34,13 @@ class ParallelToNestedFor(RewritePattern):
         body = op.body.blocks.first
         assert body is not None
         dims = len(op.lowerBound)
+        if dims == 0:  # one iteration: the body itself
+            reduce_op = body.last_op
+            assert isinstance(reduce_op, scf.ReduceOp), "scf.parallel body must end in scf.reduce"
+            rewriter.erase(reduce_op)
+            rewriter.inline_block(body, InsertPoint.before(op))
+            rewriter.erase(op)
+            return
         blocks = [Block(arg_types=[builtin.IndexType()]) for _ in range(dims)]
         loops = []
         for d in range(dims):
@@ -39,7 +51,7 @@ class ParallelToNestedFor(RewritePattern):
         innermost = blocks[-1]
         reduce_op = body.last_op
         assert isinstance(reduce_op, scf.ReduceOp), "scf.parallel body must end in scf.reduce"
-        rewriter.erase_op(reduce_op)
+        rewriter.erase(reduce_op)
         for d in range(dims):
             body.args[d].replace_all_uses_with(blocks[d].args[0])
             blocks[d].args[0].name_hint = body.args[d].name_hint

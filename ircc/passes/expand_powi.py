@@ -23,8 +23,10 @@ from xdsl.dialects.builtin import FloatAttr, IntegerAttr
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern,
-    op_type_rewrite_pattern,
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
 )
 
 
@@ -91,7 +93,7 @@ class ExpandConstantPower(RewritePattern):
         else:
             rewriter.replace(op, [], [value])
         if isinstance(exponent, arith.ConstantOp) and not exponent.result.uses:
-            rewriter.erase_op(exponent)  # the exponent constant was ours to consume
+            rewriter.erase(exponent)  # the exponent constant was ours to consume
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ class Pipeline:
     first_index: int = 0  # dump-file numbering continues across pipelines of one compile
 
     @classmethod
-    def parse(cls, spec: str, options: Options | None = None, **kw: object) -> "Pipeline":
+    def parse(cls, spec: str, options: Options | None = None, **kw: object) -> Pipeline:
         return cls(parse_pipeline_spec(spec), options or Options(), **kw)  # type: ignore[arg-type]
 
     @property

@@ -17,8 +17,8 @@ from xdsl.dialects.builtin import ModuleOp
 
 from ircc.backends.base import Artifact, Backend, Signature, public_functions
 from ircc.backends.llvm.calling import PackedCaller, python_function
-from ircc.costmodel import llvm_loop_vectorize
 from ircc.backends.llvm.codegen import JitModule, external_names, lower_module, optimize, target_machine
+from ircc.costmodel import llvm_loop_vectorize
 
 
 class LLVMBackend(Backend):

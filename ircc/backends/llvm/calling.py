@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import weakref
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ _CTYPE = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def descriptor_struct(rank: int) -> type[ctypes.Structure]:
     fields: list[tuple[str, Any]] = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
                                      ("offset", ctypes.c_int64)]

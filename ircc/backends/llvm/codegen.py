@@ -13,7 +13,11 @@ from xdsl.dialects.builtin import ModuleOp
 from ircc.backends.base import public_functions, scalar_entry_outputs
 from ircc.backends.llvm.lower import FunctionLowerer, ModuleLowering, declare_function
 from ircc.backends.llvm.wrappers import (
-    emit_array_fastcall, emit_packed, emit_python_fastcall, emit_scalar_entry_fastcall, is_scalar_function,
+    emit_array_fastcall,
+    emit_packed,
+    emit_python_fastcall,
+    emit_scalar_entry_fastcall,
+    is_scalar_function,
     takes_arrays,
 )
 
@@ -152,7 +156,7 @@ class JitModule:
         self.engine = engine
 
     @classmethod
-    def from_object(cls, obj: bytes, externals: list[str]) -> "JitModule":
+    def from_object(cls, obj: bytes, externals: list[str]) -> JitModule:
         _init_llvm()
         stub = llvm.parse_assembly("")
         resolve_symbols(externals)

@@ -16,7 +16,12 @@ from xdsl.dialects.builtin import MemRefType, ModuleOp, StridedLayoutAttr
 from xdsl.ir import Block, Operation, SSAValue
 
 from ircc.backends.llvm.types import (
-    I64, PTR, Memref, check_layout, expanded_arg_types, scalar_type, value_type,
+    I64,
+    PTR,
+    Memref,
+    check_layout,
+    expanded_arg_types,
+    value_type,
 )
 from ircc.errors import BackendError
 
@@ -263,4 +268,4 @@ def is_parallel(op: Operation) -> bool:
     return isinstance(op, scf.ParallelOp)
 
 
-__all__ = ["FunctionLowerer", "ModuleLowering", "declare_function", "PTR", "I64"]
+__all__ = ["I64", "PTR", "FunctionLowerer", "ModuleLowering", "declare_function"]

@@ -7,7 +7,11 @@ from collections.abc import Callable
 from llvmlite import ir
 from xdsl.dialects import arith, func, math, memref, scf
 from xdsl.dialects.builtin import (
-    FloatAttr, IndexType, IntegerAttr, IntegerType, MemRefType,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
 )
 from xdsl.ir import Operation
 

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 from llvmlite import ir
 from xdsl.dialects.builtin import (
-    Float16Type, Float32Type, Float64Type, IndexType, IntegerType, MemRefType, NoneAttr,
+    Float16Type,
+    Float32Type,
+    Float64Type,
+    IndexType,
+    IntegerType,
+    MemRefType,
+    NoneAttr,
     StridedLayoutAttr,
 )
 from xdsl.ir import Attribute
@@ -102,14 +108,14 @@ class Memref:
         return v
 
     @staticmethod
-    def unpack(b: ir.IRBuilder, t: MemRefType, v: ir.Value) -> "Memref":
+    def unpack(b: ir.IRBuilder, t: MemRefType, v: ir.Value) -> Memref:
         rank = len(t.get_shape())
         return Memref(t, b.extract_value(v, 0), b.extract_value(v, 1), b.extract_value(v, 2),
                       [b.extract_value(v, [3, i]) for i in range(rank)],
                       [b.extract_value(v, [4, i]) for i in range(rank)])
 
     @staticmethod
-    def from_fields(t: MemRefType, values: list[ir.Value]) -> "Memref":
+    def from_fields(t: MemRefType, values: list[ir.Value]) -> Memref:
         rank = len(t.get_shape())
         return Memref(t, values[0], values[1], values[2], list(values[3:3 + rank]),
                       list(values[3 + rank:3 + 2 * rank]))
