@@ -34,7 +34,8 @@ def parse_arguments(texts: list[str], signature: Signature) -> list[Any]:
             try:
                 value = float(text) if spec.dtype.kind == "f" else int(text, 0)
             except ValueError:
-                raise IrccError(f"argument {i} of @{signature.name}: '{text}' is not a number of type {spec.dtype}") from None
+                raise IrccError(
+                    f"argument {i} of @{signature.name}: '{text}' is not a number of type {spec.dtype}") from None
             out.append(value)
     return out
 

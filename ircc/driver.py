@@ -10,6 +10,7 @@ The whole flow, one stage per line:
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,8 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
 
         module, layout = build_module(obj, args, dtype=dtype, name=name)
         default_pipeline, frontend = DEFAULT_PIPELINE, "sympy"
-        rebuild = lambda: build_module(obj, args, dtype=dtype, name=name)[0]
+        def rebuild() -> ModuleOp:  # the frontend is deterministic: the same input, the same IR
+            return build_module(obj, args, dtype=dtype, name=name)[0]
     elif isinstance(obj, ModuleOp):
         pristine = obj.clone()  # the caller's module is never changed
         module, layout, default_pipeline, frontend = pristine.clone(), None, "", "mlir"
@@ -77,7 +79,7 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
     elif isinstance(obj, (str, Path)):
         text, filename = _mlir_text(obj)
         module, layout, default_pipeline, frontend = parse_module(text, filename), None, "", "mlir"
-        rebuild = lambda: parse_module(text, filename)
+        rebuild = functools.partial(parse_module, text, filename)
     else:
         found = _plugin_frontend(obj, options)
         if found is None:

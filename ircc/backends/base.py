@@ -60,7 +60,8 @@ def numpy_dtype(t: Attribute) -> np.dtype:
                 return np.dtype(np.bool_)
             if width in (8, 16, 32, 64):
                 return np.dtype(f"int{width}")
-    raise BackendError(f"type {t} cannot cross the Python boundary (expected f16/f32/f64, i1/i8..i64, index or a memref of those)")
+    raise BackendError(f"type {t} cannot cross the Python boundary "
+                       f"(expected f16/f32/f64, i1/i8..i64, index or a memref of those)")
 
 
 @dataclass(frozen=True)
@@ -109,16 +110,18 @@ class Signature:
         if len(args) != len(self.args):
             raise ArgumentError(f"@{self.name} takes {len(self.args)} argument(s), got {len(args)}")
         for i, (a, spec) in enumerate(zip(args, self.args)):
-            if spec.is_memref:
-                if not isinstance(a, np.ndarray):
-                    raise ArgumentError(f"@{self.name} argument {i}: expected a {spec.describe()}, got {type(a).__name__}")
-                if a.dtype != spec.dtype or a.ndim != spec.rank:
-                    raise ArgumentError(f"@{self.name} argument {i}: expected a {spec.describe()}, got {a.dtype} array of shape {a.shape}")
-                for d, (have, want) in enumerate(zip(a.shape, spec.shape)):
-                    if want is not None and have != want:
-                        raise ArgumentError(f"@{self.name} argument {i}: dimension {d} is {have}, the memref type says {want}")
-                if not a.flags.c_contiguous:
-                    raise ArgumentError(f"@{self.name} argument {i}: array must be C-contiguous (use numpy.ascontiguousarray)")
+            if not spec.is_memref:
+                continue
+            where = f"@{self.name} argument {i}"
+            if not isinstance(a, np.ndarray):
+                raise ArgumentError(f"{where}: expected a {spec.describe()}, got {type(a).__name__}")
+            if a.dtype != spec.dtype or a.ndim != spec.rank:
+                raise ArgumentError(f"{where}: expected a {spec.describe()}, got {a.dtype} array of shape {a.shape}")
+            for d, (have, want) in enumerate(zip(a.shape, spec.shape)):
+                if want is not None and have != want:
+                    raise ArgumentError(f"{where}: dimension {d} is {have}, the memref type says {want}")
+            if not a.flags.c_contiguous:
+                raise ArgumentError(f"{where}: array must be C-contiguous (use numpy.ascontiguousarray)")
 
 
 def public_functions(module: ModuleOp) -> list[func.FuncOp]:

@@ -377,7 +377,8 @@ def _scalar_in(t: Attribute, fname: str, i: int) -> Callable[[Any], Any]:
             try:
                 v = operator.index(a)
             except TypeError:
-                raise ArgumentError(f"@{fname} argument {i}: expected an integer for {t}, got {type(a).__name__}") from None
+                raise ArgumentError(
+                    f"@{fname} argument {i}: expected an integer for {t}, got {type(a).__name__}") from None
             if not -(1 << (width - 1)) <= v < (1 << width):
                 raise ArgumentError(f"@{fname} argument {i}: {v} does not fit in {t}")
             return wrap(v, width)

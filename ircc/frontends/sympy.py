@@ -141,7 +141,8 @@ def _symbol_name(s: sympy.Symbol) -> str:
     return name if name and not name[0].isdigit() else f"s_{name}"
 
 
-def build_module(exprs: Any, args: Any, *, dtype: Any = np.float64, name: str = "kernel") -> tuple[ModuleOp, SympyLayout]:
+def build_module(exprs: Any, args: Any, *, dtype: Any = np.float64,
+                 name: str = "kernel") -> tuple[ModuleOp, SympyLayout]:
     """Build the IR for ``exprs`` over ``args``; see the module docstring for its shape."""
     np_dtype = np.dtype(dtype)
     if np_dtype not in (np.dtype(np.float64), np.dtype(np.float32)):

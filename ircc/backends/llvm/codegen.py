@@ -48,7 +48,8 @@ def host_fingerprint() -> str:
     return f"{llvm.get_process_triple()}:{llvm.get_host_cpu_name()}:{llvm.get_host_cpu_features().flatten()}"
 
 
-def lower_module(module: ModuleOp, *, threads: int, fastmath: bool, python_wrappers: bool) -> tuple[ir.Module, list[str]]:
+def lower_module(module: ModuleOp, *, threads: int, fastmath: bool,
+                 python_wrappers: bool) -> tuple[ir.Module, list[str]]:
     """The LLVM IR module for ``module``; returns it and the names with a Python fastcall wrapper."""
     _init_llvm()
     llmod = ir.Module(name="ircc")

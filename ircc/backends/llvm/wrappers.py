@@ -44,7 +44,7 @@ def emit_packed(ml: ModuleLowering, op: func.FuncOp, fn: ir.Function) -> ir.Func
             call_args.append(b.load(p, typ=scalar_type(t)))
     result = b.call(fn, call_args)
     outputs = op.function_type.outputs.data
-    for j, t in enumerate(outputs):
+    for j in range(len(outputs)):
         p = b.load(b.gep(slots, [ir.Constant(I64, len(inputs) + j)], inbounds=True, source_etype=PTR), typ=PTR)
         value = result if len(outputs) == 1 else b.extract_value(result, j)
         b.store(value, p)
