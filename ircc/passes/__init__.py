@@ -39,7 +39,7 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
     "expand-powi": (_ircc("expand_powi", "ExpandPowi"),
                     "rewrite x**n with a constant integer n as a chain of multiplications"),
     "convert-scf-parallel-to-for": (_ircc("convert_scf_parallel_to_for", "ConvertScfParallelToFor"),
-                                    "serialize scf.parallel into nested scf.for (for backends or runs without threads)"),
+                                    "serialize scf.parallel into nested scf.for (no threads)"),
 }
 
 
