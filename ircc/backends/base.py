@@ -181,7 +181,7 @@ def scalar_entry_fallback(entry: Callable[..., Any], sig: Signature, nout: int) 
         if not all(type(a) in (float, int) for a in args[:len(inputs)]):
             return NotImplemented
         arrays = [np.full((1,) * spec.rank, a, dtype=spec.dtype) for a, spec in zip(args, inputs)]
-        outs = [np.empty(tuple(1 if d is None else d for d in spec.shape), dtype=spec.dtype) for spec in outputs]
+        outs = [np.zeros(tuple(1 if d is None else d for d in spec.shape), dtype=spec.dtype) for spec in outputs]
         entry(*arrays, *outs)
         for buf, o in zip(args[len(inputs):], outs):
             np.asarray(buf).reshape(-1)[:] = o.reshape(-1)

@@ -6,6 +6,9 @@ For ``exprs`` over ``args`` it builds (destination-passing; the ``Kernel`` alloc
                       %out: memref<?x2xf64> {llvm.noalias}) attributes {ircc.scalar_entry = 1 : i64}
       scf.parallel (%i) = (0) to (n) step (1) { loads; arith / math ops; stores }
 
+Outputs that are identically zero (most of a Jacobian) are not stored: the function then carries
+``ircc.zero_filled_output`` and the caller passes ``numpy.zeros`` (calloc'd pages are free until written).
+
 A Matrix output is ``memref<?xRxCxf64>`` (points first, as the user gets it back).
 Every distinct subexpression is emitted once (sympy expressions are hash-consed); ``cse`` and
 ``canonicalize`` run afterwards as passes. Nothing is rewritten in sympy beforehand.
@@ -46,6 +49,9 @@ from ircc.backends.base import SCALAR_ENTRY_ATTR
 from ircc.errors import IrccError
 from ircc.frontends.sympy_ops import ExprEmitter
 
+#: a function attribute: outputs that are identically zero are not stored; the output must be zero-filled.
+ZEROED_OUTPUT_ATTR = "ircc.zero_filled_output"
+
 #: the optimization passes run on sympy kernels by default (the target's lowering is appended):
 #: integer powers become multiplications, then cse merges what they share (the frontend already
 #: emits each sympy subexpression once and folds numbers, so canonicalize adds nothing here but time).
@@ -62,6 +68,7 @@ class SympyLayout:
     arg_names: tuple[str, ...]
     dtype: np.dtype
     entry: str
+    zeroed: bool = False  # outputs identically zero are not stored: pass a zero-filled output
 
 
 def _as_exprs(exprs: Any) -> tuple[str, list[sympy.Expr], tuple[int, int] | None]:
@@ -164,7 +171,8 @@ def build_module(exprs: Any, args: Any, *, dtype: Any = np.float64,
     loop = _build_loop(name, kind, outputs, matrix_shape, symbols, ftype, np_dtype)
     if loc is not None:
         loop.location = loc
-    layout = SympyLayout(kind, len(outputs), matrix_shape, tuple(s.name for s in symbols), np_dtype, name)
+    layout = SympyLayout(kind, len(outputs), matrix_shape, tuple(s.name for s in symbols), np_dtype, name,
+                         zeroed=ZEROED_OUTPUT_ATTR in loop.attributes)
     return ModuleOp([loop]), layout
 
 
@@ -209,7 +217,13 @@ def _build_loop(name: str, kind: str, outputs: list[sympy.Expr], matrix_shape, s
         body.add_op(ld)
         loads.append(ld.res)
     emitter = ExprEmitter(body, dict(zip(symbols, loads)), ftype, _rounder(np_dtype))
+    skipped_zero = False
     for j, e in enumerate(outputs):
+        if e == sympy.S.Zero:
+            # Jacobians are mostly zeros: the caller passes a zero-filled output (calloc'd pages cost
+            # nothing until written) and the loop stores only what it computes.
+            skipped_zero = True
+            continue
         emitter.root = e
         value = emitter.emit(e)
         if kind == "matrix":
@@ -227,4 +241,6 @@ def _build_loop(name: str, kind: str, outputs: list[sympy.Expr], matrix_shape, s
     # One point can be evaluated by calling with numbers: every dynamic size is 1, the last
     # memref is the output (backends may give this a fast path; see backends/base.py).
     fn.attributes[SCALAR_ENTRY_ATTR] = IntegerAttr(1, 64)
+    if skipped_zero:
+        fn.attributes[ZEROED_OUTPUT_ATTR] = UnitAttr()
     return fn

@@ -23,6 +23,7 @@ class SympyCall:
     def __init__(self, layout: SympyLayout, loop: Callable[..., Any], point: Callable[..., Any]):
         self.layout, self._loop, self._point = layout, loop, point
         self._nargs = len(layout.arg_names)
+        self._new = np.zeros if layout.zeroed else np.empty  # see ZEROED_OUTPUT_ATTR
         self._point_shape = layout.matrix_shape or ((layout.nout,) if layout.kind == "tuple" else (1,))
 
     def __call__(self, *args: Any) -> Any:
@@ -34,7 +35,7 @@ class SympyCall:
             fast = self._same_length_arrays(args)
             return fast if fast is not None else self._arrays(args)
         # one point: the entry itself checks that every argument is a Python float or int
-        out = np.empty(self._point_shape, dtype=layout.dtype)
+        out = self._new(self._point_shape, dtype=layout.dtype)
         if self._point(*args, out) is None:
             return float(out[0]) if layout.kind == "scalar" else out
         if all(isinstance(a, (Number, np.number)) and not isinstance(a, (complex, np.complexfloating))
@@ -54,7 +55,7 @@ class SympyCall:
             if type(a) is not np.ndarray or a.shape != (n,):
                 return None
         layout = self.layout
-        out = np.empty((n, *layout.matrix_shape) if layout.kind == "matrix" else (n, layout.nout), dtype=layout.dtype)
+        out = self._new((n, *layout.matrix_shape) if layout.kind == "matrix" else (n, layout.nout), dtype=layout.dtype)
         try:
             self._loop(*args, out)
         except TypeError:
@@ -93,10 +94,10 @@ class SympyCall:
                 b = np.broadcast_to(arr, shape) if arr.shape != shape else arr
                 flat.append(np.ascontiguousarray(b, dtype=dtype).reshape(n))
         if layout.kind == "matrix":
-            out = np.empty((n, *layout.matrix_shape), dtype=dtype)
+            out = self._new((n, *layout.matrix_shape), dtype=dtype)
             self._loop(*flat, out)
             return out.reshape(shape + layout.matrix_shape)
-        out = np.empty((n, layout.nout), dtype=dtype)
+        out = self._new((n, layout.nout), dtype=dtype)
         self._loop(*flat, out)
         if layout.kind == "scalar":
             return out[:, 0].reshape(shape)
