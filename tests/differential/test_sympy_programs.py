@@ -57,6 +57,8 @@ PROGRAMS = [
     Program("cse-like-names", [x0 * x1 + x2, (x0 + x1) ** 2, sp.sin(x2) / (x0 + 2)], [x0, x1, x2]),
     Program("integer-powers", [x**17, x**-5, (x + y) ** 9], [x, y], 0.3, 1.2, rtol=1e-11),
     Program("constant-output", [sp.Integer(3), x + 1], [x]),
+    Program("zero-outputs", [sp.Integer(0), x + 1, y - y, sp.Float(0.0)], [x, y]),
+    Program("sparse-jacobian", sp.Matrix([x * y, x**2, 0]).jacobian([x, y, z]), [x, y, z]),
     Program("nested", sp.log(1 + sp.exp(sp.sin(x * y))) / (1 + sp.cos(z) ** 2), [x, y, z]),
     Program("float32", [sp.sin(x) * y + x**2, sp.sqrt(y + 1) / (x + 2)], [x, y], dtype=np.float32, rtol=2e-6),
     Program("unused-arg", x * 2, [x, y, z]),
