@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
-from ircc.backends.base import Artifact, Backend, Signature, ValueSpec, public_functions
+from ircc.backends.base import Artifact, Backend, Signature, ValueSpec, public_functions, scalar_entry_outputs
 from ircc.backends.numba_render import render_module
 from ircc.errors import ArgumentError, BackendError
 
@@ -120,6 +120,9 @@ class NumbaBackend(Backend):
             "functions": [{"symbol": f.symbol, "name": f.py_name, "parallel": f.parallel,
                            "threads": f.runs_parallel, "entry": f.entry} for f in rendered.functions],
             "helpers": list(rendered.helpers),
+            # functions marked ircc.scalar_entry (one output memref): they get a one-point njit wrapper
+            "scalar_entries": [op.sym_name.data for op in public_functions(module)
+                               if scalar_entry_outputs(op) == 1],
         }
         signatures = {op.sym_name.data: Signature.of(op) for op in public_functions(module)}
         return self.load(payload, signatures, options)
@@ -150,8 +153,44 @@ class NumbaBackend(Backend):
                 raise BackendError(f"numba could not compile @{symbol} (an ircc bug or IR that numba cannot "
                                    f"type):\n{str(err).strip()}") from err
             entries[symbol] = NumbaEntry(signature, dispatcher, threads if f["threads"] else None)
+        for symbol in payload.get("scalar_entries", []):
+            if symbol in entries:
+                entries[f"{symbol}:scalar"] = _ScalarEntry(signatures[symbol], entries[symbol].dispatcher, common)
         return Artifact(target=TARGET, entries=entries, signatures=dict(signatures), source=source,
                         payload=payload)
+
+
+class _ScalarEntry:
+    """``<name>:scalar(*numbers, out)`` for an ``ircc.scalar_entry`` function: an njit wrapper that puts
+    each number in a one-element array and calls the kernel on them (compiled on first use)."""
+
+    def __init__(self, signature: Signature, kernel: Any, options: dict[str, Any]):
+        import numba
+
+        inputs = signature.args[:-1]
+        out_shape = tuple(1 if d is None else d for d in signature.args[-1].shape)
+        names = [f"a{i}" for i in range(len(inputs))]
+        lines = [f"def point({', '.join(names + ['out'])}):"]
+        for i, spec in enumerate(inputs):
+            lines.append(f"    b{i} = np.empty(1, dtype=np.{spec.dtype.name})")
+            lines.append(f"    b{i}[0] = a{i}")
+        call_args = ", ".join([f"b{i}" for i in range(len(inputs))] + [f"out.reshape({out_shape!r})"])
+        lines.append(f"    kernel({call_args})")
+        namespace: dict[str, Any] = {"np": np, "kernel": kernel}
+        exec("\n".join(lines) + "\n", namespace)  # noqa: S102 - generated glue
+        self._point = numba.njit(**options)(namespace["point"])
+        self._nargs = len(signature.args)
+        self._ninputs = len(inputs)
+        self.__name__ = f"{signature.name}:scalar"
+
+    def __call__(self, *args: Any) -> Any:
+        if len(args) != self._nargs:
+            raise ArgumentError(f"@{self.__name__} takes {self._nargs} argument(s), got {len(args)}")
+        for a in args[:self._ninputs]:
+            if type(a) is not float and type(a) is not int:
+                return NotImplemented  # the caller takes its array path
+        self._point(*args)
+        return None
 
 
 def _execute(source: str) -> dict[str, Any]:
