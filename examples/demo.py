@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -18,13 +19,8 @@ import ircc
 
 HERE = Path(__file__).resolve().parent
 TARGETS = ("llvm", "numba", "interp")
-
-
-def robertson() -> tuple[list[sp.Expr], list[sp.Symbol]]:
-    y1, y2, y3, k1, k2, k3 = sp.symbols("y1 y2 y3 k1 k2 k3")
-    rhs = [-k1 * y1 + k3 * y2 * y3, k1 * y1 - k2 * y2**2 - k3 * y2 * y3, k2 * y2**2]
-    jac = sp.Matrix(rhs).jacobian([y1, y2, y3])
-    return rhs + list(jac), [y1, y2, y3, k1, k2, k3]
+sys.path.insert(0, str(HERE.parent / "benchmarks"))
+from workloads_symbolic import pendulum, robertson  # noqa: E402 (the benchmark's workloads)
 
 
 def cpu_seconds(fn, *args, repeats: int = 5) -> float:
@@ -42,7 +38,7 @@ def main() -> None:
     parser.add_argument("--out", default="demo-out", help="where the IR dumps go (default: demo-out)")
     ns = parser.parse_args()
     out = Path(ns.out).resolve()
-    exprs, args = robertson()
+    _, exprs, args = robertson()
     n = 200_000
     rng = np.random.default_rng(0)
     points = [rng.uniform(0.5, 1.5, n) for _ in args]
@@ -68,18 +64,39 @@ def main() -> None:
                      pipeline="canonicalize,cse,licm")
         print(f"  examples/mlir/{name}.mlir: IR after every pass in {dump}")
 
-    lambdified = sp.lambdify(args, exprs, modules="numpy", cse=True)
-    rows = [("ircc llvm (1 thread)", cpu_seconds(ircc.compile(exprs, args=args, target="llvm", threads=1), *points)),
-            ("ircc numba (1 thread)", cpu_seconds(ircc.compile(exprs, args=args, target="numba", threads=1), *points)),
-            ("sympy.lambdify(numpy, cse=True)", cpu_seconds(lambdified, *points))]
-    interp_n = 64
-    rows.append(("ircc interp (reference)", cpu_seconds(kernels["interp"], *small, repeats=1) * n / interp_n))
+    interp_seconds = cpu_seconds(kernels["interp"], *small, repeats=1) * n / len(small[0])
     load = os.getloadavg()[0]
-    print(f"\n  {n:,} points, process CPU time, median of 5 (load average {load:.2f}):")
-    print(f"  {'contender':34s} {'seconds':>9s} {'Mpoints/s':>10s}")
+    print(f"\n  process CPU time per call, median of 5 (load average {load:.2f}):")
+    speed_table("Robertson RHS + Jacobian", exprs, args, points, extra=[("ircc interp (reference, from 64 points)",
+                                                                        interp_seconds)])
+    _, exprs, args = pendulum(8)
+    n = 50_000
+    points = [rng.uniform(0.5, 1.5, n) for _ in args]
+    speed_table("8-link pendulum on a cart: mass matrix + forcing", exprs, args, points, numba=False)
+    print("  (full comparison with symengine and a hand-written numba loop: make bench-symbolic)")
+
+
+def speed_table(title: str, exprs, args, points, *, numba: bool = True, extra=()) -> None:
+    n = len(points[0])
+    rows = [("ircc llvm (1 thread)", cpu_seconds(ircc.compile(exprs, args=args, target="llvm", threads=1), *points))]
+    if numba:
+        rows.append(("ircc numba (1 thread)",
+                     cpu_seconds(ircc.compile(exprs, args=args, target="numba", threads=1), *points)))
+    rows.append(("sympy.lambdify(numpy, cse=True)",
+                 cpu_seconds(sp.lambdify(args, exprs, modules="numpy", cse=True), *points)))
+    try:
+        import symengine
+
+        f = symengine.Lambdify(args, exprs, backend="llvm", cse=True)
+        packed = np.ascontiguousarray(np.column_stack(points))
+        rows.append(("symengine Lambdify(llvm, cse=True)", cpu_seconds(f, packed)))
+    except ImportError:
+        pass
+    rows += list(extra)
+    print(f"\n  {title}: {len(exprs)} outputs, {n:,} points")
+    print(f"  {'contender':42s} {'seconds':>9s} {'Mpoints/s':>10s}")
     for name, seconds in rows:
-        print(f"  {name:34s} {seconds:9.4f} {n / seconds / 1e6:10.2f}")
-    print("  (interp is extrapolated from 64 points; full comparison: make bench-symbolic)")
+        print(f"  {name:42s} {seconds:9.4f} {n / seconds / 1e6:10.2f}")
 
 
 if __name__ == "__main__":

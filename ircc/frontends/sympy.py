@@ -6,8 +6,9 @@ For ``exprs`` over ``args`` it builds (destination-passing; the ``Kernel`` alloc
                       %out: memref<?x2xf64> {llvm.noalias}) attributes {ircc.scalar_entry = 1 : i64}
       scf.parallel (%i) = (0) to (n) step (1) { loads; arith / math ops; stores }
 
-Outputs that are identically zero (most of a Jacobian) are not stored: the function then carries
-``ircc.zero_filled_output`` and the caller passes ``numpy.zeros`` (calloc'd pages are free until written).
+When most outputs are identically zero (a sparse Jacobian), those are not stored: the function then
+carries ``ircc.zero_filled_output`` and the caller passes ``numpy.zeros`` (calloc'd pages are free until
+written).
 
 A Matrix output is ``memref<?xRxCxf64>`` (points first, as the user gets it back).
 Every distinct subexpression is emitted once (sympy expressions are hash-consed); ``cse`` and
@@ -217,11 +218,13 @@ def _build_loop(name: str, kind: str, outputs: list[sympy.Expr], matrix_shape, s
         body.add_op(ld)
         loads.append(ld.res)
     emitter = ExprEmitter(body, dict(zip(symbols, loads)), ftype, _rounder(np_dtype))
+    # When most outputs are identically zero (sparse Jacobians), the caller passes a zero-filled output
+    # (calloc'd pages cost nothing until written) and the loop stores only what it computes. With few
+    # zeros, storing them is cheaper than zero-filling reused memory.
+    skip_zeros = 2 * sum(1 for e in outputs if e == sympy.S.Zero) > len(outputs)
     skipped_zero = False
     for j, e in enumerate(outputs):
-        if e == sympy.S.Zero:
-            # Jacobians are mostly zeros: the caller passes a zero-filled output (calloc'd pages cost
-            # nothing until written) and the loop stores only what it computes.
+        if skip_zeros and e == sympy.S.Zero:
             skipped_zero = True
             continue
         emitter.root = e
