@@ -16,7 +16,7 @@ numba = pytest.importorskip("numba")
 
 from ircc.backends.base import Signature
 from ircc.backends.numba import NumbaBackend
-from ircc.backends.numba_render import render_module
+from ircc.backends.numba import render_module
 from ircc.errors import ArgumentError, BackendError
 from ircc.ir.text import parse_module, print_module
 from ircc.options import Options

@@ -50,6 +50,7 @@ from xdsl.interpreter import (
 from xdsl.ir import Attribute, Operation
 from xdsl.traits import IsTerminator
 
+from ircc.ir.dialects.math_ext import ErfcOp
 from ircc.errors import BackendError
 
 Handler = Callable[[Operation, PythonValues], PythonValues]
@@ -502,6 +503,7 @@ MATH: dict[type[Operation], Handler] = {
     math.AcoshOp: _float_unary(np.arccosh),
     math.AtanhOp: _float_unary(np.arctanh),
     math.ErfOp: _float_unary(_scalar_fn(pymath.erf)),
+    ErfcOp: _float_unary(_scalar_fn(pymath.erfc)),
     math.AbsFOp: _float_unary(np.abs),
     math.FloorOp: _float_unary(np.floor),
     math.CeilOp: _float_unary(np.ceil),
@@ -519,8 +521,7 @@ MATH: dict[type[Operation], Handler] = {
     math.CountTrailingZerosOp: _int_unary(_cttz),
     math.CtPopOp: _int_unary(lambda v, w: unsigned(v, w).bit_count()),
 }
-# xDSL 0.75's math dialect has no erfc, isnan, isinf or isfinite: IR using them does not parse.
-# When a dialect defines them: erfc is ``_float_unary(_scalar_fn(pymath.erfc))``, isnan ``isnan``.
+# xDSL 0.75's math dialect has no erfc (ircc/ir/dialects/math_ext.py adds it), isnan, isinf or isfinite.
 
 ArithImpls = table_functions("ArithImpls", ARITH)
 MathImpls = table_functions("MathImpls", MATH)

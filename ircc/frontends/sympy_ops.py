@@ -15,6 +15,7 @@ from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, i1
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from ircc.errors import IrccError
+from ircc.ir.dialects.math_ext import ErfcOp
 
 I32 = IntegerType(32)
 
@@ -111,8 +112,8 @@ class ExprEmitter:
             return self._add(_OF_RECIPROCAL[f](self._div(self.const(1.0), self.emit(e.args[0]))))
         if f is sympy.atan2:
             return self._add(math.Atan2Op(self.emit(e.args[0]), self.emit(e.args[1])))
-        if f is sympy.erfc:
-            return self._add(arith.SubfOp(self.const(1.0), self._add(math.ErfOp(self.emit(e.args[0])))))
+        if f is sympy.erfc:  # not 1 - erf(x): that loses every digit for large x
+            return self._add(ErfcOp(self.emit(e.args[0])))
         if f in (sympy.Min, sympy.Max):
             op = arith.MinimumfOp if f is sympy.Min else arith.MaximumfOp
             values = [self.emit(a) for a in _sorted_args(e)]

@@ -26,7 +26,11 @@ def _ircc_dialects() -> dict[str, Callable[[], Dialect]]:
 
 def make_context(*, allow_unregistered: bool = False) -> Context:
     """Build a Context with every dialect ircc uses; dialects load on first use."""
+    from ircc.ir.dialects.math_ext import EXTRA_MATH_OPS
+
     ctx = Context(allow_unregistered=allow_unregistered)
     for name, factory in {**_upstream_dialects(), **_ircc_dialects()}.items():
         ctx.register_dialect(name, factory)
+    for op in EXTRA_MATH_OPS:  # upstream math ops xDSL lacks (math.erfc)
+        ctx.load_op(op)
     return ctx

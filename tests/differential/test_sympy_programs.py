@@ -52,6 +52,7 @@ PROGRAMS = [
     Program("constants", [sp.pi * x + sp.E**y + sp.Rational(1, 3), sp.EulerGamma * x + sp.GoldenRatio,
                           sp.Catalan - y], [x, y]),
     Program("erf-erfc", [sp.erf(x), sp.erfc(y)], [x, y]),
+    Program("erfc-tail", sp.erfc(x), [x], 0.5, 20.0, rtol=1e-13),  # 1 - erf(x) would lose every digit
     Program("shared-subexpressions", [sp.exp(x) * sp.sin(y), sp.exp(x) * sp.cos(y), sp.exp(x)], [x, y]),
     Program("matrix", sp.Matrix([[x, y, 1], [x * y, sp.sin(x), sp.exp(y)]]), [x, y]),
     Program("cse-like-names", [x0 * x1 + x2, (x0 + x1) ** 2, sp.sin(x2) / (x0 + 2)], [x0, x1, x2]),

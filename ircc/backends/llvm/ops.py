@@ -18,6 +18,7 @@ from xdsl.ir import Operation
 from ircc.backends.llvm.lower import FunctionLowerer, location_of, region_block
 from ircc.backends.llvm.types import I1, I64, PTR, Memref, alloca, scalar_type
 from ircc.errors import BackendError
+from ircc.ir.dialects.math_ext import ErfcOp
 
 Handler = Callable[[FunctionLowerer, Operation], None]
 HANDLERS: dict[type[Operation], Handler] = {}
@@ -225,7 +226,7 @@ _MATH_INTRINSICS: dict[type[Operation], tuple[str, int]] = {
 _LIBM: dict[type[Operation], tuple[str, int]] = {
     math.AsinhOp: ("asinh", 1), math.AcoshOp: ("acosh", 1), math.AtanhOp: ("atanh", 1),
     math.ErfOp: ("erf", 1), math.ExpM1Op: ("expm1", 1), math.Log1pOp: ("log1p", 1),
-    math.CbrtOp: ("cbrt", 1),
+    math.CbrtOp: ("cbrt", 1), ErfcOp: ("erfc", 1),
 }
 for _op, (_name, _arity) in _MATH_INTRINSICS.items():
     HANDLERS[_op] = _float_intrinsic(_name, _arity)

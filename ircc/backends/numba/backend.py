@@ -1,4 +1,4 @@
-"""The numba backend: loop-level IR rendered as Python (``numba_render``) and compiled by ``numba.njit``.
+"""The numba backend: loop-level IR rendered as Python (``render``) and compiled by ``numba.njit``.
 
 Stages: ``render_module`` writes one Python module with one function per ``func.func``; ``load``
 executes it, wraps every function in ``numba.njit`` (``parallel=True`` where it has a
@@ -19,7 +19,7 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
 from ircc.backends.base import Artifact, Backend, Signature, ValueSpec, public_functions, scalar_entry_outputs
-from ircc.backends.numba_render import render_module
+from ircc.backends.numba.render import render_module
 from ircc.errors import ArgumentError, BackendError
 
 TARGET = "numba"

@@ -1,0 +1,99 @@
+"""Rendering memref and func ops: memrefs are numpy arrays, calls go to the generated Python functions.
+
+A ``func.call`` from inside a parallel loop (or from a serial copy) calls the serial copy of a callee
+with parallel loops, since numba's workqueue threading layer aborts on a nested parallel launch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xdsl.dialects import arith, func, memref
+from xdsl.dialects.builtin import IntegerAttr, MemRefType
+from xdsl.ir import Operation
+
+from ircc.backends.numba.renderer import FunctionRenderer, Handler
+from ircc.backends.numba.types import np_type
+
+
+# --------------------------------------------------------------------------------------------
+# memref
+# --------------------------------------------------------------------------------------------
+
+def _alloc(r: FunctionRenderer, op: memref.AllocOp | memref.AllocaOp) -> None:
+    t = op.memref.type
+    assert isinstance(t, MemRefType)
+    dynamic = iter(r.name(v) for v in op.dynamic_sizes)
+    dims = [next(dynamic) if d < 0 else str(d) for d in t.get_shape()]
+    shape = "()" if not dims else f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
+    r.assign(op, f"np.empty({shape}, {np_type(t.element_type)})")
+
+
+def _dealloc(r: FunctionRenderer, op: memref.DeallocOp) -> None:
+    r.emit(f"pass  # memref.dealloc {r.name(op.memref)}: numpy frees the array when it is unreachable")
+
+
+def _dim(r: FunctionRenderer, op: memref.DimOp) -> None:
+    index = op.index
+    owner = index.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        r.assign(op, f"{r.name(op.source)}.shape[{owner.value.value.data}]")
+    else:
+        r.assign(op, f"{r.name(op.source)}.shape[{r.name(index)}]")
+
+
+def _subscript(r: FunctionRenderer, indices: Any) -> str:
+    names = [r.name(v) for v in indices]
+    return ", ".join(names) if names else "()"
+
+
+def _load(r: FunctionRenderer, op: memref.LoadOp) -> None:
+    r.assign(op, f"{r.name(op.memref)}[{_subscript(r, op.indices)}]")
+
+
+def _store(r: FunctionRenderer, op: memref.StoreOp) -> None:
+    r.emit(f"{r.name(op.memref)}[{_subscript(r, op.indices)}] = {r.name(op.value)}")
+
+
+def _copy(r: FunctionRenderer, op: memref.CopyOp) -> None:
+    r.emit(f"{r.name(op.destination)}[...] = {r.name(op.source)}")
+
+
+# --------------------------------------------------------------------------------------------
+# func
+# --------------------------------------------------------------------------------------------
+
+def _call(r: FunctionRenderer, op: func.CallOp) -> None:
+    callee = op.callee.string_value()
+    if callee not in r.module.py_names:
+        raise r.error(op, f"func.call @{callee}: the numba backend can call only functions defined with a "
+                          "body in the same module")
+    serial = (r.serial or r.parallel_depth > 0) and callee in r.module.serial_names
+    target = r.module.serial_names[callee] if serial else r.module.py_names[callee]
+    call = f"{target}({', '.join(r.operands(op))})"
+    if not op.res:
+        r.emit(call)
+    else:
+        targets = [r.define(v, op) for v in op.res]
+        r.emit(f"{', '.join(targets)} = {call}")
+
+
+def _return(r: FunctionRenderer, op: func.ReturnOp) -> None:
+    values = r.operands(op)
+    r.emit(f"return {', '.join(values)}" if values else "return")
+
+
+MEMREF_HANDLERS: dict[type[Operation], Handler] = {
+    memref.AllocOp: _alloc,
+    memref.AllocaOp: _alloc,
+    memref.DeallocOp: _dealloc,
+    memref.DimOp: _dim,
+    memref.LoadOp: _load,
+    memref.StoreOp: _store,
+    memref.CopyOp: _copy,
+}
+
+FUNC_HANDLERS: dict[type[Operation], Handler] = {
+    func.CallOp: _call,
+    func.ReturnOp: _return,
+}
