@@ -96,3 +96,13 @@ def test_options_reach_the_compile() -> None:
     assert [n for n, _ in k.stages] == ["input", "cse"]
     with pytest.raises(IrccError, match="the e-graph pass is not part of this version"):
         ircc.compile(x, args=[x], eqsat=True)
+
+
+def test_outputs_larger_than_memory_are_refused(monkeypatch) -> None:
+    from ircc.frontends import sympy_call
+
+    k = ircc.compile([x + y, x * y], args=[x, y], target="llvm")
+    monkeypatch.setattr(sympy_call, "_available_bytes", lambda: 100 << 20)
+    big = np.ones(20_000_000)  # outputs: 20e6 x 2 x 8 bytes = 0.3 GiB > 0.1 GiB "available"
+    with pytest.raises(ArgumentError, match=r"the outputs need 0.3 GiB .* but only 0.1 GiB of memory is available"):
+        k(big, big)

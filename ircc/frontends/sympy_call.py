@@ -55,7 +55,9 @@ class SympyCall:
             if type(a) is not np.ndarray or a.shape != (n,):
                 return None
         layout = self.layout
-        out = self._new((n, *layout.matrix_shape) if layout.kind == "matrix" else (n, layout.nout), dtype=layout.dtype)
+        shape = (n, *layout.matrix_shape) if layout.kind == "matrix" else (n, layout.nout)
+        check_output_fits(shape, layout.dtype)
+        out = self._new(shape, dtype=layout.dtype)
         try:
             self._loop(*args, out)
         except TypeError:
@@ -93,6 +95,7 @@ class SympyCall:
             else:
                 b = np.broadcast_to(arr, shape) if arr.shape != shape else arr
                 flat.append(np.ascontiguousarray(b, dtype=dtype).reshape(n))
+        check_output_fits((n, *(layout.matrix_shape or (layout.nout,))), dtype)
         if layout.kind == "matrix":
             out = self._new((n, *layout.matrix_shape), dtype=dtype)
             self._loop(*flat, out)
@@ -102,3 +105,31 @@ class SympyCall:
         if layout.kind == "scalar":
             return out[:, 0].reshape(shape)
         return tuple(column.reshape(shape) for column in out.T)
+
+
+#: outputs smaller than this are allocated without asking the system
+_CHECK_ABOVE_BYTES = 256 << 20
+
+
+def check_output_fits(shape: tuple[int, ...], dtype: np.dtype) -> None:
+    """Refuse politely when the outputs would not fit in the memory available now, rather than let the
+    kernel fault in pages until the kernel's OOM killer ends the process (Linux overcommits)."""
+    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    if nbytes < _CHECK_ABOVE_BYTES:
+        return
+    available = _available_bytes()
+    if available is not None and nbytes > available:
+        raise ArgumentError(
+            f"the outputs need {nbytes / 2**30:.1f} GiB (shape {shape}, {np.dtype(dtype)}) but only "
+            f"{available / 2**30:.1f} GiB of memory is available; evaluate fewer points per call")
+
+
+def _available_bytes() -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
