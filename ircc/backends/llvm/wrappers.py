@@ -73,13 +73,7 @@ def emit_python_fastcall(ml: ModuleLowering, op: func.FuncOp, fn: ir.Function) -
         obj = b.load(b.gep(args, [ir.Constant(I64, i)], inbounds=True, source_etype=PTR), typ=PTR)
         values.append(_unbox(b, wrapper, api, obj, t, fail, i))
     result = b.call(fn, values)
-    if len(outputs) == 1:
-        b.ret(_box(b, api, result, outputs[0]))
-    else:
-        tup = b.call(api["PyTuple_New"], [ir.Constant(I64, len(outputs))])
-        for j, t in enumerate(outputs):
-            b.call(api["PyTuple_SetItem"], [tup, ir.Constant(I64, j), _box(b, api, b.extract_value(result, j), t)])
-        b.ret(tup)
+    _return_results(ml, b, api, result, outputs)
     b.position_at_end(fail)
     b.ret(ir.Constant(PTR, None))
     return wrapper
@@ -287,6 +281,21 @@ def _unbox(b: ir.IRBuilder, wrapper: ir.Function, api, obj: ir.Value, t, fail: i
     return v
 
 
+def _return_results(ml: ModuleLowering, b: ir.IRBuilder, api, result: ir.Value, outputs) -> None:
+    """Return a function's results to Python: None, one object, or a tuple."""
+    if not outputs:
+        none = _python_global(ml, "_Py_NoneStruct")
+        b.call(api["Py_IncRef"], [none])
+        b.ret(none)
+    elif len(outputs) == 1:
+        b.ret(_box(b, api, result, outputs[0]))
+    else:
+        tup = b.call(api["PyTuple_New"], [ir.Constant(I64, len(outputs))])
+        for j, t in enumerate(outputs):
+            b.call(api["PyTuple_SetItem"], [tup, ir.Constant(I64, j), _box(b, api, b.extract_value(result, j), t)])
+        b.ret(tup)
+
+
 def _box(b: ir.IRBuilder, api, v: ir.Value, t) -> ir.Value:
     if isinstance(t, (Float64Type, Float32Type, Float16Type)):
         if str(v.type) != "double":
@@ -350,17 +359,7 @@ def emit_array_fastcall(ml: ModuleLowering, op: func.FuncOp, fn: ir.Function) ->
     b.call(api["PyEval_RestoreThread"], [state])
     for j in range(nviews):
         b.call(api["PyBuffer_Release"], [b.gep(views, [ir.Constant(I64, j)], inbounds=True, source_etype=PY_BUFFER)])
-    if not outputs:
-        none = _python_global(ml, "_Py_NoneStruct")
-        b.call(api["Py_IncRef"], [none])
-        b.ret(none)
-    elif len(outputs) == 1:
-        b.ret(_box(b, api, result, outputs[0]))
-    else:
-        tup = b.call(api["PyTuple_New"], [ir.Constant(I64, len(outputs))])
-        for j, t in enumerate(outputs):
-            b.call(api["PyTuple_SetItem"], [tup, ir.Constant(I64, j), _box(b, api, b.extract_value(result, j), t)])
-        b.ret(tup)
+    _return_results(ml, b, api, result, outputs)
     b.position_at_end(cleanup_fail)
     for j in range(nviews):  # releasing a view that was never filled (obj == NULL) does nothing
         b.call(api["PyBuffer_Release"], [b.gep(views, [ir.Constant(I64, j)], inbounds=True, source_etype=PY_BUFFER)])
