@@ -474,3 +474,13 @@ def test_docs_are_up_to_date(tmp_path):
              if not (ROOT / "docs" / name).exists()
              or (ROOT / "docs" / name).read_text() != (tmp_path / name).read_text()]
     assert not stale, f"docs/{', docs/'.join(stale)} out of date: run `python -m ircc.docgen docs`"
+
+
+def test_verify_error_after_an_implicit_yield(capsys, tmp_path):
+    """An scf.for whose yield the custom syntax leaves out does not shift the location of a later bad op."""
+    src = tmp_path / "bad.mlir"
+    src.write_text('func.func @f(%n: index) {\n  %c0 = arith.constant 0 : index\n  %c1 = arith.constant 1 : index\n'
+                   '  scf.for %i = %c0 to %n step %c1 {\n  }\n  "scf.yield"() : () -> ()\n  func.return\n}\n')
+    status, out, err = ircc_main(capsys, src)
+    assert status == 1
+    assert err.startswith(f"{src}:6:3: error: 'scf.yield' op does not verify")
