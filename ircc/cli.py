@@ -177,9 +177,9 @@ def _passes_only(module, ns: argparse.Namespace, opts: dict[str, Any]) -> int:
     options = Options.from_kwargs(**{k: v for k, v in opts.items() if k != "pipeline"})
     passes = parse_pipeline_spec(opts["pipeline"])
     if ns.emit is not None:
-        from ircc.driver import _stop_index
+        from ircc.driver import stop_index
 
-        stop = _stop_index(ns.emit, passes)
+        stop = stop_index(ns.emit, passes)
         if stop is not None:
             passes = passes[:stop]
     Pipeline(passes, options).run(module, record=False)

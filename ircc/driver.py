@@ -24,7 +24,7 @@ from ircc.backends.base import Signature, add_scalar_entries, public_functions
 from ircc.cache import CompileCache, cache_key
 from ircc.errors import IrccError
 from ircc.ir.text import parse_module, print_module
-from ircc.kernel import Kernel, LazyStages
+from ircc.kernel import Kernel
 from ircc.options import Options
 from ircc.passes.pipeline import Pipeline, parse_pipeline_spec, replay_stages
 
@@ -99,7 +99,7 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
     backend = get_backend(resolved)
     spec = default_pipeline if opts.pipeline is None else opts.pipeline
     passes = parse_pipeline_spec(spec) + parse_pipeline_spec(backend.lowering)
-    stop = _stop_index(opts.emit, passes)
+    stop = stop_index(opts.emit, passes)
     if stop is not None:
         passes = passes[:stop]
     t0 = time.perf_counter()
@@ -107,7 +107,7 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
     eager = pipeline.needs_text or stop is not None
     recorded, timings = pipeline.run(module, record=eager, rebuild_input=rebuild)
     final_text = recorded[-1][1] if recorded else print_module(module)
-    stages = recorded if eager else LazyStages(lambda: replay_stages(rebuild(), passes, opts.verify))
+    stages = recorded if eager else (lambda: replay_stages(rebuild(), passes, opts.verify))
     stats["passes_s"] = time.perf_counter() - t0
     stats["pass_timings"] = {f"{i:02d}-{t.name}": t.seconds for i, t in enumerate(timings, 1)}
     stats["pipeline"] = ",".join(p.name for p in passes)
@@ -150,7 +150,8 @@ def _mlir_text(obj: str | Path) -> tuple[str, str]:
     return str(obj), "<string>"
 
 
-def _stop_index(emit: str | None, passes: list) -> int | None:
+def stop_index(emit: str | None, passes: list) -> int | None:
+    """How many passes to run for ``emit=STAGE`` (None: all, then the backend)."""
     if emit is None or emit in ("llvm", "llvm-opt", "source", "py", "python"):
         return None
     if emit == "input":
@@ -206,9 +207,4 @@ def _emit_cached(backend, module: ModuleOp, ir_text: str, target: str, opts: Opt
     return artifact
 
 
-def compile_module_text(text: str, filename: str = "<string>", **kw: Any) -> Kernel:
-    """Compile MLIR text (the CLI's path)."""
-    return compile(parse_module(text, filename), **kw)
-
-
-__all__ = ["compile", "compile_module_text", "print_module"]
+__all__ = ["compile", "stop_index"]

@@ -9,43 +9,6 @@ from ircc.backends.base import Artifact
 from ircc.errors import IrccError
 
 
-class LazyStages(list):
-    """A list of stages computed on first use (printing every stage costs as much as the passes)."""
-
-    def __init__(self, compute: Callable[[], list[tuple[str, str]]]):
-        super().__init__()
-        self._compute: Callable[[], list[tuple[str, str]]] | None = compute
-
-    def _fill(self) -> None:
-        if self._compute is not None:
-            compute, self._compute = self._compute, None
-            self.extend(compute())
-
-    def __getitem__(self, i):  # type: ignore[override]
-        self._fill()
-        return super().__getitem__(i)
-
-    def __iter__(self):
-        self._fill()
-        return super().__iter__()
-
-    def __len__(self) -> int:
-        self._fill()
-        return super().__len__()
-
-    def __reversed__(self):
-        self._fill()
-        return super().__reversed__()
-
-    def __repr__(self) -> str:
-        self._fill()
-        return super().__repr__()
-
-    def __eq__(self, other: object) -> bool:
-        self._fill()
-        return super().__eq__(other)
-
-
 class Kernel:
     """A compiled program.
 
@@ -58,14 +21,23 @@ class Kernel:
         target: the resolved target name.
     """
 
-    def __init__(self, *, stages: list[tuple[str, str]], artifact: Artifact | None, call: Callable[..., Any] | None,
+    def __init__(self, *, stages: list[tuple[str, str]] | Callable[[], list[tuple[str, str]]],
+                 artifact: Artifact | None, call: Callable[..., Any] | None,
                  compile_stats: dict[str, Any], entry: str | None, target: str):
-        self.stages = stages
+        # printing every stage costs as much as the passes: a compile without debugging switches
+        # passes a function that replays them the first time ``stages`` is read
+        self._stages = stages
         self._artifact = artifact
         self._call = call
         self.compile_stats = compile_stats
         self.entry = entry
         self.target = target
+
+    @property
+    def stages(self) -> list[tuple[str, str]]:
+        if callable(self._stages):
+            self._stages = self._stages()
+        return self._stages
 
     def __call__(self, *args: Any) -> Any:
         if self._call is None:
@@ -102,4 +74,4 @@ class Kernel:
         raise IrccError(f"no stage '{stage}'; stages are: {', '.join(n for n, _ in self.stages)}")
 
     def __repr__(self) -> str:
-        return f"<ircc.Kernel {self.entry or ''} target={self.target} stages={len(self.stages)}>"
+        return f"<ircc.Kernel {self.entry or ''} target={self.target}>"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ircc.errors import IrccError
@@ -63,6 +63,3 @@ class Options:
     def codegen_key(self) -> dict[str, Any]:
         """The options that change generated code (part of the compile-cache key)."""
         return {"threads": self.threads, "fastmath": self.fastmath}
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)

@@ -116,7 +116,7 @@ class ExprEmitter:
             return self._add(ErfcOp(self.emit(e.args[0])))
         if f in (sympy.Min, sympy.Max):
             op = arith.MinimumfOp if f is sympy.Min else arith.MaximumfOp
-            values = [self.emit(a) for a in _sorted_args(e)]
+            values = [self.emit(a) for a in e.args]
             acc = values[0]
             for v in values[1:]:
                 acc = self._add(op(acc, v))
@@ -142,8 +142,8 @@ class ExprEmitter:
     def _sum(self, e: sympy.Add) -> SSAValue:
         plus: list[sympy.Expr] = []
         minus: list[sympy.Expr] = []
-        for term in _sorted_args(e):
-            coeff, rest = term.as_coeff_Mul()
+        for term in e.args:
+            coeff = term.as_coeff_Mul()[0]
             if coeff.is_Number and coeff.is_negative:
                 minus.append(-term)
             else:
@@ -163,7 +163,7 @@ class ExprEmitter:
             return self._add(arith.NegfOp(self.emit(rest)))
         num: list[sympy.Expr] = []
         den: list[sympy.Expr] = []
-        for f in _sorted_args(e):
+        for f in e.args:
             if isinstance(f, sympy.Pow) and f.exp.is_Number and f.exp.is_negative:
                 den.append(sympy.Pow(f.base, -f.exp))
             elif f.is_Rational and not f.is_Integer and f.p in (1, -1):
@@ -237,12 +237,12 @@ class ExprEmitter:
             value = self._add(arith.CmpfOp(self.emit(c.lhs), self.emit(c.rhs), _COMPARE[type(c)]))
         elif isinstance(c, (sympy.And, sympy.Or)):
             op = arith.AndIOp if isinstance(c, sympy.And) else arith.OrIOp
-            parts = [self.condition(a) for a in _sorted_args(c)]
+            parts = [self.condition(a) for a in c.args]
             value = parts[0]
             for p in parts[1:]:
                 value = self._add(op(value, p))
         elif isinstance(c, sympy.Xor):
-            parts = [self.condition(a) for a in _sorted_args(c)]
+            parts = [self.condition(a) for a in c.args]
             value = parts[0]
             for p in parts[1:]:
                 value = self._add(arith.XOrIOp(value, p))
@@ -255,8 +255,3 @@ class ExprEmitter:
             raise self.unsupported(c, "not a condition ircc can evaluate")
         self.memo[c] = value
         return value
-
-
-def _sorted_args(e: sympy.Basic) -> tuple[sympy.Basic, ...]:
-    """Arguments in sympy's canonical order (sorted by sort_key), so the IR is the same across runs."""
-    return e.args

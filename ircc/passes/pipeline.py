@@ -63,7 +63,6 @@ class Pipeline:
     passes: list[ModulePass]
     options: Options = field(default_factory=Options)
     stream: TextIO = field(default_factory=lambda: sys.stderr)
-    first_index: int = 0  # dump-file numbering continues across pipelines of one compile
 
     @classmethod
     def parse(cls, spec: str, options: Options | None = None, **kw: object) -> Pipeline:
@@ -104,7 +103,7 @@ class Pipeline:
             copy = module.clone()
             rebuild_input = copy.clone
         self._rebuild_input = rebuild_input
-        index = self.first_index
+        index = 0
         if record:
             stages.append(("input", text))
             self._dump(index, "input", text)
@@ -131,7 +130,6 @@ class Pipeline:
             ):
                 self._print("After", name, new_text)
             text = new_text
-        self.last_index = index
         if opts.time_passes:
             self.stream.write(format_timings(timings))
         return stages, timings
@@ -139,7 +137,7 @@ class Pipeline:
     def _replay_before(self, index: int) -> str:
         copy = self._rebuild_input()
         ctx = make_context()
-        for p in self.passes[:index - self.first_index - 1]:
+        for p in self.passes[:index - 1]:
             p.apply(ctx, copy)
         return print_module(copy)
 

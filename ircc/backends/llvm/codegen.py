@@ -43,6 +43,7 @@ def target_machine() -> llvm.TargetMachine:
     return new_target_machine()
 
 
+@lru_cache(maxsize=1)
 def host_fingerprint() -> str:
     _init_llvm()
     return f"{llvm.get_process_triple()}:{llvm.get_host_cpu_name()}:{llvm.get_host_cpu_features().flatten()}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from llvmlite import ir
-from xdsl.dialects import func, scf
+from xdsl.dialects import func
 from xdsl.dialects.builtin import MemRefType, ModuleOp, StridedLayoutAttr
 from xdsl.ir import Block, Operation, SSAValue
 
@@ -262,10 +262,6 @@ def captured_values(op: Operation) -> list[SSAValue]:
             if operand not in inside:
                 seen.setdefault(operand, None)
     return list(seen)
-
-
-def is_parallel(op: Operation) -> bool:
-    return isinstance(op, scf.ParallelOp)
 
 
 __all__ = ["I64", "PTR", "FunctionLowerer", "ModuleLowering", "declare_function"]

@@ -10,6 +10,7 @@ from xdsl.dialects.builtin import (
     FloatAttr,
     IndexType,
     IntegerAttr,
+    StridedLayoutAttr,
     IntegerType,
     MemRefType,
 )
@@ -371,8 +372,7 @@ def _dealloc(lo: FunctionLowerer, op: memref.DeallocOp) -> None:
 def _copy(lo: FunctionLowerer, op: memref.CopyOp) -> None:
     src, dst = lo.memref(op.source), lo.memref(op.destination)
     for m in (src, dst):
-        if m.type.layout is not None and not str(m.type.layout).startswith("#none") and \
-                "strided" in str(m.type.layout):
+        if isinstance(m.type.layout, StridedLayoutAttr):
             raise BackendError(f"memref.copy of strided memrefs is not supported by the llvm backend{location_of(op)}")
     nbytes = lo.b.mul(lo.num_elements(src), ir.Constant(I64, _elem_bytes(src.type)))
     memcpy = lo.ml.intrinsic("llvm.memcpy.p0.p0.i64", ir.VoidType(), [PTR, PTR, I64, I1])
@@ -500,7 +500,6 @@ def _while(lo: FunctionLowerer, op: scf.WhileOp) -> None:
     lo.lower_block(before)
     cond, passed = lo.condition
     b.cbranch(cond, body_bb, exit_bb)
-    cond_block = b.block
     b.position_at_end(body_bb)
     for arg, v in zip(after.args, passed):
         lo.values[arg] = lo.from_value(arg.type, v)
@@ -511,7 +510,6 @@ def _while(lo: FunctionLowerer, op: scf.WhileOp) -> None:
     b.position_at_end(exit_bb)
     for r, v in zip(op.results, passed):
         lo.values[r] = lo.from_value(r.type, v)
-    del cond_block
 
 
 @handles(scf.ParallelOp)

@@ -35,34 +35,44 @@ def _bounds(lo: FunctionLowerer, op: scf.ParallelOp) -> tuple[list[ir.Value], li
             [lo.scalar(v) for v in op.step])
 
 
-def lower_serial(lo: FunctionLowerer, op: scf.ParallelOp, bounds=None) -> None:
+def lower_serial(lo: FunctionLowerer, op: scf.ParallelOp) -> None:
     """Nested loops over every dimension, combining reductions with their ``scf.reduce`` regions."""
+    lbs, ubs, steps = _bounds(lo, op)
+    finals = _loop_nest(lo, op, lbs, ubs, steps, 0, [lo.as_value(v) for v in op.initVals])
+    for r, v in zip(op.results, finals):
+        lo.values[r] = lo.from_value(r.type, v)
+
+
+def _loop_nest(lo: FunctionLowerer, op: scf.ParallelOp, lbs: list, ubs: list, steps: list, first: int,
+               inits: list[ir.Value]) -> list[ir.Value]:
+    """Serial loops over dimensions ``first..`` of ``op`` (earlier induction variables already bound),
+    carrying the reductions; returns their final values."""
     block = region_block(op)
-    lbs, ubs, steps = bounds if bounds is not None else _bounds(lo, op)
-    inits = [lo.as_value(v) for v in op.initVals]
     reduce_op = block.last_op
     assert isinstance(reduce_op, scf.ReduceOp), f"scf.parallel body must end in scf.reduce, not {reduce_op}"
 
+    def innermost(values: list[ir.Value]) -> list[ir.Value]:
+        lo.lower_block(block)
+        out = []
+        for k, (acc, new) in enumerate(zip(values, lo.reduced)):
+            rblock = reduce_op.regions[k].blocks.first
+            lo.values[rblock.args[0]] = acc
+            lo.values[rblock.args[1]] = new
+            lo.lower_block(rblock)
+            out.append(lo.yielded[0])
+        return out
+
     def level(d: int, carried: list[ir.Value]) -> list[ir.Value]:
+        if d == len(lbs):
+            return innermost(carried)
+
         def body(iv: ir.Value, values: list[ir.Value]) -> list[ir.Value]:
             lo.values[block.args[d]] = iv
-            if d + 1 < len(lbs):
-                return level(d + 1, values)
-            lo.lower_block(block)
-            out = []
-            for k, (acc, new) in enumerate(zip(values, lo.reduced)):
-                rblock = reduce_op.regions[k].blocks.first
-                lo.values[rblock.args[0]] = acc
-                lo.values[rblock.args[1]] = new
-                lo.lower_block(rblock)
-                out.append(lo.yielded[0])
-            return out
+            return level(d + 1, values)
 
         return lo.counted_loop(lbs[d], ubs[d], steps[d], carried, body)
 
-    finals = level(0, inits)
-    for r, v in zip(op.results, finals):
-        lo.values[r] = lo.from_value(r.type, v)
+    return level(first, inits)
 
 
 def _op_count(op: Operation, module_functions: dict[str, func.FuncOp], depth: int = 0) -> int:
@@ -184,14 +194,8 @@ def _emit_body(ml: ModuleLowering, lo: FunctionLowerer, op: scf.ParallelOp, capt
     step0 = _constant_index(op.step[0]) or step0
 
     def outer(k: ir.Value, carried: list[ir.Value]) -> list[ir.Value]:
-        iv = inner.b.add(lb0, inner.b.mul(k, step0, flags=["nsw"]), flags=["nsw"])
-        if len(lbs) == 1:
-            inner.values[block.args[0]] = iv
-            inner.lower_block(block)
-        else:
-            inner.values[block.args[0]] = iv
-            _inner_dims(inner, op, lbs, ubs, steps)
-        return []
+        inner.values[block.args[0]] = inner.b.add(lb0, inner.b.mul(k, step0, flags=["nsw"]), flags=["nsw"])
+        return _loop_nest(inner, op, lbs, ubs, steps, 1, [])
 
     inner.counted_loop(klo, khi, ir.Constant(I64, 1), [], outer)
     inner.b.ret_void()
@@ -203,23 +207,6 @@ def _constant_index(v: SSAValue) -> ir.Constant | None:
     if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
         return ir.Constant(I64, int(owner.value.value.data))
     return None
-
-
-def _inner_dims(inner: FunctionLowerer, op: scf.ParallelOp, lbs, ubs, steps) -> None:
-    block = region_block(op)
-
-    def level(d: int) -> None:
-        def body(iv: ir.Value, _: list[ir.Value]) -> list[ir.Value]:
-            inner.values[block.args[d]] = iv
-            if d + 1 < len(lbs):
-                level(d + 1)
-            else:
-                inner.lower_block(block)
-            return []
-
-        inner.counted_loop(lbs[d], ubs[d], steps[d], [], body)
-
-    level(1)
 
 
 def _emit_task(ml: ModuleLowering, stem: str, env_t: ir.LiteralStructType, body: ir.Function,
