@@ -21,7 +21,6 @@ settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-SHARED_DATA = ROOT.parent / "shared" / "data"
 
 #: the CPU backends every program runs on (interp is the reference semantics)
 CPU_TARGETS = ("llvm", "numba", "interp")
@@ -33,10 +32,3 @@ def cache_dir(tmp_path, monkeypatch) -> Path:
     d = tmp_path / "cache"
     monkeypatch.setenv("IRCC_CACHE_DIR", str(d))
     return d
-
-
-@pytest.fixture
-def shared_data() -> Path:
-    if not SHARED_DATA.exists():
-        pytest.skip("../shared/data is absent (a clone outside the workspace)")
-    return SHARED_DATA

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,8 +16,8 @@ from ircc.backends.interp import InterpBackend
 from ircc.errors import ArgumentError, BackendError
 from ircc.ir.text import parse_module
 from ircc.options import Options
+from tests.conftest import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "mlir"
 
 
 class ValueModelCheck(Interpreter.Listener):
@@ -60,7 +59,7 @@ def kernel(text: str, name: str = "f"):
 
 
 def test_saxpy_example_updates_y_in_place():
-    art = InterpBackend().emit(parse_module((EXAMPLES / "saxpy.mlir").read_text(), "saxpy.mlir"), Options())
+    art = InterpBackend().emit(parse_module((EXAMPLES / "mlir" / "saxpy.mlir").read_text(), "saxpy.mlir"), Options())
     x = np.linspace(-1.0, 2.0, 7)
     y = np.arange(7.0)
     expected = 2.5 * x + y
@@ -69,7 +68,7 @@ def test_saxpy_example_updates_y_in_place():
 
 
 def test_matsum_example():
-    art = InterpBackend().emit(parse_module((EXAMPLES / "matsum.mlir").read_text(), "matsum.mlir"), Options())
+    art = InterpBackend().emit(parse_module((EXAMPLES / "mlir" / "matsum.mlir").read_text(), "matsum.mlir"), Options())
     m = np.random.default_rng(0).random((5, 3))
     total = art.entries["matsum"](m)
     assert isinstance(total, np.float64)
@@ -506,32 +505,7 @@ def test_fpowi_ipowi_and_integer_math():
 
 
 def test_scf_if_with_results_and_while():
-    text = """
-    func.func @collatz(%n: i64) -> i64 {
-      %c0 = arith.constant 0 : i64
-      %c1 = arith.constant 1 : i64
-      %c2 = arith.constant 2 : i64
-      %c3 = arith.constant 3 : i64
-      %r:2 = scf.while (%x = %n, %steps = %c0) : (i64, i64) -> (i64, i64) {
-        %more = arith.cmpi sgt, %x, %c1 : i64
-        scf.condition(%more) %x, %steps : i64, i64
-      } do {
-      ^bb0(%y: i64, %s: i64):
-        %rem = arith.remsi %y, %c2 : i64
-        %odd = arith.cmpi eq, %rem, %c1 : i64
-        %next = scf.if %odd -> (i64) {
-          %t = arith.muli %y, %c3 : i64
-          %u = arith.addi %t, %c1 : i64
-          scf.yield %u : i64
-        } else {
-          %h = arith.divsi %y, %c2 : i64
-          scf.yield %h : i64
-        }
-        %s1 = arith.addi %s, %c1 : i64
-        scf.yield %next, %s1 : i64, i64
-      }
-      func.return %r#1 : i64
-    }"""
+    text = (EXAMPLES / "mlir" / "control.mlir").read_text()
     f = kernel(text, "collatz")
 
     def steps(n):

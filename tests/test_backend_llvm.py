@@ -44,31 +44,6 @@ func.func @total(%v: memref<?xf64>) -> f64 {
   func.return %t : f64
 }
 
-func.func @collatz(%n: i64) -> i64 {
-  %one = arith.constant 1 : i64
-  %two = arith.constant 2 : i64
-  %three = arith.constant 3 : i64
-  %zero = arith.constant 0 : i64
-  %r:2 = scf.while (%x = %n, %steps = %zero) : (i64, i64) -> (i64, i64) {
-    %more = arith.cmpi sgt, %x, %one : i64
-    scf.condition(%more) %x, %steps : i64, i64
-  } do {
-  ^bb0(%x: i64, %steps: i64):
-    %rem = arith.remsi %x, %two : i64
-    %odd = arith.cmpi ne, %rem, %zero : i64
-    %next = scf.if %odd -> (i64) {
-      %t = arith.muli %x, %three : i64
-      %u = arith.addi %t, %one : i64
-      scf.yield %u : i64
-    } else {
-      %h = arith.divsi %x, %two : i64
-      scf.yield %h : i64
-    }
-    %s1 = arith.addi %steps, %one : i64
-    scf.yield %next, %s1 : i64, i64
-  }
-  func.return %r#1 : i64
-}
 """
 
 
@@ -97,7 +72,7 @@ def test_parallel_sympy_kernel_matches_serial() -> None:
 
 
 def test_scalar_functions_are_builtin_calls() -> None:
-    k = ircc.compile(PARALLEL_SUM_ROWS, target="llvm", entry="collatz")
+    k = ircc.compile(EXAMPLES / "mlir" / "control.mlir", target="llvm", entry="collatz")
     assert k(27) == 111 and k(1) == 0
     assert type(k).__name__ == "Kernel" and "builtin" in type(k._call).__name__
     with pytest.raises(TypeError, match="takes 1 argument"):

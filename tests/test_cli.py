@@ -381,8 +381,6 @@ def test_output_shared_library_returns_a_result(capsys, tmp_path):
 
 
 def test_output_numba_python(capsys, tmp_path):
-    if "numba" not in all_targets():
-        pytest.skip("no numba target registered")
     dest = tmp_path / "saxpy.py"
     status, _, _ = ircc_main(capsys, SAXPY, "-t", "numba", "-o", dest)
     assert status == 0
