@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 from ircc.errors import IrccError
 
-__all__ = ["IrccError", "Kernel", "Options", "Pipeline", "__version__", "compile", "parse"]
+__all__ = ["IrccError", "Kernel", "Options", "Pipeline", "__version__", "compile", "jit", "parse", "prange"]
 
 
 def __getattr__(name: str):  # lazy: `import ircc` stays fast for the CLI
@@ -33,6 +33,10 @@ def __getattr__(name: str):  # lazy: `import ircc` stays fast for the CLI
         from ircc.passes.pipeline import Pipeline
 
         return Pipeline
+    if name in ("jit", "prange"):
+        from ircc.frontends import python
+
+        return getattr(python, name)
     if name == "parse":
         from ircc.ir.text import parse_module
 

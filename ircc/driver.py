@@ -42,22 +42,29 @@ def _is_sympy(obj: Any) -> bool:
 
 
 def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.float64,
-            entry: str | None = None, name: str = "kernel", **options: Any) -> Kernel:
+            entry: str | None = None, name: str = "kernel", signature: Any = None, **options: Any) -> Kernel:
     """Compile ``obj`` for ``target`` and return a ``Kernel``.
 
     Args:
         obj: sympy expression(s) (one, a list/tuple, or a Matrix), MLIR text, a path to a ``.mlir``
-            file, or an xDSL ``ModuleOp``.
+            file, an xDSL ``ModuleOp``, or a Python function (with ``signature=``; ``@ircc.jit`` is
+            the form that picks types from the first call).
         target: ``cpu`` (llvm or numba, chosen now), ``llvm``, ``numba`` or ``interp``.
         args: for sympy, the symbols in the order the kernel takes them.
         dtype: for sympy, ``numpy.float64`` (default) or ``numpy.float32``.
         entry: for MLIR, the function ``kernel(...)`` calls (default: the only one).
+        signature: for a Python function, the argument types: ``"(float64[:, :], int64)"``, a list of
+            type strings / numpy dtypes / example values.
         **options: the shared options (``threads``, ``fastmath``, ``pipeline``, ``cache``, ``verify``,
             ``dump_dir``, ``print_ir_after_all``, ... see ``ircc.options.Options``).
 
     Raises:
         IrccError: bad input or options, with what, where and what to do.
     """
+    if _is_python_function(obj):
+        return _compile_python(obj, signature, target=target, **options)
+    if signature is not None:
+        raise IrccError("signature= applies to Python functions only")
     t_start = time.perf_counter()
     opts = Options.from_kwargs(target=target, **options)
     if opts.dump_dir is None and env.default_dump_dir():
@@ -91,6 +98,23 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
         rebuild = pristine.clone
     stats["frontend"] = frontend
     stats["frontend_s"] = time.perf_counter() - t0
+    return _run(module, rebuild, default_pipeline, opts, stats, t_start, layout=layout, entry=entry)
+
+
+def compile_module(module: ModuleOp, rebuild, default_pipeline: str, frontend: str, *, entry: str,
+                   target: str = "cpu", wrap=None, frontend_s: float = 0.0, **options: Any) -> Kernel:
+    """The shared back half for frontends that built ``module`` themselves (``rebuild`` makes it again):
+    passes, backend, cache; ``wrap(entry_callable)`` gives the frontend's call convention."""
+    t_start = time.perf_counter()
+    opts = Options.from_kwargs(target=target, **options)
+    if opts.dump_dir is None and env.default_dump_dir():
+        opts = opts.with_(dump_dir=env.default_dump_dir())
+    stats: dict[str, Any] = {"frontend": frontend, "frontend_s": frontend_s}
+    return _run(module, rebuild, default_pipeline, opts, stats, t_start, layout=None, entry=entry, wrap=wrap)
+
+
+def _run(module: ModuleOp, rebuild, default_pipeline: str, opts: Options, stats: dict[str, Any], t_start: float,
+         *, layout: Any, entry: str | None, wrap=None) -> Kernel:
     if opts.eqsat:
         raise IrccError("option eqsat=True: the e-graph pass is not part of this version of ircc yet")
 
@@ -125,8 +149,34 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
     else:
         entry_name = _pick_entry(module, entry)
         call = artifact.entries[entry_name]
+        if wrap is not None:
+            call = wrap(call)
     return Kernel(stages=stages, artifact=artifact, call=call, compile_stats=stats, entry=entry_name,
                   target=resolved)
+
+
+def _is_python_function(obj: Any) -> bool:
+    import inspect
+
+    from ircc.frontends.python import Dispatcher
+
+    return inspect.isfunction(obj) or isinstance(obj, Dispatcher)
+
+
+def _compile_python(obj: Any, signature: Any, *, target: str, **options: Any) -> Kernel:
+    from ircc.frontends.python import Dispatcher, compile_function
+    from ircc.frontends.python_types import parse_signature
+
+    fn = obj.py_func if isinstance(obj, Dispatcher) else obj
+    parallel = options.pop("parallel", obj.parallel if isinstance(obj, Dispatcher) else True)
+    if signature is None:
+        raise IrccError(f"ircc.compile({fn.__name__}) needs signature=, e.g. signature='(float64[:], int64)'; "
+                        f"or decorate it with @ircc.jit to take the types from the first call")
+    from ircc.frontends.python import _parse_cached
+
+    types = parse_signature(signature, len(_parse_cached(fn).tree.args.args), fn.__name__)
+    Options.from_kwargs(target=target, **options)
+    return compile_function(fn, types, target=target, parallel=parallel, **options)
 
 
 def _plugin_frontend(obj: Any, options: dict[str, Any]) -> tuple[str, ModuleOp, str] | None:

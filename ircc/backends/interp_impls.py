@@ -50,6 +50,7 @@ from xdsl.interpreter import (
 from xdsl.ir import Attribute, Operation
 from xdsl.traits import IsTerminator
 
+from ircc.ir.dialects.arith_ext import RemFOp
 from ircc.ir.dialects.math_ext import ErfcOp
 from ircc.errors import BackendError
 
@@ -427,6 +428,7 @@ ARITH: dict[type[Operation], Handler] = {
     arith.SubfOp: _float_binary(operator.sub),
     arith.MulfOp: _float_binary(operator.mul),
     arith.DivfOp: _float_binary(operator.truediv),
+    RemFOp: _float_binary(np.fmod),
     arith.MaximumfOp: _float_binary(maximumf),
     arith.MinimumfOp: _float_binary(minimumf),
     arith.MaxnumfOp: _float_binary(np.fmax),

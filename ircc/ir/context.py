@@ -26,11 +26,12 @@ def _ircc_dialects() -> dict[str, Callable[[], Dialect]]:
 
 def make_context(*, allow_unregistered: bool = False) -> Context:
     """Build a Context with every dialect ircc uses; dialects load on first use."""
+    from ircc.ir.dialects.arith_ext import EXTRA_ARITH_OPS
     from ircc.ir.dialects.math_ext import EXTRA_MATH_OPS
 
     ctx = Context(allow_unregistered=allow_unregistered)
     for name, factory in {**_upstream_dialects(), **_ircc_dialects()}.items():
         ctx.register_dialect(name, factory)
-    for op in EXTRA_MATH_OPS:  # upstream math ops xDSL lacks (math.erfc)
+    for op in EXTRA_MATH_OPS + EXTRA_ARITH_OPS:  # upstream ops xDSL lacks (math.erfc, arith.remf)
         ctx.load_op(op)
     return ctx

@@ -13,8 +13,14 @@ from ircc.errors import SourceError
 from ircc.ir.context import make_context
 
 
-def print_module(module: ModuleOp, *, debuginfo: bool = False) -> str:
-    """Print ``module`` as MLIR text in xDSL's generic-where-needed custom syntax."""
+def print_module(module: ModuleOp, *, debuginfo: bool | None = None) -> str:
+    """Print ``module`` as MLIR text in xDSL's generic-where-needed custom syntax.
+
+    Source locations (``loc(...)``) are printed when ``debuginfo`` is True, or when it is None and the
+    module carries ``ircc.debuginfo`` (set by frontends whose input is a source file, like Python's).
+    """
+    if debuginfo is None:
+        debuginfo = "ircc.debuginfo" in module.attributes
     out = io.StringIO()
     Printer(stream=out, print_debuginfo=debuginfo).print_op(module)
     out.write("\n")

@@ -19,6 +19,7 @@ from xdsl.ir import Operation
 from ircc.backends.llvm.lower import FunctionLowerer, location_of, region_block
 from ircc.backends.llvm.types import I1, I64, PTR, Memref, alloca, scalar_type
 from ircc.errors import BackendError
+from ircc.ir.dialects.arith_ext import RemFOp
 from ircc.ir.dialects.math_ext import ErfcOp
 
 Handler = Callable[[FunctionLowerer, Operation], None]
@@ -74,7 +75,7 @@ def _binary(method: str, *, float_op: bool = False) -> Handler:
 
 
 for _op, _m in ((arith.AddfOp, "fadd"), (arith.SubfOp, "fsub"), (arith.MulfOp, "fmul"),
-                (arith.DivfOp, "fdiv")):
+                (arith.DivfOp, "fdiv"), (RemFOp, "frem")):
     HANDLERS[_op] = _binary(_m, float_op=True)
 for _op, _m in ((arith.AddiOp, "add"), (arith.SubiOp, "sub"), (arith.MuliOp, "mul"),
                 (arith.DivSIOp, "sdiv"), (arith.DivUIOp, "udiv"), (arith.RemSIOp, "srem"),

@@ -16,6 +16,7 @@ from xdsl.ir import Operation
 
 from ircc.backends.numba.renderer import FunctionRenderer, Handler
 from ircc.backends.numba.types import cast, int_width, is_float, np_type, signed, uint_type, unsigned, wrap
+from ircc.ir.dialects.arith_ext import RemFOp
 from ircc.ir.dialects.math_ext import ErfcOp
 
 # --------------------------------------------------------------------------------------------
@@ -112,6 +113,13 @@ def _float_helper(helper: str) -> Handler:
     def render(r: FunctionRenderer, op: Operation) -> None:
         a, b = r.operands(op)
         r.assign(op, f"{r.helper(helper)}({a}, {b})")
+    return render
+
+
+def _float_binary_call(function: str) -> Handler:
+    def render(r: FunctionRenderer, op: Operation) -> None:
+        a, b = r.operands(op)
+        r.assign(op, f"{function}({a}, {b})")
     return render
 
 
@@ -331,4 +339,5 @@ MATH_HANDLERS: dict[type[Operation], Handler] = {
     mathd.CopySignOp: _float_call("np.copysign"),
     mathd.FmaOp: _fma,
 }
+ARITH_HANDLERS[RemFOp] = _float_binary_call("np.fmod")  # ircc/ir/dialects/arith_ext.py (not in xDSL 0.75)
 MATH_HANDLERS[ErfcOp] = _float_call("math.erfc")  # ircc/ir/dialects/math_ext.py (not in xDSL 0.75)
