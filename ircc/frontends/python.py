@@ -198,19 +198,36 @@ def _count_leaves(t: PyType) -> int:
     return sum(_count_leaves(i) for i in t.items) if isinstance(t, Tuple) else 1
 
 
+def _python_scalars(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(_python_scalars(v) for v in value)
+    return value
+
+
 class PythonCall:
-    """A compiled specialization's call convention: tuples in and out are flattened for the kernel."""
+    """A compiled specialization's call convention: tuples in and out are flattened for the kernel;
+    numbers come back as Python numbers (as from the function itself)."""
 
     def __init__(self, entry: Any, types: tuple[PyType, ...], result: PyType | None):
         self.entry, self.types, self.result = entry, types, result
         self.flatten = _needs_flatten(types)
         self.unflatten = isinstance(result, Tuple) and (
             any(isinstance(i, Tuple) for i in result.items) or _count_leaves(result) == 1)
+        self.box = True  # the llvm backend returns Python numbers already (compile_function clears it)
+
+    @property
+    def direct(self) -> bool:
+        """Whether calling ``entry`` itself is the same as calling this."""
+        return not (self.flatten or self.unflatten or self.box)
 
     def __call__(self, *args: Any) -> Any:
         if self.flatten:
             args = flatten_args(args, self.types)
         out = self.entry(*args)
+        if self.box:
+            out = _python_scalars(out)
         return unflatten_result(out, self.result) if self.unflatten else out
 
 
@@ -227,9 +244,18 @@ def compile_function(fn: Any, types: tuple[PyType, ...], *, target: str = "cpu",
     def rebuild() -> ModuleOp:
         return build_module(fn, types, parallel=parallel, fastmath=fastmath)[0]
 
-    kernel = compile_module(module, rebuild, DEFAULT_PIPELINE, "python", entry=entry, target=target,
-                            wrap=lambda call: PythonCall(call, types, result.type), frontend_s=built, **options)
+    calls: list[PythonCall] = []
+
+    def wrap(entry_call: Any) -> PythonCall:
+        calls.append(PythonCall(entry_call, types, result.type))
+        return calls[-1]
+
+    kernel = compile_module(module, rebuild, DEFAULT_PIPELINE, "python", entry=entry, target=target, wrap=wrap,
+                            frontend_s=built, **options)
+    if calls and kernel.target == "llvm":
+        calls[0].box = False
     kernel.signature = types
+    kernel.fast_call = (calls[0].entry if calls[0].direct else calls[0]) if calls else kernel
     return kernel
 
 
@@ -273,8 +299,8 @@ class Dispatcher:
             raise IrccError(f"{self.py_func.__name__}() takes {nparams} argument(s), got {len(args)}")
         types = tuple(type_of_value(a, f"{self.py_func.__name__}() argument {i}") for i, a in enumerate(args))
         kernel = self.compile(types)
-        self._by_key[_key(args)] = kernel
-        return kernel
+        self._by_key[_key(args)] = kernel.fast_call
+        return kernel.fast_call
 
     def compile(self, signature: Any):
         """Compile for ``signature`` (types, a string like ``'(float64[:], int64)'``, or example values)."""
@@ -289,8 +315,11 @@ class Dispatcher:
 
     def kernel(self, *args: Any):
         """The Kernel that a call with ``args`` runs (compiling it if needed), without running it."""
-        call = self._by_key.get(_key(args))
-        return call if call is not None else self._specialize(args)
+        nparams = len(_parse_cached(self.py_func).tree.args.args)
+        if len(args) != nparams:
+            raise IrccError(f"{self.py_func.__name__}() takes {nparams} argument(s), got {len(args)}")
+        types = tuple(type_of_value(a, f"{self.py_func.__name__}() argument {i}") for i, a in enumerate(args))
+        return self.compile(types)
 
     def __repr__(self) -> str:
         return f"<ircc.jit {self.py_func.__qualname__}, {len(self.kernels)} specialization(s)>"

@@ -75,6 +75,9 @@ def emit_call(em, node: ast.Call) -> Value:
         return _allocate(em, node, _ALLOC[fn])
     if fn in _ALLOC_LIKE:
         return _allocate_like(em, node, _ALLOC_LIKE[fn])
+    if not _known(fn):
+        raise em.error(node.func, f"{_name_of(fn)} cannot be called in compiled code",
+                       note=f"supported: {SUPPORTED_CALLS}")
     args = [em.expr(a) for a in node.args]
     if fn is builtins.len:
         _arity(em, node, 1, 1)
@@ -137,6 +140,18 @@ def emit_call(em, node: ast.Call) -> Value:
                                   em.value(arith.MulfOp(y.ssa, y.ssa, flags=flags)), flags=flags))
         return Val(t, em.value(math.SqrtOp(s)))
     raise em.error(node.func, f"{_name_of(fn)} cannot be called in compiled code", note=f"supported: {SUPPORTED_CALLS}")
+
+
+_OTHERS = (builtins.len, builtins.abs, np.abs, np.absolute, builtins.min, builtins.max, np.minimum, np.maximum,
+           np.fmin, np.fmax, builtins.round, builtins.pow, np.power, np.sign, np.hypot, getattr(pymath, "hypot", None))
+
+
+def _known(fn: Any) -> bool:
+    try:
+        return any(fn in table for table in (_FLOAT_UNARY, _FLOAT_BINARY, _TO_INT, _FLOAT_CHECKS, _CASTS)) or \
+            any(fn is other for other in _OTHERS)
+    except TypeError:  # unhashable
+        return False
 
 
 def _name_of(fn: Any) -> str:

@@ -122,7 +122,7 @@ class ExprEmitter(EmitterBase):
     # -- arrays ---------------------------------------------------------------------------
     def dim(self, a: Val | ViewVal, d: int) -> Val:
         base, fixed = (a.base, len(a.indices)) if isinstance(a, ViewVal) else (a, 0)
-        size = self.value(memref.DimOp.from_source_and_index(base.ssa, self.index_const(d + fixed)))
+        size = self.value(memref.DimOp(base.ssa, self.index_const(d + fixed)))
         v = Val(I64, self.value(arith.IndexCastOp(size, I64.ir)))
         self.lower[v.ssa] = 0
         return v
