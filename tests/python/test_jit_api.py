@@ -91,7 +91,7 @@ def test_compile_with_signature():
     assert k2(np.arange(3.0), 3).tolist() == [0.0, 3.0, 6.0]
     with pytest.raises(IrccError, match="needs signature="):
         ircc.compile(scaled)
-    with pytest.raises(IrccError, match="1 type\(s\) given, the function takes 2"):
+    with pytest.raises(IrccError, match=r"1 type\(s\) given, the function takes 2"):
         ircc.compile(scaled, signature="(float64[:])")
     with pytest.raises(IrccError, match="cannot read type"):
         ircc.compile(scaled, signature="(complex[:], float64)")

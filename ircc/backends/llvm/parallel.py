@@ -1,12 +1,15 @@
 """``scf.parallel`` in the llvm backend: serial loop nests, or outlined bodies run on native threads.
 
-A parallel loop without reductions, outside another parallel loop, with ``threads > 1``, is
-outlined: its body becomes ``<fn>.par<k>.body(captures..., klo, khi, lb, step)`` (memref captures
-keep ``noalias``), a ``task(env, klo, khi)`` trampoline reads the captures from an environment
+A parallel loop outside another parallel loop, with ``threads > 1``, is outlined: its body becomes
+``<fn>.par<k>.body(captures..., partials..., klo, khi, lb, step, chunk)`` (memref captures keep
+``noalias``), a ``task(env, klo, khi, chunk)`` trampoline reads the captures from an environment
 struct, and ``ircc.parallel_for`` (LLVM IR emitted into the module, below) splits the iteration
 count into one contiguous chunk per thread, runs chunk 0 on the calling thread and the others on
 ``pthread_create``d threads, then joins them. Loops too small to pay for threads (an estimate from
-the body's op count) run on the calling thread. Everything else is lowered as a serial loop nest.
+the body's op count) run on the calling thread. A 1-D loop with reductions whose combining regions
+have a known identity (add, mul, and/or/xor, min/max) is outlined too: each chunk reduces from the
+identity into its slot of a per-thread array, and the caller combines the initial value with the
+slots in chunk order. Everything else is lowered as a serial loop nest.
 """
 
 from __future__ import annotations
@@ -24,10 +27,86 @@ MIN_WORK_PER_THREAD = 200_000
 
 
 def lower_parallel(lo: FunctionLowerer, op: scf.ParallelOp) -> None:
-    if lo.in_worker or op.initVals or lo.ml.threads <= 1:
+    if lo.in_worker or lo.ml.threads <= 1 or (op.initVals and _identities(lo, op) is None):
         lower_serial(lo, op)
     else:
         lower_outlined(lo, op)
+
+
+def _identities(lo: FunctionLowerer, op: scf.ParallelOp) -> list[ir.Constant] | None:
+    """The identity of every reduction of ``op`` (recognised combining regions), or None.
+
+    A reduction runs in parallel when each chunk can start from the identity: its partial result is
+    then combined with the initial value and the other chunks' partials, in chunk order.
+    """
+    if len(op.lowerBound) != 1 or not op.initVals:
+        return None if op.initVals else []
+    reduce_op = region_block(op).last_op
+    out = []
+    for region, init in zip(reduce_op.regions, op.initVals):
+        ident = _identity(region.blocks.first, lo.as_value(init).type)
+        if ident is None:
+            return None
+        out.append(ident)
+    return out
+
+
+_INT_IDENTITY = {arith.AddiOp: 0, arith.OrIOp: 0, arith.XOrIOp: 0, arith.MuliOp: 1, arith.AndIOp: -1}
+_FLOAT_IDENTITY = {arith.AddfOp: -0.0, arith.MulfOp: 1.0, arith.MaximumfOp: float("-inf"),
+                   arith.MaxnumfOp: float("-inf"), arith.MinimumfOp: float("inf"), arith.MinnumfOp: float("inf")}
+_MIN_PREDICATES = {"olt", "ole", "ult", "ule", "slt", "sle"}
+_MAX_PREDICATES = {"ogt", "oge", "ugt", "uge", "sgt", "sge"}
+
+
+def _identity(block, t: ir.Type) -> ir.Constant | None:
+    """The identity element of the combining function in ``block`` (``^bb(%acc, %x)``), if recognised:
+    add, mul, or, xor, and, min / max (also as ``select(cmp(x, acc), x, acc)``)."""
+    ops = list(block.ops)
+    a, x = block.args
+    body = ops[:-1]
+    is_float = isinstance(t, (ir.DoubleType, ir.FloatType))
+
+    def extreme(minimum: bool) -> ir.Constant:
+        if is_float:
+            return ir.Constant(t, float("inf") if minimum else float("-inf"))
+        width = t.width
+        return ir.Constant(t, (1 << (width - 1)) - 1 if minimum else -(1 << (width - 1)))
+
+    if len(body) == 1 and set(body[0].operands) == {a, x} and body[0].results[0] is ops[-1].operands[0]:
+        kind = type(body[0])
+        if is_float and kind in _FLOAT_IDENTITY:
+            return ir.Constant(t, _FLOAT_IDENTITY[kind])
+        if not is_float and kind in _INT_IDENTITY:
+            return ir.Constant(t, _INT_IDENTITY[kind] if t.width > 1 or kind is not arith.AndIOp else 1)
+        if kind in (arith.MaxSIOp, arith.MinSIOp):
+            return extreme(kind is arith.MinSIOp)
+        return None
+    if len(body) == 2 and isinstance(body[0], (arith.CmpfOp, arith.CmpiOp)) and isinstance(body[1], arith.SelectOp):
+        cmp, sel = body
+        names = (arith.CMPF_COMPARISON_OPERATIONS if isinstance(cmp, arith.CmpfOp)
+                 else arith.CMPI_COMPARISON_OPERATIONS)
+        try:
+            pred = names[int(cmp.predicate.value.data)]
+        except (IndexError, ValueError, TypeError):
+            return None
+        if sel.operands[0] is not cmp.results[0] or sel.results[0] is not ops[-1].operands[0]:
+            return None
+        # select(x < acc, x, acc) is min; select(x > acc, x, acc) is max (and with the operands swapped)
+        if tuple(cmp.operands) == (x, a) and tuple(sel.operands[1:]) == (x, a):
+            flip = False
+        elif tuple(cmp.operands) == (a, x) and tuple(sel.operands[1:]) == (a, x):
+            flip = False
+        elif tuple(cmp.operands) == (x, a) and tuple(sel.operands[1:]) == (a, x):
+            flip = True
+        elif tuple(cmp.operands) == (a, x) and tuple(sel.operands[1:]) == (x, a):
+            flip = True
+        else:
+            return None
+        if pred in _MIN_PREDICATES:
+            return extreme(not flip)
+        if pred in _MAX_PREDICATES:
+            return extreme(flip)
+    return None
 
 
 def _bounds(lo: FunctionLowerer, op: scf.ParallelOp) -> tuple[list[ir.Value], list[ir.Value], list[ir.Value]]:
@@ -98,12 +177,22 @@ def lower_outlined(lo: FunctionLowerer, op: scf.ParallelOp) -> None:
     captures = [v for v in captures if not isinstance(v.owner, arith.ConstantOp)]
     stem = ml.fresh(f"{lo.fn.name}.par")
     compact = {v for v in captures if _compact_capture(op, v)}
-    body_fn = _emit_body(ml, lo, op, captures, compact, constants, stem)
+    identities = _identities(lo, op) or []
+    body_fn = _emit_body(ml, lo, op, captures, compact, constants, stem, identities)
 
-    # env: the captures' fields (compact memrefs: the aligned pointer and dynamic sizes), then lb0, step0
+    # env: the captures' fields (compact memrefs: the aligned pointer and dynamic sizes), the partial
+    # result arrays of the reductions (one slot per thread), then lb0, step0
     field_values: list[ir.Value] = []
     for v in captures:
         field_values += _capture_fields(lo, v, v in compact)
+    partials = []
+    for ident in identities:
+        with b.goto_entry_block():
+            slots = alloca(b, ident.type, size=ir.Constant(I64, ml.threads))
+        for j in range(ml.threads):
+            b.store(ident, b.gep(slots, [ir.Constant(I64, j)], inbounds=True, source_etype=ident.type))
+        partials.append(slots)
+    field_values += partials
     lb0, ub0, step0 = lo.scalar(op.lowerBound[0]), lo.scalar(op.upperBound[0]), lo.scalar(op.step[0])
     field_values += [lb0, step0]
     env_t = ir.LiteralStructType([v.type for v in field_values])
@@ -119,6 +208,18 @@ def lower_outlined(lo: FunctionLowerer, op: scf.ParallelOp) -> None:
     min_iters = max(1, MIN_WORK_PER_THREAD // work)
     runtime = parallel_for_runtime(ml)
     b.call(runtime, [task, env, total, ir.Constant(I64, min_iters), ir.Constant(I64, ml.threads)])
+    if identities:  # init, then each chunk's partial in chunk order (the same result for the same threads)
+        reduce_op = region_block(op).last_op
+        for k, (init, slots, ident) in enumerate(zip(op.initVals, partials, identities)):
+            rblock = reduce_op.regions[k].blocks.first
+            acc = lo.as_value(init)
+            for j in range(ml.threads):
+                lo.values[rblock.args[0]] = acc
+                lo.values[rblock.args[1]] = b.load(b.gep(slots, [ir.Constant(I64, j)], inbounds=True,
+                                                         source_etype=ident.type), typ=ident.type)
+                lo.lower_block(rblock)
+                acc = lo.yielded[0]
+            lo.values[op.results[k]] = lo.from_value(op.results[k].type, acc)
 
 
 def _compact_capture(op: scf.ParallelOp, v: SSAValue) -> bool:
@@ -155,11 +256,13 @@ def _rebuild_capture(v: SSAValue, values: list[ir.Value]) -> Memref:
 
 
 def _emit_body(ml: ModuleLowering, lo: FunctionLowerer, op: scf.ParallelOp, captures: list[SSAValue],
-               compact: set[SSAValue], constants: list[SSAValue], stem: str) -> ir.Function:
+               compact: set[SSAValue], constants: list[SSAValue], stem: str,
+               identities: list[ir.Constant]) -> ir.Function:
     arg_types: list[ir.Type] = []
     for v in captures:
         arg_types += _capture_types(v, v in compact)
-    arg_types += [I64, I64, I64, I64]  # klo, khi, lb0, step0
+    arg_types += [PTR] * len(identities)  # the reductions' partial arrays
+    arg_types += [I64, I64, I64, I64, I64]  # klo, khi, lb0, step0, chunk
     fn = ir.Function(ml.llmod, ir.FunctionType(ir.VoidType(), arg_types), f"{stem}.body")
     fn.linkage = "internal"
     fn.attributes.add("nounwind")
@@ -180,7 +283,9 @@ def _emit_body(ml: ModuleLowering, lo: FunctionLowerer, op: scf.ParallelOp, capt
         else:
             inner.values[v] = chunk[0]
         index += n
-    klo, khi, lb0, step0 = fn.args[index:index + 4]
+    partial_ptrs = fn.args[index:index + len(identities)]
+    index += len(identities)
+    klo, khi, lb0, step0, chunk = fn.args[index:index + 5]
     from ircc.backends.llvm.ops import HANDLERS
 
     for v in constants:
@@ -195,9 +300,11 @@ def _emit_body(ml: ModuleLowering, lo: FunctionLowerer, op: scf.ParallelOp, capt
 
     def outer(k: ir.Value, carried: list[ir.Value]) -> list[ir.Value]:
         inner.values[block.args[0]] = inner.b.add(lb0, inner.b.mul(k, step0, flags=["nsw"]), flags=["nsw"])
-        return _loop_nest(inner, op, lbs, ubs, steps, 1, [])
+        return _loop_nest(inner, op, lbs, ubs, steps, 1, carried)
 
-    inner.counted_loop(klo, khi, ir.Constant(I64, 1), [], outer)
+    finals = inner.counted_loop(klo, khi, ir.Constant(I64, 1), list(identities), outer)
+    for ptr, value, ident in zip(partial_ptrs, finals, identities):
+        inner.b.store(value, inner.b.gep(ptr, [chunk], inbounds=True, source_etype=ident.type))
     inner.b.ret_void()
     return fn
 
@@ -211,15 +318,15 @@ def _constant_index(v: SSAValue) -> ir.Constant | None:
 
 def _emit_task(ml: ModuleLowering, stem: str, env_t: ir.LiteralStructType, body: ir.Function,
                nfields: int) -> ir.Function:
-    fn = ir.Function(ml.llmod, ir.FunctionType(ir.VoidType(), [PTR, I64, I64]), f"{stem}.task")
+    fn = ir.Function(ml.llmod, ir.FunctionType(ir.VoidType(), [PTR, I64, I64, I64]), f"{stem}.task")
     fn.linkage = "internal"
     fn.attributes.add("nounwind")
-    env, klo, khi = fn.args
+    env, klo, khi, chunk = fn.args
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     fields = [b.load(b.gep(env, [ir.Constant(I32, 0), ir.Constant(I32, i)], inbounds=True, source_etype=env_t),
                      typ=env_t.elements[i]) for i in range(nfields)]
     lb0, step0 = fields[-2], fields[-1]
-    b.call(body, fields[:-2] + [klo, khi, lb0, step0])
+    b.call(body, fields[:-2] + [klo, khi, lb0, step0, chunk])
     b.ret_void()
     return fn
 
@@ -230,8 +337,8 @@ def parallel_for_runtime(ml: ModuleLowering) -> ir.Function:
     if existing is not None:
         return existing
     mod = ml.llmod
-    task_t = ir.FunctionType(ir.VoidType(), [PTR, I64, I64])
-    chunk_t = ir.LiteralStructType([PTR, PTR, I64, I64])  # task, env, lo, hi
+    task_t = ir.FunctionType(ir.VoidType(), [PTR, I64, I64, I64])
+    chunk_t = ir.LiteralStructType([PTR, PTR, I64, I64, I64])  # task, env, lo, hi, chunk index
     pthread_create = ml.declare("pthread_create", I32, [PTR, PTR, PTR, PTR])
     pthread_join = ml.declare("pthread_join", I32, [I64, PTR])
 
@@ -241,8 +348,8 @@ def parallel_for_runtime(ml: ModuleLowering) -> ir.Function:
     b = ir.IRBuilder(main.append_basic_block("entry"))
     arg = main.args[0]
     vals = [b.load(b.gep(arg, [ir.Constant(I32, 0), ir.Constant(I32, i)], inbounds=True, source_etype=chunk_t),
-                   typ=chunk_t.elements[i]) for i in range(4)]
-    _call_task(b, vals[0], task_t, [vals[1], vals[2], vals[3]])
+                   typ=chunk_t.elements[i]) for i in range(5)]
+    _call_task(b, vals[0], task_t, [vals[1], vals[2], vals[3], vals[4]])
     b.ret(ir.Constant(PTR, None))
 
     fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64, I64]), "ircc.parallel_for")
@@ -262,7 +369,7 @@ def parallel_for_runtime(ml: ModuleLowering) -> ir.Function:
     done = fn.append_basic_block("done")
     b.cbranch(b.icmp_signed(">", total, zero), nonempty, done)
     b.position_at_end(nonempty)
-    _call_task(b, task, task_t, [env, zero, total])
+    _call_task(b, task, task_t, [env, zero, total, zero])
     b.branch(done)
     b.position_at_end(done)
     b.ret_void()
@@ -286,7 +393,7 @@ def parallel_for_runtime(ml: ModuleLowering) -> ir.Function:
     b.cbranch(b.icmp_signed("<", j, t), body, after)
     b.position_at_end(body)
     slot = b.gep(chunks, [j], inbounds=True, source_etype=chunk_t)
-    for i, v in enumerate((task, env, bound(j), bound(b.add(j, one)))):
+    for i, v in enumerate((task, env, bound(j), bound(b.add(j, one)), j)):
         b.store(v, b.gep(slot, [ir.Constant(I32, 0), ir.Constant(I32, i)], inbounds=True, source_etype=chunk_t))
     tid = b.gep(tids, [j], inbounds=True, source_etype=I64)
     rc = b.call(pthread_create, [tid, ir.Constant(PTR, None), main, slot])
@@ -296,14 +403,14 @@ def parallel_for_runtime(ml: ModuleLowering) -> ir.Function:
     b.cbranch(failed, inline_bb, next_bb)
     b.position_at_end(inline_bb)  # no thread: run the chunk here, mark the slot as not joinable
     b.store(zero, tid)
-    _call_task(b, task, task_t, [env, bound(j), bound(b.add(j, one))])
+    _call_task(b, task, task_t, [env, bound(j), bound(b.add(j, one)), j])
     b.branch(next_bb)
     b.position_at_end(next_bb)
     j.add_incoming(b.add(j, one), next_bb)
     b.branch(header)
 
     b.position_at_end(after)
-    _call_task(b, task, task_t, [env, zero, bound(one)])
+    _call_task(b, task, task_t, [env, zero, bound(one), zero])
     jh = fn.append_basic_block("join.header")
     jb = fn.append_basic_block("join.body")
     jx = fn.append_basic_block("join.exit")
