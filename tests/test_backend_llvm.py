@@ -61,6 +61,20 @@ def test_parallel_2d_loop_and_reduction(threads: int) -> None:
     assert total(np.empty(0)) == 0.0
 
 
+def test_parallel_reductions_run_in_chunks_with_recognised_identities() -> None:
+    k = ircc.compile(PARALLEL_SUM_ROWS, target="llvm", threads=2, entry="total")
+    assert "@\"total.par" in k.source  # outlined, not a serial loop
+    # a combining region without a known identity (a - b) stays serial, and still correct
+    odd = PARALLEL_SUM_ROWS.replace("%s = arith.addf %a, %b", "%s = arith.subf %a, %b")
+    serial = ircc.compile(odd, target="llvm", threads=2, entry="total")
+    assert "@\"total.par" not in serial.source
+    v = np.random.default_rng(1).random(1001)
+    want = 0.0
+    for x in v:
+        want -= x
+    assert serial(v) == pytest.approx(want, rel=1e-12)
+
+
 def test_parallel_sympy_kernel_matches_serial() -> None:
     x, y = sp.symbols("x y")
     exprs = [sp.sin(x) * sp.exp(-y) + x**3, sp.atan2(y, x)]
