@@ -42,7 +42,7 @@ def emit_packed(ml: ModuleLowering, op: func.FuncOp, fn: ir.Function) -> ir.Func
             call_args += [b.extract_value(d, [4, k]) for k in range(rank)]
         else:
             call_args.append(b.load(p, typ=scalar_type(t)))
-    result = b.call(fn, call_args)
+    result = b.call(fn, call_args, attrs=("noinline",))  # one copy of the body, however many wrappers
     outputs = op.function_type.outputs.data
     for j in range(len(outputs)):
         p = b.load(b.gep(slots, [ir.Constant(I64, len(inputs) + j)], inbounds=True, source_etype=PTR), typ=PTR)
@@ -72,7 +72,7 @@ def emit_python_fastcall(ml: ModuleLowering, op: func.FuncOp, fn: ir.Function) -
     for i, t in enumerate(inputs):
         obj = b.load(b.gep(args, [ir.Constant(I64, i)], inbounds=True, source_etype=PTR), typ=PTR)
         values.append(_unbox(b, wrapper, api, obj, t, fail, i))
-    result = b.call(fn, values)
+    result = b.call(fn, values, attrs=("noinline",))
     _return_results(ml, b, api, result, outputs)
     b.position_at_end(fail)
     b.ret(ir.Constant(PTR, None))
@@ -134,7 +134,7 @@ def emit_scalar_entry_fastcall(ml: ModuleLowering, op: func.FuncOp, fn: ir.Funct
         data = b.load(b.gep(view, [ir.Constant(I32, 0), ir.Constant(I32, 0)], inbounds=True,
                             source_etype=PY_BUFFER), typ=PTR)
         call_args += _descriptor_fields(data, t)
-    b.call(fn, call_args)
+    b.call(fn, call_args, attrs=("noinline",))
     done = b.block
     b.branch(release)
     b.position_at_end(release)
@@ -355,7 +355,7 @@ def emit_array_fastcall(ml: ModuleLowering, op: func.FuncOp, fn: ir.Function) ->
         b.position_at_end(ok)
         call_args += _checked_descriptor(ml, b, wrapper, api, view, t, i, fn.name, cleanup_fail)
     state = b.call(api["PyEval_SaveThread"], [])
-    result = b.call(fn, call_args)
+    result = b.call(fn, call_args, attrs=("noinline",))  # one copy of the body, however many wrappers
     b.call(api["PyEval_RestoreThread"], [state])
     for j in range(nviews):
         b.call(api["PyBuffer_Release"], [b.gep(views, [ir.Constant(I64, j)], inbounds=True, source_etype=PY_BUFFER)])
