@@ -3,7 +3,7 @@
 The calling convention (DESIGN.md) at the Python boundary, shared by every backend:
 
 * a ``memref<...xT>`` argument is a numpy array of dtype ``T`` and the memref's rank, C-contiguous
-  (identity layout); static dimensions must match;
+  for the identity layout, any strides for ``strided<[?, ...], offset: ?>``; static dimensions must match;
 * an ``index`` / ``iN`` / ``fN`` argument is a Python or numpy scalar;
 * results: ``None`` for none, the value for one, a tuple for several; a returned memref is a numpy
   array that owns its memory (``memref.alloc`` in the callee).
@@ -28,6 +28,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     MemRefType,
     ModuleOp,
+    StridedLayoutAttr,
 )
 from xdsl.ir import Attribute
 
@@ -70,6 +71,7 @@ class ValueSpec:
 
     dtype: np.dtype
     shape: tuple[int | None, ...] | None = None  # None: a scalar
+    contiguous: bool = True  # memrefs: the identity layout (C-contiguous); False: any strides
 
     @property
     def is_memref(self) -> bool:
@@ -83,7 +85,7 @@ class ValueSpec:
     def of(t: Attribute) -> ValueSpec:
         if isinstance(t, MemRefType):
             shape = tuple(None if d < 0 else int(d) for d in t.get_shape())
-            return ValueSpec(numpy_dtype(t.element_type), shape)
+            return ValueSpec(numpy_dtype(t.element_type), shape, not isinstance(t.layout, StridedLayoutAttr))
         return ValueSpec(numpy_dtype(t))
 
     def describe(self) -> str:
@@ -120,7 +122,7 @@ class Signature:
             for d, (have, want) in enumerate(zip(a.shape, spec.shape)):
                 if want is not None and have != want:
                     raise ArgumentError(f"{where}: dimension {d} is {have}, the memref type says {want}")
-            if not a.flags.c_contiguous:
+            if spec.contiguous and not a.flags.c_contiguous:
                 raise ArgumentError(f"{where}: array must be C-contiguous (use numpy.ascontiguousarray)")
 
 

@@ -1,8 +1,8 @@
 """Small numeric Python programs for the differential suite: each runs as plain Python and compiled.
 
 ``PROGRAMS`` maps a name to ``(function, make_args)``; ``make_args(rng)`` returns fresh arguments
-(arrays are copied per run, so in-place updates are compared too). Helpers called from programs are
-``@ircc.jit`` functions, as a user would write them.
+(called once per run with the same seed, so in-place updates are compared too and views stay views).
+Helpers called from programs are ``@ircc.jit`` functions, as a user would write them.
 """
 
 from __future__ import annotations
@@ -413,6 +413,20 @@ def math_mix(x):
             math.isnan(x), np.tanh(x), math.hypot(x, 3.0), math.copysign(2.0, -x))
 
 
+# -- strided arrays (views: transposes, steps, reversals) ----------------------------------------
+def column_sums(a):
+    out = np.zeros(a.shape[1])
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            out[j] += a[i, j]
+    return out
+
+
+def fill_index(a):
+    for i in range(len(a)):
+        a[i] = 2 * i + a[i]
+
+
 # -- parallel loops ------------------------------------------------------------------------------
 def parallel_sum(a):
     s = 0.0
@@ -497,6 +511,9 @@ PROGRAMS = {
     "mandelbrot_point": (mandelbrot_point, lambda r: (-0.75, 0.1, 60)),
     "counts_grid": (counts_grid, lambda r: (3, 4)),
     "math_mix": (math_mix, lambda r: (-2.75,)),
+    "column_sums_transposed": (column_sums, lambda r: (r.standard_normal((4, 5)).T,)),
+    "fill_every_third": (fill_index, lambda r: (r.standard_normal(20)[::3],)),
+    "total_reversed": (total, lambda r: (_vec(r)[::-1],)),
     "parallel_sum": (parallel_sum, lambda r: (_vec(r, 33),)),
     "parallel_min_max": (parallel_min_max, lambda r: (_vec(r, 33),)),
     "parallel_scale_2d": (parallel_scale_2d, lambda r: (r.standard_normal((5, 4)), 2.5)),

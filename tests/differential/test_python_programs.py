@@ -7,8 +7,6 @@ may differ, and these programs keep Python's order).
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 
@@ -47,8 +45,7 @@ def assert_same(want, got, what="result"):
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_program(name, target, monkeypatch):
     fn, make_args = PROGRAMS[name]
-    args = make_args(np.random.default_rng(7))
-    plain_args, compiled_args = copy.deepcopy(args), copy.deepcopy(args)
+    plain_args, compiled_args = make_args(np.random.default_rng(7)), make_args(np.random.default_rng(7))
     want = run_plain(fn, plain_args, monkeypatch)
     got = ircc.jit(fn, target=target, threads=2)(*compiled_args)
     assert_same(want, got)

@@ -363,6 +363,17 @@ def _alloca(lo: FunctionLowerer, op: memref.AllocaOp) -> None:
     _set(lo, op, _new_memref(lo, op, t, dynamic, data))
 
 
+@handles(memref.CastOp)
+def _memref_cast(lo: FunctionLowerer, op: memref.CastOp) -> None:
+    """A layout or shape change of the same memory: the descriptor's fields carry over (an identity
+    layout's strides are the row-major ones the descriptor already holds)."""
+    m = lo.memref(op.source)
+    t = op.results[0].type
+    if not isinstance(t, MemRefType) or len(t.get_shape()) != len(m.sizes):
+        raise BackendError(f"memref.cast to {t} is not supported by the llvm backend{location_of(op)}")
+    _set(lo, op, Memref(t, m.allocated, m.aligned, m.offset, list(m.sizes), list(m.strides)))
+
+
 @handles(memref.DeallocOp)
 def _dealloc(lo: FunctionLowerer, op: memref.DeallocOp) -> None:
     free = lo.ml.declare("free", ir.VoidType(), [PTR])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 from xdsl.dialects import func
-from xdsl.dialects.builtin import Float16Type, Float32Type, Float64Type, MemRefType
+from xdsl.dialects.builtin import Float16Type, Float32Type, Float64Type, MemRefType, StridedLayoutAttr
 
 from ircc.backends.llvm.lower import ModuleLowering
 from ircc.backends.llvm.types import I32, I64, PTR, descriptor_type, scalar_type
@@ -309,6 +309,8 @@ def _box(b: ir.IRBuilder, api, v: ir.Value, t) -> ir.Value:
 
 #: PyBUF_FORMAT | PyBUF_C_CONTIGUOUS (shape and strides, refusing non-contiguous arrays)
 PYBUF_C_CONTIG_FORMAT = 0x0004 | 0x0038
+#: PyBUF_FORMAT | PyBUF_STRIDES (shape and strides, any layout without suboffsets)
+PYBUF_STRIDED_FORMAT = 0x0004 | 0x0018
 
 #: buffer format characters (after an optional byte-order prefix) per element type
 _FORMATS = {"f64": "d", "f32": "f", "f16": "e", "i64": "ql", "index": "ql", "i32": "i", "i16": "h", "i8": "b",
@@ -349,7 +351,9 @@ def emit_array_fastcall(ml: ModuleLowering, op: func.FuncOp, fn: ir.Function) ->
             continue
         view = b.gep(views, [ir.Constant(I64, k)], inbounds=True, source_etype=PY_BUFFER)
         k += 1
-        got = b.call(api["PyObject_GetBuffer"], [obj, view, ir.Constant(I32, PYBUF_C_CONTIG_FORMAT)])
+        strided = isinstance(t.layout, StridedLayoutAttr)
+        flags = PYBUF_STRIDED_FORMAT if strided else PYBUF_C_CONTIG_FORMAT
+        got = b.call(api["PyObject_GetBuffer"], [obj, view, ir.Constant(I32, flags)])
         ok = wrapper.append_basic_block(f"arg{i}.buffer")
         b.cbranch(b.icmp_signed("!=", got, ir.Constant(I32, 0)), cleanup_fail, ok)
         b.position_at_end(ok)
@@ -378,7 +382,8 @@ def _checked_descriptor(ml: ModuleLowering, b: ir.IRBuilder, wrapper: ir.Functio
     elem = str(t.element_type)
     rank = len(shape)
     dims = "x".join("?" if d < 0 else str(d) for d in shape)
-    msg = _message(ml, f"{name}.arg{i}", f"@{name} argument {i}: expected a C-contiguous {elem} array of "
+    layout = "" if isinstance(t.layout, StridedLayoutAttr) else "C-contiguous "
+    msg = _message(ml, f"{name}.arg{i}", f"@{name} argument {i}: expected a {layout}{elem} array of "
                                          f"shape ({dims}) (numpy dtype {_NUMPY_NAMES.get(elem, elem)})")
     bad = wrapper.append_basic_block(f"arg{i}.bad")
     data, ndim, fmt, shape_ptr = field(0, PTR), field(5, I32), field(6, PTR), field(7, PTR)
@@ -411,8 +416,14 @@ def _checked_descriptor(ml: ModuleLowering, b: ir.IRBuilder, wrapper: ir.Functio
     b.branch(fail)
     b.position_at_end(checked)
     strides: list[ir.Value] = [ir.Constant(I64, 1)] * rank
-    for d in range(rank - 2, -1, -1):
-        strides[d] = b.mul(strides[d + 1], sizes[d + 1])
+    if isinstance(t.layout, StridedLayoutAttr):  # the buffer's byte strides, in elements
+        itemsize, stride_ptr = field(3, I64), field(8, PTR)
+        for d in range(rank):
+            byte_stride = b.load(b.gep(stride_ptr, [ir.Constant(I64, d)], inbounds=True, source_etype=I64), typ=I64)
+            strides[d] = b.sdiv(byte_stride, itemsize)
+    else:
+        for d in range(rank - 2, -1, -1):
+            strides[d] = b.mul(strides[d + 1], sizes[d + 1])
     return [data, data, ir.Constant(I64, 0), *sizes, *strides]
 
 

@@ -26,11 +26,12 @@ TARGET = "numba"
 
 
 def _numba_type(spec: ValueSpec) -> Any:
-    """The numba type an argument of ``spec`` has after conversion (C-contiguous arrays)."""
+    """The numba type an argument of ``spec`` has after conversion (C-contiguous arrays, or any strides for
+    a strided memref)."""
     import numba
 
     scalar = numba.from_dtype(spec.dtype)
-    return numba.types.Array(scalar, spec.rank, "C") if spec.is_memref else scalar
+    return numba.types.Array(scalar, spec.rank, "C" if spec.contiguous else "A") if spec.is_memref else scalar
 
 
 def _argument_converter(spec: ValueSpec, position: int, fn: str) -> Callable[[Any], Any] | None:

@@ -29,6 +29,10 @@ def _alloc(r: FunctionRenderer, op: memref.AllocOp | memref.AllocaOp) -> None:
     r.assign(op, f"np.empty({shape}, {np_type(t.element_type)})")
 
 
+def _cast(r: FunctionRenderer, op: memref.CastOp) -> None:
+    r.assign(op, r.name(op.source))  # a layout change: numpy arrays carry their strides
+
+
 def _dealloc(r: FunctionRenderer, op: memref.DeallocOp) -> None:
     r.emit(f"pass  # memref.dealloc {r.name(op.memref)}: numpy frees the array when it is unreachable")
 
@@ -87,6 +91,7 @@ MEMREF_HANDLERS: dict[type[Operation], Handler] = {
     memref.AllocOp: _alloc,
     memref.AllocaOp: _alloc,
     memref.DeallocOp: _dealloc,
+    memref.CastOp: _cast,
     memref.DimOp: _dim,
     memref.LoadOp: _load,
     memref.StoreOp: _store,
