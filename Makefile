@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test test-full bench-symbolic docs lint clean
+.PHONY: demo test test-full bench-symbolic bench-pyjit docs lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ test-full: $(DEV_STAMP)
 
 bench-symbolic: $(BENCH_STAMP)
 	$(PY) benchmarks/symbolic.py
+
+bench-pyjit: $(BENCH_STAMP)
+	$(PY) benchmarks/pyjit.py
 
 docs: $(STAMP)
 	$(PY) -m ircc.docgen docs

@@ -154,17 +154,35 @@ def _loop_nest(lo: FunctionLowerer, op: scf.ParallelOp, lbs: list, ubs: list, st
     return level(first, inits)
 
 
+#: iterations assumed for a loop inside a parallel body whose trip count is not known when compiling
+ASSUMED_INNER_TRIPS = 1000
+
+
 def _op_count(op: Operation, module_functions: dict[str, func.FuncOp], depth: int = 0) -> int:
+    """Estimated ops per iteration of ``op``'s body: ops in inner loops count once per iteration, with
+    a constant trip count where the bounds are constants and ``ASSUMED_INNER_TRIPS`` otherwise."""
     total = 0
-    for inner in op.walk():
-        total += 1
-        if isinstance(inner, func.CallOp) and depth < 4:
-            callee = module_functions.get(inner.callee.root_reference.data)
-            if callee is not None:
-                total += _op_count(callee, module_functions, depth + 1)
-    return total
+    for region in op.regions:
+        for block in region.blocks:
+            for inner in block.ops:
+                total += 1
+                if isinstance(inner, func.CallOp) and depth < 4:
+                    callee = module_functions.get(inner.callee.root_reference.data)
+                    if callee is not None:
+                        total += _op_count(callee, module_functions, depth + 1)
+                if inner.regions:
+                    trips = _trips(inner) if isinstance(inner, (scf.ForOp, scf.WhileOp, scf.ParallelOp)) else 1
+                    total += trips * _op_count(inner, module_functions, depth)
+    return min(total, 1 << 40)
 
 
+def _trips(loop: Operation) -> int:
+    if isinstance(loop, scf.ForOp):
+        bounds = [_constant_index(v) for v in (loop.lb, loop.ub, loop.step)]
+        if all(b is not None for b in bounds):
+            lb, ub, step = (int(b.constant) for b in bounds)
+            return max(1, (ub - lb + step - 1) // step) if step > 0 else 1
+    return ASSUMED_INNER_TRIPS
 def lower_outlined(lo: FunctionLowerer, op: scf.ParallelOp) -> None:
     ml = lo.ml
     b = lo.b
