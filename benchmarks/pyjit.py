@@ -113,6 +113,7 @@ def run_case(name: str, quick: bool, repeats: int, numba, compiled: dict) -> dic
         "parallel2_wall_s": p, "parallel2_samples": parallel,
         "ratio_serial_ircc_over_numba": s["ircc"] / s["numba"],
         "ratio_parallel2_ircc_over_numba": p["ircc"] / p["numba"],
+        "ratio_parallel2_best_ircc_over_numba": min(parallel["ircc"]) / min(parallel["numba"]),
         "ratio_compile_ircc_over_numba": c["ircc"] / c["numba"],
     }
 
@@ -134,7 +135,8 @@ def markdown(results: list[dict], meta: dict) -> str:
         "median of 3.",
         "",
         "| kernel | size | compile numba / ircc (s) | parallel compile numba / ircc (s) | numpy, 1 thread | "
-        "numba, 1 thread | ircc, 1 thread | ircc / numba | numba, 2 threads | ircc, 2 threads | ircc / numba |",
+        "numba, 1 thread | ircc, 1 thread | ircc / numba | numba, 2 threads | ircc, 2 threads | ircc / numba "
+        "(best of each) |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -143,8 +145,10 @@ def markdown(results: list[dict], meta: dict) -> str:
             f"| {r['kernel']} | {r['size']} | {c['numba']:.2f} / {c['ircc']:.2f} | "
             f"{c['numba_parallel']:.2f} / {c['ircc_parallel']:.2f} | {_ms(s['numpy'])} | {_ms(s['numba'])} | "
             f"{_ms(s['ircc'])} | {r['ratio_serial_ircc_over_numba']:.2f} | {_ms(p['numba'])} | {_ms(p['ircc'])} | "
-            f"{r['ratio_parallel2_ircc_over_numba']:.2f} |")
-    lines += ["", "Targets (issue 3): ircc within 1.1x of numba.njit or faster on every kernel; "
+            f"{r['ratio_parallel2_ircc_over_numba']:.2f} ({r['ratio_parallel2_best_ircc_over_numba']:.2f}) |")
+    lines += ["", "Two-thread times on this VM are bimodal for both contenders alike (the second virtual CPU is "
+              "sometimes shared): the ratio of the best calls is given beside the ratio of the medians.",
+              "", "Targets (issue 3): ircc within 1.1x of numba.njit or faster on every kernel; "
               "compile time <= numba's.", ""]
     return "\n".join(lines)
 
