@@ -137,3 +137,18 @@ def test_tuples_in_and_out():
 
     f = ircc.jit(swap_sum)
     assert f((1.0, 2), 1) == ((3.0, 2.0), 2.0)
+
+
+def test_fastmath_reaches_the_code():
+    def dot(a, b):
+        s = 0.0
+        for i in range(len(a)):
+            s += a[i] * b[i]
+        return s
+
+    x = np.arange(8.0)
+    fast = ircc.jit(dot, target="llvm", fastmath=True).kernel(x, x)
+    strict = ircc.jit(dot, target="llvm").kernel(x, x)
+    assert "fastmath<fast>" in fast.mlir("input") and "fastmath" not in strict.mlir("input")
+    assert "fadd fast" in fast.source and "fadd fast" not in strict.source
+    assert fast(x, x) == strict(x, x) == 140.0
