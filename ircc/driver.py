@@ -214,7 +214,8 @@ def stop_index(emit: str | None, passes: list) -> int | None:
 
 
 def _pick_entry(module: ModuleOp, entry: str | None) -> str:
-    names = [f.sym_name.data for f in public_functions(module)]
+    names = [f.sym_name.data for f in public_functions(module)
+             if f.sym_visibility is None or f.sym_visibility.data != "private"]
     if entry is not None:
         if entry not in names:
             raise IrccError(f"no function @{entry} in the module; functions are: {', '.join(names) or 'none'}")

@@ -20,8 +20,14 @@ def _upstream_dialects() -> dict[str, Callable[[], Dialect]]:
 
 
 def _ircc_dialects() -> dict[str, Callable[[], Dialect]]:
-    """ircc's own dialects (``ir/dialects/*``), added by later frontends."""
-    return {}
+    """ircc's own dialects (``ir/dialects/*``)."""
+
+    def sparse() -> Dialect:
+        from ircc.ir.dialects.sparse import Sparse
+
+        return Sparse
+
+    return {"sparse": sparse}
 
 
 def make_context(*, allow_unregistered: bool = False) -> Context:

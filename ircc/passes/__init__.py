@@ -40,6 +40,8 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
                     "rewrite x**n with a constant integer n as a chain of multiplications"),
     "convert-scf-parallel-to-for": (_ircc("convert_scf_parallel_to_for", "ConvertScfParallelToFor"),
                                     "serialize scf.parallel into nested scf.for (no threads)"),
+    "lower-sparse": (_ircc("lower_sparse", "LowerSparse"),
+                     "lower the sparse dialect to loops over memrefs; algorithm=spa (SpGEMM strategy)"),
 }
 
 

@@ -1,0 +1,74 @@
+"""``lower-sparse``: the ``sparse`` dialect to loops over memrefs (scf / memref / arith).
+
+``sparse.assemble`` and ``sparse.disassemble`` disappear (a CSR value becomes its parts); each
+``sparse.spgemm`` becomes the loops of the strategy named by ``algorithm``:
+
+- ``spa``: Gustavson row-wise with a dense accumulator, two phases (``spgemm_spa.py``).
+
+```mlir
+%c = sparse.spgemm %a, %b {semiring = "plus_times", sorted} : ... -> !sparse.csr<f64, i32>
+// lower-sparse{algorithm=spa}: a marker and an accumulator of n entries, a symbolic loop nest
+// counting each row's columns into C's row pointers, a scan, then the numeric loop nest and a call
+// of @ircc_sort_i32 per row.
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import builtin, func
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
+
+from ircc.ir.builder import LoopBuilder
+from ircc.ir.dialects.sparse import AssembleOp, DisassembleOp, SpGemmOp, SpMMOp, SpMVOp
+from ircc.passes.sparse_common import Parts, ensure_sort, semiring_of
+
+ALGORITHMS = ("spa",)
+
+
+@dataclass(frozen=True)
+class LowerSparse(ModulePass):
+    name = "lower-sparse"
+
+    algorithm: str = "spa"
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        if self.algorithm not in ALGORITHMS:
+            raise DiagnosticException(f"lower-sparse: unknown algorithm '{self.algorithm}'; "
+                                      f"algorithms are: {', '.join(ALGORITHMS)}")
+        for fn in [f for f in op.ops if isinstance(f, func.FuncOp)]:
+            self._lower_function(op, fn)
+
+    def _lower_function(self, module: builtin.ModuleOp, fn: func.FuncOp) -> None:
+        parts: dict = {}
+        done = []
+        for inner in list(fn.walk()):
+            if isinstance(inner, AssembleOp):
+                parts[inner.result] = Parts(inner.indptr, inner.indices, inner.values, inner.nrows, inner.ncols)
+            elif isinstance(inner, SpGemmOp):
+                if inner.mask is not None:
+                    raise DiagnosticException("lower-sparse: masked sparse.spgemm is not lowered yet")
+                t = inner.result.type
+                semiring = semiring_of(inner.semiring.data, t.element_type)
+                sort_fn = ensure_sort(module, t.index_type) if inner.sorted is not None else None
+                b = LoopBuilder.before(inner)
+                from ircc.passes.spgemm_spa import emit_spa
+
+                parts[inner.result] = emit_spa(b, parts[inner.a], parts[inner.b], semiring=semiring,
+                                               index_type=t.index_type, value_type=t.element_type,
+                                               sorted=inner.sorted is not None, sort_fn=sort_fn)
+            elif isinstance(inner, DisassembleOp):
+                p = parts[inner.matrix]
+                for result, value in zip(inner.results, (p.indptr, p.indices, p.values, p.nrows, p.ncols)):
+                    result.replace_all_uses_with(value)
+            elif isinstance(inner, (SpMVOp, SpMMOp)):
+                raise DiagnosticException(f"lower-sparse: {inner.name} is not lowered yet")
+            else:
+                continue
+            done.append(inner)
+        for inner in reversed(done):
+            inner.detach()
+            inner.erase()

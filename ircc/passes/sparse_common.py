@@ -1,0 +1,159 @@
+"""Pieces the SpGEMM lowerings share: matrix parts, semiring arithmetic, the row sort, the prefix sum.
+
+A CSR value is lowered to ``Parts``: row pointers, column indices, values (memrefs) and the two
+dimensions (index). The sort of one row's column indices is a function in the module,
+``@ircc_sort_<T>(%cols, %lo, %hi)`` (insertion sort up to 16 entries, heapsort above: O(k log k) for
+hub rows), emitted once per index type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import FunctionType, IntegerType, ModuleOp
+from xdsl.ir import Attribute, Block, Region, SSAValue
+
+from ircc.ir.builder import INDEX, LoopBuilder, memref_1d
+
+
+@dataclass
+class Parts:
+    indptr: SSAValue
+    indices: SSAValue
+    values: SSAValue
+    nrows: SSAValue
+    ncols: SSAValue
+
+
+def is_bool(t: Attribute) -> bool:
+    return isinstance(t, IntegerType) and t.width.data == 1
+
+
+def semiring_of(name: str, element: Attribute) -> str:
+    """The semiring actually computed: on booleans, plus_times is or_and (as scipy's bool product)."""
+    return "or_and" if is_bool(element) and name in ("plus_times", "plus_pair") else name
+
+
+def sr_mul(b: LoopBuilder, semiring: str, x: SSAValue, y: SSAValue) -> SSAValue:
+    if semiring == "plus_times":
+        return b.mul(x, y)
+    if semiring == "or_and":
+        return b.and_(x, y)
+    if semiring == "min_plus":
+        return b.add(x, y)
+    if semiring == "plus_pair":
+        return b.const(1, x.type)
+    raise ValueError(semiring)
+
+
+def sr_add(b: LoopBuilder, semiring: str, acc: SSAValue, x: SSAValue) -> SSAValue:
+    if semiring in ("plus_times", "plus_pair"):
+        return b.add(acc, x)
+    if semiring == "or_and":
+        return b.or_(acc, x)
+    if semiring == "min_plus":
+        return b.min(acc, x)
+    raise ValueError(semiring)
+
+
+def row_range(b: LoopBuilder, indptr: SSAValue, i: SSAValue) -> tuple[SSAValue, SSAValue]:
+    return b.load_index(indptr, i), b.load_index(indptr, b.add(i, b.index(1)))
+
+
+def exclusive_scan(b: LoopBuilder, ptr: SSAValue, m: SSAValue) -> SSAValue:
+    """``ptr[1:m+1]`` holds counts: make it their running sum (ptr[0] is 0); returns the total."""
+    b.store(b.index(0), ptr, b.index(0))
+
+    def step(b: LoopBuilder, i: SSAValue, total: SSAValue) -> list[SSAValue]:
+        nxt = b.add(i, b.index(1))
+        s = b.add(total, b.load_index(ptr, nxt))
+        b.store(s, ptr, nxt)
+        return [s]
+
+    return b.for_(b.index(0), m, [b.index(0)], step)[0]
+
+
+def ensure_sort(module: ModuleOp, index_type: Attribute) -> str:
+    """``@ircc_sort_<T>(memref<?xT>, lo: index, hi: index)``: sorts ``a[lo:hi]`` ascending."""
+    name = f"ircc_sort_{index_type}"
+    for op in module.ops:
+        if isinstance(op, func.FuncOp) and op.sym_name.data == name:
+            return name
+    mt = memref_1d(index_type)
+    block = Block(arg_types=[mt, INDEX, INDEX])
+    a, lo, hi = block.args
+    b = LoopBuilder.at_end(block)
+    n = b.sub(hi, lo)
+    b.if_(b.cmp("sle", n, b.index(16)), lambda b: _insertion_sort(b, a, lo, hi), lambda b: _heapsort(b, a, lo, n))
+    b.insert(func.ReturnOp())
+    fn = func.FuncOp(name, FunctionType.from_lists([mt, INDEX, INDEX], []), Region(block), visibility="private")
+    module.body.block.add_op(fn)
+    return name
+
+
+def _insertion_sort(b: LoopBuilder, a: SSAValue, lo: SSAValue, hi: SSAValue) -> None:
+    one = b.index(1)
+
+    def outer(b: LoopBuilder, x: SSAValue) -> None:
+        v = b.load(a, x)
+
+        def cond(b: LoopBuilder, j: SSAValue) -> SSAValue:
+            above = b.cmp("sgt", j, lo)
+            # a[j - 1] > v, read only when j > lo
+            prev = b.if_(above, lambda b: [b.cmp("sgt", b.load(a, b.sub(j, one)), v)],
+                         lambda b: [b.const(False, IntegerType(1))], types=[IntegerType(1)])[0]
+            return prev
+
+        def shift(b: LoopBuilder, j: SSAValue) -> list[SSAValue]:
+            jm = b.sub(j, one)
+            b.store(b.load(a, jm), a, j)
+            return [jm]
+
+        j = b.while_([x], cond, shift)[0]
+        b.store(v, a, j)
+
+    b.for_(b.add(lo, one), hi, [], outer)
+
+
+def _heapsort(b: LoopBuilder, a: SSAValue, lo: SSAValue, n: SSAValue) -> None:
+    one, two = b.index(1), b.index(2)
+
+    def sift(b: LoopBuilder, root: SSAValue, size: SSAValue) -> None:
+        """Move a[lo + root] down the max-heap of ``size`` entries."""
+        i1 = IntegerType(1)
+
+        def cond(b: LoopBuilder, r: SSAValue, done: SSAValue) -> SSAValue:
+            child = b.add(b.mul(r, two), one)
+            return b.and_(b.cmp("slt", child, size), b.xor(done, b.const(True, i1)))
+
+        def body(b: LoopBuilder, r: SSAValue, done: SSAValue) -> list[SSAValue]:
+            child = b.add(b.mul(r, two), one)
+            right = b.add(child, one)
+            has_right = b.cmp("slt", right, size)
+            bigger = b.if_(has_right, lambda b: [b.select(
+                b.cmp("slt", b.load(a, b.add(lo, child)), b.load(a, b.add(lo, right))), right, child)],
+                lambda b: [child], types=[INDEX])[0]
+            rv, cv = b.load(a, b.add(lo, r)), b.load(a, b.add(lo, bigger))
+            swap = b.cmp("slt", rv, cv)
+
+            def do_swap(b: LoopBuilder) -> list[SSAValue]:
+                b.store(cv, a, b.add(lo, r))
+                b.store(rv, a, b.add(lo, bigger))
+                return [bigger, b.const(False, i1)]
+
+            return b.if_(swap, do_swap, lambda b: [r, b.const(True, i1)], types=[INDEX, i1])
+
+        b.while_([root, b.const(False, i1)], cond, body)
+
+    half = b.div_floor(n, two)
+    b.for_(b.index(0), half, [], lambda b, t: sift(b, b.sub(b.sub(half, one), t), n))
+
+    def extract(b: LoopBuilder, t: SSAValue) -> None:
+        end = b.sub(b.sub(n, one), t)
+        first, last = b.load(a, lo), b.load(a, b.add(lo, end))
+        b.store(last, a, lo)
+        b.store(first, a, b.add(lo, end))
+        sift(b, b.index(0), end)
+
+    b.for_(b.index(0), b.sub(n, one), [], extract)
