@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 from ircc.errors import IrccError
 
-__all__ = ["IrccError", "Kernel", "Options", "Pipeline", "__version__", "compile", "jit", "parse", "prange"]
+__all__ = ["IrccError", "Kernel", "Options", "Pipeline", "__version__", "compile", "jit", "parse", "prange", "sparse"]
 
 
 def __getattr__(name: str):  # lazy: `import ircc` stays fast for the CLI
@@ -37,6 +37,10 @@ def __getattr__(name: str):  # lazy: `import ircc` stays fast for the CLI
         from ircc.frontends import python
 
         return getattr(python, name)
+    if name == "sparse":
+        import importlib
+
+        return importlib.import_module("ircc.sparse")
     if name == "parse":
         from ircc.ir.text import parse_module
 

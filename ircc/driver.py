@@ -61,6 +61,12 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
     Raises:
         IrccError: bad input or options, with what, where and what to do.
     """
+    from ircc.frontends.sparse import SpGemmSpec
+
+    if isinstance(obj, SpGemmSpec):
+        from ircc.sparse import compile_spec
+
+        return compile_spec(obj, target=target, **options)
     if _is_python_function(obj):
         return _compile_python(obj, signature, target=target, **options)
     if signature is not None:

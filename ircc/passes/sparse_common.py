@@ -2,8 +2,8 @@
 
 A CSR value is lowered to ``Parts``: row pointers, column indices, values (memrefs) and the two
 dimensions (index). The sort of one row's column indices is a function in the module,
-``@ircc_sort_<T>(%cols, %lo, %hi)`` (insertion sort up to 16 entries, heapsort above: O(k log k) for
-hub rows), emitted once per index type.
+``@ircc_sort_<T>(%cols, %lo, %hi)`` (shell sort up to ``SHELL_MAX`` entries, heapsort above: O(k log k)
+for hub rows), emitted once per index type.
 """
 
 from __future__ import annotations
@@ -85,35 +85,49 @@ def ensure_sort(module: ModuleOp, index_type: Attribute) -> str:
     a, lo, hi = block.args
     b = LoopBuilder.at_end(block)
     n = b.sub(hi, lo)
-    b.if_(b.cmp("sle", n, b.index(16)), lambda b: _insertion_sort(b, a, lo, hi), lambda b: _heapsort(b, a, lo, n))
+    b.if_(b.cmp("sle", n, b.index(SHELL_MAX)), lambda b: _shell_sort(b, a, lo, hi),
+          lambda b: _heapsort(b, a, lo, n))
     b.insert(func.ReturnOp())
     fn = func.FuncOp(name, FunctionType.from_lists([mt, INDEX, INDEX], []), Region(block), visibility="private")
     module.body.block.add_op(fn)
     return name
 
 
-def _insertion_sort(b: LoopBuilder, a: SSAValue, lo: SSAValue, hi: SSAValue) -> None:
-    one = b.index(1)
+#: rows up to this length are shell-sorted (gaps 57, 23, 10, 4, 1: fast on short rows); longer rows heapsorted
+SHELL_MAX = 1024
+_GAPS = (301, 132, 57, 23, 10, 4, 1)
+
+
+def _gapped_insertion_sort(b: LoopBuilder, a: SSAValue, lo: SSAValue, hi: SSAValue, gap: int) -> None:
+    g = b.index(gap)
+    first = b.add(lo, g)
 
     def outer(b: LoopBuilder, x: SSAValue) -> None:
         v = b.load(a, x)
 
         def cond(b: LoopBuilder, j: SSAValue) -> SSAValue:
-            above = b.cmp("sgt", j, lo)
-            # a[j - 1] > v, read only when j > lo
-            prev = b.if_(above, lambda b: [b.cmp("sgt", b.load(a, b.sub(j, one)), v)],
+            # a[j - gap] > v, read only when j - gap >= lo
+            return b.if_(b.cmp("sge", j, first), lambda b: [b.cmp("sgt", b.load(a, b.sub(j, g)), v)],
                          lambda b: [b.const(False, IntegerType(1))], types=[IntegerType(1)])[0]
-            return prev
 
         def shift(b: LoopBuilder, j: SSAValue) -> list[SSAValue]:
-            jm = b.sub(j, one)
+            jm = b.sub(j, g)
             b.store(b.load(a, jm), a, j)
             return [jm]
 
         j = b.while_([x], cond, shift)[0]
         b.store(v, a, j)
 
-    b.for_(b.add(lo, one), hi, [], outer)
+    b.for_(first, hi, [], outer)
+
+
+def _shell_sort(b: LoopBuilder, a: SSAValue, lo: SSAValue, hi: SSAValue) -> None:
+    n = b.sub(hi, lo)
+    for gap in _GAPS:
+        if gap == 1:
+            _gapped_insertion_sort(b, a, lo, hi, 1)
+        else:
+            b.if_(b.cmp("sgt", n, b.index(2 * gap)), lambda b, gap=gap: _gapped_insertion_sort(b, a, lo, hi, gap))
 
 
 def _heapsort(b: LoopBuilder, a: SSAValue, lo: SSAValue, n: SSAValue) -> None:

@@ -32,10 +32,13 @@ def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, 
     cptr = b.alloc(index_type, b.add(m, one))
     mark = b.alloc(INDEX, n)
     acc = b.alloc(value_type, n)
+    for v, hint in ((cptr, "c_indptr"), (mark, "mark"), (acc, "acc")):
+        v.name_hint = hint
     b.fill(mark, b.index(-1), n)
 
     # -- phase 1: distinct columns per row -------------------------------------------------
     def count_row(b: LoopBuilder, i: SSAValue) -> None:
+        i.name_hint = "i"
         lo, hi = row_range(b, a.indptr, i)
 
         def over_a(b: LoopBuilder, p: SSAValue, count: SSAValue) -> list[SSAValue]:
@@ -44,6 +47,7 @@ def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, 
 
             def over_b(b: LoopBuilder, q: SSAValue, count: SSAValue) -> list[SSAValue]:
                 j = b.load_index(bm.indices, q)
+                j.name_hint = "j"
                 new = b.cmp("ne", b.load(mark, j), i)
                 b.if_(new, lambda b: b.store(i, mark, j))
                 return [b.add(count, b.select(new, b.index(1), b.index(0)))]
@@ -57,10 +61,12 @@ def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, 
     nnz = exclusive_scan(b, cptr, m)
     cidx = b.alloc(index_type, nnz)
     cval = b.alloc(value_type, nnz)
+    nnz.name_hint, cidx.name_hint, cval.name_hint = "nnz", "c_indices", "c_values"
     b.fill(mark, b.index(-1), n)
 
     # -- phase 2: values ----------------------------------------------------------------------
     def fill_row(b: LoopBuilder, i: SSAValue) -> None:
+        i.name_hint = "i"
         lo, hi = row_range(b, a.indptr, i)
         start = b.load_index(cptr, i)
 
@@ -71,6 +77,7 @@ def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, 
 
             def over_b(b: LoopBuilder, q: SSAValue, pos: SSAValue) -> list[SSAValue]:
                 j = b.load_index(bm.indices, q)
+                j.name_hint = "j"
                 prod = sr_mul(b, semiring, av, b.load(bm.values, q))
                 seen = b.cmp("eq", b.load(mark, j), i)
 

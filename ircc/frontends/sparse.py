@@ -1,0 +1,89 @@
+"""The sparse frontend: an SpGEMM spec becomes a function over CSR parts with one ``sparse.spgemm``.
+
+``build_spgemm(spec, index_in, index_out)`` returns the module::
+
+    func.func @spgemm(A parts, m, k, B parts, n) -> (C parts)
+      %a = sparse.assemble ... ; %b = sparse.assemble ...
+      %c = sparse.spgemm %a, %b {semiring, sorted}
+      sparse.disassemble %c -> returned
+
+The index widths (int32 when everything fits, else int64) are decided per call by the caller
+(``ircc.sparse``), which compiles one variant per width pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import FunctionType, IndexType, IntegerType, ModuleOp, Region
+from xdsl.ir import Attribute, Block
+
+from ircc.errors import IrccError
+from ircc.ir.dialects.sparse import SEMIRINGS, AssembleOp, CsrType, DisassembleOp, SpGemmOp
+
+#: dtypes the sparse kernels take, and their IR element types
+_ELEMENT = {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool": "i1"}
+
+
+def element_type(dtype: np.dtype) -> Attribute:
+    from xdsl.dialects.builtin import f32, f64, i1, i32, i64
+
+    return {"f64": f64, "f32": f32, "i64": i64, "i32": i32, "i1": i1}[_ELEMENT[_dtype_name(dtype)]]
+
+
+def _dtype_name(dtype) -> str:
+    d = np.dtype(dtype)
+    name = "bool" if d == np.bool_ else str(d)
+    if name not in _ELEMENT:
+        raise IrccError(f"sparse kernels take float64, float32, int64, int32 or bool values, not {d}")
+    return name
+
+
+@dataclass(frozen=True)
+class SpGemmSpec:
+    """What ``ircc.sparse.spgemm(...)`` returns: compile it with ``ircc.compile(spec, algorithm=...)``."""
+
+    dtype: np.dtype
+    semiring: str = "plus_times"
+    masked: bool = False
+    complement_mask: bool = False
+    sorted: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dtype", np.dtype(_dtype_name(self.dtype)) if _dtype_name(self.dtype) != "bool"
+                           else np.dtype(np.bool_))
+        if self.semiring not in SEMIRINGS:
+            raise IrccError(f"unknown semiring '{self.semiring}'; semirings are: {', '.join(SEMIRINGS)}")
+        if self.masked:
+            raise IrccError("masked SpGEMM (mask=...) is not available in this version of ircc yet")
+
+
+DEFAULT_ALGORITHM = "spa"
+
+
+def pipeline_for(algorithm: str) -> str:
+    return f"lower-sparse{{algorithm={algorithm}}},canonicalize,cse"
+
+
+def build_spgemm(spec: SpGemmSpec, index_in: int, index_out: int) -> ModuleOp:
+    elem = element_type(spec.dtype)
+    it_in, it_out = IntegerType(index_in), IntegerType(index_out)
+    tin, tout = CsrType(elem, it_in), CsrType(elem, it_out)
+    pa, pb = tin.parts(), tin.parts()
+    idx = IndexType()
+    block = Block(arg_types=[*pa, idx, idx, *pb, idx])
+    ap, ai, av, m, k, bp, bi, bv, n = block.args
+    for arg, name in zip(block.args, ("a_indptr", "a_indices", "a_values", "m", "k", "b_indptr", "b_indices",
+                                      "b_values", "n")):
+        arg.name_hint = name
+    a = AssembleOp(ap, ai, av, m, k, tin)
+    b = AssembleOp(bp, bi, bv, k, n, tin)
+    c = SpGemmOp(a.result, b.result, tout, semiring=spec.semiring, sorted=spec.sorted)
+    parts = DisassembleOp(c.result)
+    ret = func.ReturnOp(parts.indptr, parts.indices, parts.values)
+    for op in (a, b, c, parts, ret):
+        block.add_op(op)
+    fn = func.FuncOp("spgemm", FunctionType.from_lists(block.arg_types, list(tout.parts())), Region(block))
+    return ModuleOp([fn])

@@ -1,0 +1,175 @@
+"""Sparse matrix products on scipy matrices: ``ircc.sparse.matmul`` and the reusable ``spgemm`` spec.
+
+    C = ircc.sparse.matmul(A, B)                        # like A @ B for scipy CSR inputs
+    spec = ircc.sparse.spgemm(dtype=numpy.float64)       # or compile once, call many times:
+    k = ircc.compile(spec, target="llvm", algorithm="spa")
+    C = k(A, B)
+
+Inputs: scipy sparse arrays or matrices (CSR; other formats are converted with ``.tocsr()``), values
+float64/float32/int64/int32/bool (mixed dtypes are promoted as numpy does). Duplicate entries are
+summed and unsorted rows accepted (``sum_duplicates`` on a copy when the input is not canonical).
+The result is a ``csr_array`` (a ``csr_matrix`` when both inputs are matrices), column indices sorted
+per row unless ``sorted=False``, int32 indices when they fit. Unlike scipy, an entry whose products
+cancel to exactly 0 stays in the pattern (as in MKL and GraphBLAS); compare after ``eliminate_zeros``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ircc.errors import IrccError
+from ircc.frontends.sparse import DEFAULT_ALGORITHM, SpGemmSpec, build_spgemm, pipeline_for
+
+ALGORITHMS = ("auto", "spa")
+_KERNELS: dict[tuple, Any] = {}
+
+
+def spgemm(*, dtype: Any = np.float64, semiring: str = "plus_times", masked: bool = False,
+           complement_mask: bool = False, sorted: bool = True) -> SpGemmSpec:
+    """A sparse-times-sparse product to compile with ``ircc.compile(spec, target=..., algorithm=...)``."""
+    return SpGemmSpec(np.dtype(dtype), semiring, masked, complement_mask, sorted)
+
+
+def matmul(A: Any, B: Any, *, mask: Any = None, complement_mask: bool = False, semiring: str = "plus_times",
+           target: str = "cpu", algorithm: str = "auto", sorted: bool = True, threads: int | None = None,
+           **options: Any) -> Any:
+    """``A @ B`` for scipy sparse ``A`` and ``B`` over ``semiring``; see the module docstring."""
+    if mask is not None or complement_mask:
+        raise IrccError("masked SpGEMM (mask=...) is not available in this version of ircc yet")
+    A, B = _as_csr(A, "A"), _as_csr(B, "B")
+    _check_shapes(A, B)
+    dtype = _result_dtype(A, B)
+    key = (dtype.str, semiring, sorted, target, algorithm, threads, tuple(sorted_items(options)))
+    kernel = _KERNELS.get(key)
+    if kernel is None:
+        import ircc
+
+        spec = spgemm(dtype=dtype, semiring=semiring, sorted=sorted)
+        extra = {} if threads is None else {"threads": threads}
+        kernel = ircc.compile(spec, target=target, algorithm=algorithm, **extra, **options)
+        _KERNELS[key] = kernel
+    return kernel(A, B)
+
+
+def sorted_items(d: dict) -> list:
+    return sorted(d.items())
+
+
+def _as_csr(X: Any, name: str) -> Any:
+    import scipy.sparse as sps
+
+    if not sps.issparse(X):
+        raise TypeError(f"ircc.sparse.matmul: {name} must be a scipy sparse array or matrix, "
+                        f"not {type(X).__name__} (for a dense operand use ircc.sparse.spmm)")
+    if X.format != "csr":
+        X = X.tocsr()
+    if X.ndim != 2:
+        raise ValueError(f"ircc.sparse.matmul: {name} must be 2-D, not of shape {X.shape}")
+    return X
+
+
+def _check_shapes(A: Any, B: Any) -> None:
+    if A.shape[1] != B.shape[0]:
+        raise ValueError(f"matmul: dimension mismatch: A is {A.shape[0]}x{A.shape[1]}, B is "
+                         f"{B.shape[0]}x{B.shape[1]} (A's {A.shape[1]} columns must equal B's {B.shape[0]} rows)")
+
+
+def _result_dtype(A: Any, B: Any) -> np.dtype:
+    dtype = np.result_type(A.dtype, B.dtype)
+    if dtype not in (np.float64, np.float32, np.int64, np.int32, np.bool_):
+        if np.issubdtype(dtype, np.integer) and dtype.itemsize < 4:
+            return np.dtype(np.int32)
+        if dtype == np.float16:
+            return np.dtype(np.float32)
+        raise IrccError(f"ircc.sparse.matmul: values of dtype {dtype} are not supported "
+                        f"(float64, float32, int64, int32, bool)")
+    return dtype
+
+
+class SpGemmCall:
+    """Converts scipy inputs, picks the index widths per call, runs (compiling a variant when needed)."""
+
+    def __init__(self, spec: SpGemmSpec, algorithm: str, target: str, options: dict[str, Any]):
+        self.spec, self.algorithm, self.target, self.options = spec, algorithm, target, options
+        self.variants: dict[tuple[int, int], Any] = {}
+        self.last: dict[str, Any] = {}
+        self.report: dict[str, Any] | None = None  # where Kernel.stats reads the last call's figures
+
+    def variant(self, index_in: int, index_out: int):
+        key = (index_in, index_out)
+        if key not in self.variants:
+            from ircc.driver import compile_module
+
+            spec = self.spec
+
+            def rebuild():
+                return build_spgemm(spec, index_in, index_out)
+
+            self.variants[key] = compile_module(rebuild(), rebuild, pipeline_for(self.algorithm), "sparse",
+                                                entry="spgemm", target=self.target, **self.options)
+        return self.variants[key]
+
+    def __call__(self, A: Any, B: Any, *rest: Any) -> Any:
+        import scipy.sparse as sps
+
+        if rest:
+            raise IrccError("this SpGEMM kernel takes two matrices (it was compiled without a mask)")
+        A, B = _as_csr(A, "A"), _as_csr(B, "B")
+        _check_shapes(A, B)
+        dtype = self.spec.dtype
+        A, B = _canonical(A, dtype), _canonical(B, dtype)
+        m, k = A.shape
+        n = B.shape[1]
+        fits = max(A.nnz, B.nnz, m + 1, k + 1, n + 1) < 2**31
+        flops = int(np.diff(B.indptr)[A.indices].sum()) if A.nnz else 0
+        bound = min(flops, m * n)
+        index_in = 32 if fits else 64
+        index_out = 32 if fits and bound < 2**31 else 64
+        kernel = self.variant(index_in, index_out)
+        it = np.int32 if index_in == 32 else np.int64
+        ptr, idx, val = kernel(A.indptr.astype(it, copy=False), A.indices.astype(it, copy=False), A.data, m, k,
+                               B.indptr.astype(it, copy=False), B.indices.astype(it, copy=False), B.data, n)
+        self.last = {"algorithm": self.algorithm, "index_in": index_in, "index_out": index_out, "flops": flops,
+                     "nnz": int(ptr[-1]) if len(ptr) else 0}
+        if self.report is not None:
+            self.report["last_call"] = self.last
+        both_matrices = isinstance(A, sps.spmatrix) and isinstance(B, sps.spmatrix)
+        cls = sps.csr_matrix if both_matrices else sps.csr_array
+        C = cls((val, idx, ptr), shape=(m, n), copy=False)
+        if self.spec.sorted:
+            C.has_sorted_indices = True
+        return C
+
+
+def _canonical(X: Any, dtype: np.dtype) -> Any:
+    if X.dtype != dtype:
+        X = X.astype(dtype)
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X
+
+
+def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "auto", **options: Any):
+    """``ircc.compile(spec, ...)``: a Kernel calling ``SpGemmCall`` (variants per index width)."""
+    from ircc.kernel import Kernel
+
+    if algorithm not in ALGORITHMS:
+        planned = ("hash", "esc", "hybrid")
+        more = " (planned: " + ", ".join(planned) + ")"
+        raise IrccError(f"unknown SpGEMM algorithm '{algorithm}'; algorithms are: {', '.join(ALGORITHMS)}{more}")
+    chosen = DEFAULT_ALGORITHM if algorithm == "auto" else algorithm
+    call = SpGemmCall(spec, chosen, target, options)
+    first = call.variant(32, 32)  # compiled now: its stages, source and stats describe the kernel
+    stats = dict(first.compile_stats)
+    stats["algorithm"] = chosen
+    stats["algorithm_requested"] = algorithm
+    kernel = Kernel(stages=lambda: first.stages, artifact=first._artifact, call=call, compile_stats=stats,
+                    entry="spgemm", target=first.target)
+    call.report = first._artifact.stats if first._artifact is not None else None
+    return kernel
+
+
+__all__ = ["matmul", "spgemm", "SpGemmSpec", "compile_spec"]

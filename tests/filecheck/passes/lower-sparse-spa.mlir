@@ -1,0 +1,56 @@
+// RUN: ircc %s -p 'lower-sparse{algorithm=spa}' | filecheck %s
+// RUN: ircc %s -p 'lower-sparse{algorithm=spa},canonicalize,cse' -t interp --emit=cse | filecheck %s --check-prefix=CLEAN
+// RUN: not ircc %s -p 'lower-sparse{algorithm=magic}' 2>&1 | filecheck %s --check-prefix=BAD
+
+// SpGEMM by Gustavson's rows with a dense accumulator (SPA), two phases: a marker tagged with the row
+// counts each row's distinct columns into C's row pointers, a scan sizes the output exactly, then the
+// numeric phase fills columns in discovery order, sorts each row and gathers the values.
+
+// CHECK-LABEL: func.func @spgemm(
+// CHECK-NOT:     sparse.
+// CHECK:         %c_indptr = memref.alloc(%{{.*}}) : memref<?xi32>
+// CHECK-NEXT:    %mark = memref.alloc(%n) : memref<?xindex>
+// CHECK-NEXT:    %acc = memref.alloc(%n) : memref<?xf64>
+// the symbolic phase: a new column when mark[j] != i
+// CHECK:         scf.for %i = {{.*}} to %m
+// CHECK:           %j = arith.index_cast
+// CHECK:           %{{.*}} = memref.load %mark[%j] : memref<?xindex>
+// CHECK-NEXT:      %[[NEW:.*]] = arith.cmpi ne, %{{.*}}, %i : index
+// CHECK-NEXT:      scf.if %[[NEW]] {
+// CHECK-NEXT:        memref.store %i, %mark[%j] : memref<?xindex>
+// the exact output, after the scan
+// CHECK:         %c_indices = memref.alloc(%nnz) : memref<?xi32>
+// CHECK-NEXT:    %c_values = memref.alloc(%nnz) : memref<?xf64>
+// the numeric phase: first touch stores the product, later touches add (plus_times)
+// CHECK:         arith.mulf
+// CHECK:         %[[SEEN:.*]] = arith.cmpi eq, %{{.*}}, %[[I2:i_?[0-9]*]] : index
+// CHECK:         scf.if %[[SEEN]] -> (index) {
+// CHECK:           arith.addf
+// CHECK:         } else {
+// CHECK:           memref.store %[[I2]], %mark[%[[J2:j_?[0-9]*]]]
+// each row sorted, then its values gathered from the accumulator
+// CHECK:         func.call @ircc_sort_i32(%c_indices, %{{.*}}, %{{.*}}) : (memref<?xi32>, index, index) -> ()
+// CHECK:         memref.dealloc %mark
+// CHECK-NEXT:    memref.dealloc %acc
+// CHECK:         func.return %c_indptr, %c_indices, %c_values
+// the sort: shell sort for short rows, heapsort for long ones
+// CHECK:       func.func private @ircc_sort_i32(%{{.*}}: memref<?xi32>, %{{.*}}: index, %{{.*}}: index)
+// CHECK:         arith.constant 1024 : index
+// CHECK:         scf.while
+
+// CLEAN-LABEL: func.func @spgemm(
+// CLEAN-NOT:     sparse.
+// CLEAN:         func.return
+
+// BAD: lower-sparse: unknown algorithm 'magic'; algorithms are: spa
+
+func.func @spgemm(%ap: memref<?xi32>, %ai: memref<?xi32>, %av: memref<?xf64>, %m: index, %k: index,
+                  %bp: memref<?xi32>, %bi: memref<?xi32>, %bv: memref<?xf64>, %n: index)
+    -> (memref<?xi32>, memref<?xi32>, memref<?xf64>) {
+  %a = sparse.assemble %ap, %ai, %av, %m, %k : memref<?xi32>, memref<?xi32>, memref<?xf64> -> !sparse.csr<f64, i32>
+  %b = sparse.assemble %bp, %bi, %bv, %k, %n : memref<?xi32>, memref<?xi32>, memref<?xf64> -> !sparse.csr<f64, i32>
+  %c = sparse.spgemm %a, %b {semiring = "plus_times", sorted}
+       : !sparse.csr<f64, i32>, !sparse.csr<f64, i32> -> !sparse.csr<f64, i32>
+  %cp, %ci, %cv, %cm, %cn = sparse.disassemble %c : !sparse.csr<f64, i32> -> memref<?xi32>, memref<?xi32>, memref<?xf64>
+  func.return %cp, %ci, %cv : memref<?xi32>, memref<?xi32>, memref<?xf64>
+}

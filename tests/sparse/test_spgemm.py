@@ -1,0 +1,148 @@
+"""SpGEMM against scipy (and dense references for the other semirings) on every CPU backend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sps
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ircc
+from ircc.errors import IrccError
+from tests.conftest import CPU_TARGETS
+
+
+def pattern(X) -> np.ndarray:
+    """The structural pattern of a canonical CSR matrix, as a dense 0/1 int array."""
+    P = sps.csr_array((np.ones(X.nnz, dtype=np.int64), X.indices, X.indptr), shape=X.shape)
+    return P.toarray()
+
+
+def assert_matches_scipy(C, A, B):
+    """Values equal scipy's A @ B; the pattern is the structural product (ircc keeps cancelled zeros)."""
+    want = (A @ B).toarray()
+    assert C.shape == want.shape
+    if np.issubdtype(want.dtype, np.floating):
+        np.testing.assert_allclose(C.toarray(), want, rtol=1e-5 if want.dtype == np.float32 else 1e-12, atol=1e-12)
+    else:
+        np.testing.assert_array_equal(C.toarray(), want)
+    np.testing.assert_array_equal(pattern(C) > 0, (pattern(A) @ pattern(B)) > 0)
+    for i in range(C.shape[0]):  # sorted, no duplicates
+        row = C.indices[C.indptr[i]:C.indptr[i + 1]]
+        assert np.all(np.diff(row) > 0), f"row {i} is not strictly increasing: {row}"
+
+
+@st.composite
+def operands(draw, dtypes=("float64", "float32", "int64", "int32", "bool")):
+    m, k, n = (draw(st.integers(0, 12)) for _ in range(3))
+    dtype = np.dtype(draw(st.sampled_from(dtypes)))
+    seed = draw(st.integers(0, 2**31))
+    rng = np.random.default_rng(seed)
+
+    def matrix(r, c, hub: bool):
+        density = draw(st.sampled_from([0.0, 0.1, 0.3, 1.0]))
+        dense = rng.random((r, c)) < density
+        if hub and r:
+            dense[rng.integers(r)] = True  # one full row
+        values = rng.integers(1, 5, (r, c)) if dtype.kind in "iub" else rng.standard_normal((r, c))
+        return sps.csr_array(np.where(dense, values, 0).astype(dtype))
+
+    return matrix(m, k, draw(st.booleans())), matrix(k, n, draw(st.booleans()))
+
+
+@pytest.mark.parametrize("target", ["llvm", "interp"])
+@given(ab=operands())
+def test_matches_scipy(target, ab):
+    A, B = ab
+    assert_matches_scipy(ircc.sparse.matmul(A, B, target=target), A, B)
+
+
+@given(ab=operands(dtypes=("float64",)))
+def test_numba_matches_scipy(ab):
+    A, B = ab
+    assert_matches_scipy(ircc.sparse.matmul(A, B, target="numba"), A, B)
+
+
+def _dense_semiring(A, B, semiring):
+    PA, PB = pattern(A) > 0, pattern(B) > 0
+    a, b = A.toarray(), B.toarray()
+    if semiring == "min_plus":
+        big = np.where(PA[:, :, None] & PB[None, :, :], a[:, :, None] + b[None, :, :], np.inf)
+        return big.min(axis=1), (PA.astype(int) @ PB.astype(int)) > 0
+    if semiring == "plus_pair":
+        counts = PA.astype(np.int64) @ PB.astype(np.int64)
+        return counts, counts > 0
+    raise ValueError(semiring)
+
+
+@pytest.mark.parametrize("target", CPU_TARGETS)
+@pytest.mark.parametrize("semiring", ["min_plus", "plus_pair", "or_and"])
+def test_semirings(target, semiring):
+    rng = np.random.default_rng(3)
+    A = sps.random_array((9, 7), density=0.3, random_state=rng, format="csr")
+    B = sps.random_array((7, 8), density=0.3, random_state=rng, format="csr")
+    if semiring == "or_and":
+        A, B = A.astype(bool), B.astype(bool)
+        C = ircc.sparse.matmul(A, B, semiring=semiring, target=target)
+        np.testing.assert_array_equal(C.toarray(), (A @ B).toarray())
+        return
+    C = ircc.sparse.matmul(A, B, semiring=semiring, target=target)
+    want, structure = _dense_semiring(A, B, semiring)
+    np.testing.assert_array_equal(pattern(C) > 0, structure)
+    got = C.toarray()
+    np.testing.assert_allclose(got[structure], want[structure], rtol=1e-12)
+
+
+@pytest.mark.parametrize("target", CPU_TARGETS)
+def test_duplicates_and_unsorted_input_are_summed_first(target):
+    # row 0: columns 2, 0, 2 (unsorted, a duplicate); min_plus shows the sum happened before the product
+    A = sps.csr_array((np.array([1.0, 5.0, 2.0]), np.array([2, 0, 2]), np.array([0, 3])), shape=(1, 3))
+    B = sps.csr_array(np.array([[1.0, 0.0], [0.0, 0.0], [10.0, 1.0]]))
+    assert not A.has_canonical_format
+    C = ircc.sparse.matmul(A, B, semiring="min_plus", target=target)
+    np.testing.assert_array_equal(C.toarray(), [[6.0, 4.0]])  # A[0, 2] is 3 after summing
+    C = ircc.sparse.matmul(A, B, target=target)
+    np.testing.assert_allclose(C.toarray(), (A.toarray() @ B.toarray()))
+
+
+def test_types_and_formats():
+    A = sps.random(20, 30, density=0.2, format="csr", random_state=1)
+    B = sps.random(30, 10, density=0.2, format="csc", random_state=2)  # converted
+    C = ircc.sparse.matmul(A, B)
+    assert isinstance(C, sps.csr_matrix) and C.indices.dtype == np.int32 and C.has_sorted_indices
+    C = ircc.sparse.matmul(sps.csr_array(A), B)
+    assert isinstance(C, sps.csr_array)
+    mixed = ircc.sparse.matmul(A.astype(np.int32), B.astype(np.float32))
+    assert mixed.dtype == np.float64  # numpy's promotion, as scipy
+
+
+def test_nan_and_inf_propagate():
+    A = sps.csr_array(np.array([[np.nan, 1.0], [np.inf, 0.0]]))
+    B = sps.csr_array(np.array([[1.0, 0.0], [1.0, 2.0]]))
+    np.testing.assert_array_equal(ircc.sparse.matmul(A, B).toarray(), (A @ B).toarray())
+
+
+def test_errors():
+    A = sps.random(4, 5, density=0.5, format="csr")
+    with pytest.raises(ValueError, match=r"A is 4x5, B is 4x5"):
+        ircc.sparse.matmul(A, A)
+    with pytest.raises(TypeError, match="scipy sparse"):
+        ircc.sparse.matmul(A.toarray(), A.T)
+    with pytest.raises(IrccError, match="unknown semiring"):
+        ircc.sparse.matmul(A, A.T, semiring="max_times")
+    with pytest.raises(IrccError, match="unknown SpGEMM algorithm"):
+        ircc.sparse.matmul(A, A.T, algorithm="magic")
+    with pytest.raises(IrccError, match="complex"):
+        ircc.sparse.matmul(A.astype(complex), A.T)
+
+
+def test_compiled_spec_reports_its_choices():
+    k = ircc.compile(ircc.sparse.spgemm(dtype=np.float64), target="llvm", algorithm="auto")
+    assert k.compile_stats["algorithm"] == "spa"
+    assert [name for name, _ in k.stages][:2] == ["input", "lower-sparse"]
+    assert "sparse.spgemm" in k.mlir("input") and "sparse." not in k.mlir("lower-sparse")
+    A = sps.random(30, 30, density=0.1, format="csr", random_state=4)
+    C = k(A, A)
+    assert k.stats["algorithm"] == "spa" and k.stats["index_out"] == 32 and k.stats["nnz"] == C.nnz
+    assert_matches_scipy(C, A, A)
