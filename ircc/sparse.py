@@ -22,7 +22,7 @@ import numpy as np
 from ircc.errors import IrccError
 from ircc.frontends.sparse import DEFAULT_ALGORITHM, SpGemmSpec, build_spgemm, pipeline_for
 
-ALGORITHMS = ("auto", "spa")
+ALGORITHMS = ("auto", "spa", "heap")
 _KERNELS: dict[tuple, Any] = {}
 
 
@@ -157,7 +157,7 @@ def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "aut
     from ircc.kernel import Kernel
 
     if algorithm not in ALGORITHMS:
-        planned = ("hash", "esc", "hybrid")
+        planned = ("hash", "esc", "hybrid")  # the remaining strategies of the issue
         more = " (planned: " + ", ".join(planned) + ")"
         raise IrccError(f"unknown SpGEMM algorithm '{algorithm}'; algorithms are: {', '.join(ALGORITHMS)}{more}")
     chosen = DEFAULT_ALGORITHM if algorithm == "auto" else algorithm

@@ -3,7 +3,11 @@
 ``sparse.assemble`` and ``sparse.disassemble`` disappear (a CSR value becomes its parts); each
 ``sparse.spgemm`` becomes the loops of the strategy named by ``algorithm``:
 
-- ``spa``: Gustavson row-wise with a dense accumulator, two phases (``spgemm_spa.py``).
+- ``spa``: Gustavson row-wise with a dense accumulator, two phases, rows sorted after (``spgemm_spa.py``);
+- ``heap``: each row a k-way merge of B's rows with a binary heap: sorted by construction (``spgemm_heap.py``).
+
+Both run their rows over partitions of about equal flops in ``scf.parallel`` (``parallel=false``: a
+serial loop; ``parts``: how many partitions).
 
 ```mlir
 %c = sparse.spgemm %a, %b {semiring = "plus_times", sorted} : ... -> !sparse.csr<f64, i32>
@@ -26,7 +30,7 @@ from ircc.ir.builder import LoopBuilder
 from ircc.ir.dialects.sparse import AssembleOp, DisassembleOp, SpGemmOp, SpMMOp, SpMVOp
 from ircc.passes.sparse_common import Parts, ensure_sort, semiring_of
 
-ALGORITHMS = ("spa",)
+ALGORITHMS = ("spa", "heap")
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class LowerSparse(ModulePass):
     name = "lower-sparse"
 
     algorithm: str = "spa"
+    parallel: bool = True
+    parts: int = 16
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         if self.algorithm not in ALGORITHMS:
@@ -53,13 +59,20 @@ class LowerSparse(ModulePass):
                     raise DiagnosticException("lower-sparse: masked sparse.spgemm is not lowered yet")
                 t = inner.result.type
                 semiring = semiring_of(inner.semiring.data, t.element_type)
-                sort_fn = ensure_sort(module, t.index_type) if inner.sorted is not None else None
+                wants_sort = inner.sorted is not None and self.algorithm == "spa"
+                sort_fn = ensure_sort(module, t.index_type) if wants_sort else None
                 b = LoopBuilder.before(inner)
-                from ircc.passes.spgemm_spa import emit_spa
+                common = {"semiring": semiring, "index_type": t.index_type, "value_type": t.element_type,
+                          "parallel": self.parallel, "parts": self.parts}
+                if self.algorithm == "heap":
+                    from ircc.passes.spgemm_heap import emit_heap
 
-                parts[inner.result] = emit_spa(b, parts[inner.a], parts[inner.b], semiring=semiring,
-                                               index_type=t.index_type, value_type=t.element_type,
-                                               sorted=inner.sorted is not None, sort_fn=sort_fn)
+                    parts[inner.result] = emit_heap(b, parts[inner.a], parts[inner.b], **common)
+                else:
+                    from ircc.passes.spgemm_spa import emit_spa
+
+                    parts[inner.result] = emit_spa(b, parts[inner.a], parts[inner.b], sorted=inner.sorted is not None,
+                                                   sort_fn=sort_fn, **common)
             elif isinstance(inner, DisassembleOp):
                 p = parts[inner.matrix]
                 for result, value in zip(inner.results, (p.indptr, p.indices, p.values, p.nrows, p.ncols)):

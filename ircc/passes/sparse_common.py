@@ -171,3 +171,102 @@ def _heapsort(b: LoopBuilder, a: SSAValue, lo: SSAValue, n: SSAValue) -> None:
         sift(b, b.index(0), end)
 
     b.for_(b.index(0), b.sub(n, one), [], extract)
+
+
+def flop_partitions(b: LoopBuilder, a: Parts, bm: Parts, parts: int) -> tuple[SSAValue, SSAValue, SSAValue]:
+    """Row ranges of about equal work: ``(bounds, count, total_flops)``, partition p being rows
+    ``bounds[p]:bounds[p+1]``. Work is a row's flops (the nonzeros of the rows of B its entries select),
+    so a hub row is a partition of its own and empty rows cost nothing (balanced by flops, not rows)."""
+    m = a.nrows
+    one = b.index(1)
+    fptr = b.alloc(INDEX, b.add(m, one))
+    fptr.name_hint = "row_flops"
+    b.store(b.index(0), fptr, b.index(0))
+
+    def row(b: LoopBuilder, i: SSAValue, total: SSAValue) -> list[SSAValue]:
+        lo, hi = row_range(b, a.indptr, i)
+
+        def entry(b: LoopBuilder, p: SSAValue, s: SSAValue) -> list[SSAValue]:
+            k = b.load_index(a.indices, p)
+            blo, bhi = row_range(b, bm.indptr, k)
+            return [b.add(s, b.sub(bhi, blo))]
+
+        total = b.for_(lo, hi, [total], entry)[0]
+        b.store(total, fptr, b.add(i, one))
+        return [total]
+
+    total = b.for_(b.index(0), m, [b.index(0)], row)[0]
+    count = b.min(m, b.index(parts))
+    count = b.max(count, b.index(1))
+    bounds = b.alloc(INDEX, b.add(count, one))
+    bounds.name_hint = "part_rows"
+
+    def boundary(b: LoopBuilder, p: SSAValue) -> None:
+        # the first row whose running flops reach p * total / count (a binary search over fptr)
+        target = b.div_floor(b.mul(p, total), count)
+
+        def cond(b: LoopBuilder, lo: SSAValue, hi: SSAValue) -> SSAValue:
+            return b.cmp("slt", lo, hi)
+
+        def step(b: LoopBuilder, lo: SSAValue, hi: SSAValue) -> list[SSAValue]:
+            mid = b.div_floor(b.add(lo, hi), b.index(2))
+            below = b.cmp("slt", b.load(fptr, mid), target)
+            return [b.select(below, b.add(mid, one), lo), b.select(below, hi, mid)]
+
+        first = b.while_([b.index(0), m], cond, step)[0]
+        b.store(first, bounds, p)
+
+    b.for_(b.index(0), count, [], boundary)
+    b.store(m, bounds, count)
+    b.dealloc(fptr)
+    return bounds, count, total
+
+
+def over_partitions(b: LoopBuilder, bounds: SSAValue, count: SSAValue, parallel: bool, body) -> None:
+    """``body(b, first_row, end_row)`` for every partition, in ``scf.parallel`` when ``parallel``."""
+    def one(b: LoopBuilder, p: SSAValue) -> None:
+        body(b, b.load(bounds, p), b.load(bounds, b.add(p, b.index(1))))
+
+    if parallel:
+        b.parallel(b.index(0), count, one)
+    else:
+        b.for_(b.index(0), count, [], lambda b, p: one(b, p))
+
+
+def count_columns(b: LoopBuilder, a: Parts, bm: Parts, n: SSAValue, cptr: SSAValue, first: SSAValue,
+                  end: SSAValue) -> None:
+    """The symbolic phase for rows ``first:end``: each row's distinct columns into ``cptr[i + 1]``, with a
+    marker of n entries tagged by the row (so it is filled once per partition, never cleared)."""
+    mark = b.alloc(INDEX, n)
+    mark.name_hint = "mark"
+    b.fill(mark, b.index(-1), n)
+
+    def count_row(b: LoopBuilder, i: SSAValue) -> None:
+        i.name_hint = "i"
+        lo, hi = row_range(b, a.indptr, i)
+
+        def over_a(b: LoopBuilder, p: SSAValue, count: SSAValue) -> list[SSAValue]:
+            blo, bhi = row_range(b, bm.indptr, b.load_index(a.indices, p))
+
+            def over_b(b: LoopBuilder, q: SSAValue, count: SSAValue) -> list[SSAValue]:
+                j = b.load_index(bm.indices, q)
+                j.name_hint = "j"
+                new = b.cmp("ne", b.load(mark, j), i)
+                b.if_(new, lambda b: b.store(i, mark, j))
+                return [b.add(count, b.select(new, b.index(1), b.index(0)))]
+
+            return b.for_(blo, bhi, [count], over_b)
+
+        row_count = b.for_(lo, hi, [b.index(0)], over_a)[0]
+        b.store(row_count, cptr, b.add(i, b.index(1)))
+
+    b.for_(first, end, [], count_row)
+    b.dealloc(mark)
+
+
+def max_row_length(b: LoopBuilder, a: Parts) -> SSAValue:
+    def row(b: LoopBuilder, i: SSAValue, best: SSAValue) -> list[SSAValue]:
+        lo, hi = row_range(b, a.indptr, i)
+        return [b.max(best, b.sub(hi, lo))]
+
+    return b.for_(b.index(0), a.nrows, [b.index(0)], row)[0]

@@ -51,17 +51,36 @@ def operands(draw, dtypes=("float64", "float32", "int64", "int32", "bool")):
     return matrix(m, k, draw(st.booleans())), matrix(k, n, draw(st.booleans()))
 
 
+ALGORITHMS = ["spa", "heap"]
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("target", ["llvm", "interp"])
 @given(ab=operands())
-def test_matches_scipy(target, ab):
+def test_matches_scipy(target, algorithm, ab):
     A, B = ab
-    assert_matches_scipy(ircc.sparse.matmul(A, B, target=target), A, B)
+    assert_matches_scipy(ircc.sparse.matmul(A, B, target=target, algorithm=algorithm), A, B)
 
 
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
 @given(ab=operands(dtypes=("float64",)))
-def test_numba_matches_scipy(ab):
+def test_numba_matches_scipy(algorithm, ab):
     A, B = ab
-    assert_matches_scipy(ircc.sparse.matmul(A, B, target="numba"), A, B)
+    assert_matches_scipy(ircc.sparse.matmul(A, B, target="numba", algorithm=algorithm), A, B)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_parallel_partitions_match_serial(algorithm, threads):
+    # a hub row and many empty rows: partitions are balanced by flops, not by rows
+    rng = np.random.default_rng(5)
+    A = sps.random_array((400, 300), density=0.02, random_state=rng, format="lil")
+    A[7, :] = 1.0
+    A[100:200, :] = 0
+    A = sps.csr_array(A)
+    B = sps.random_array((300, 350), density=0.05, random_state=rng, format="csr")
+    C = ircc.sparse.matmul(A, B, target="llvm", algorithm=algorithm, threads=threads)
+    assert_matches_scipy(C, A, B)
 
 
 def _dense_semiring(A, B, semiring):
@@ -76,18 +95,19 @@ def _dense_semiring(A, B, semiring):
     raise ValueError(semiring)
 
 
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("target", CPU_TARGETS)
 @pytest.mark.parametrize("semiring", ["min_plus", "plus_pair", "or_and"])
-def test_semirings(target, semiring):
+def test_semirings(target, semiring, algorithm):
     rng = np.random.default_rng(3)
     A = sps.random_array((9, 7), density=0.3, random_state=rng, format="csr")
     B = sps.random_array((7, 8), density=0.3, random_state=rng, format="csr")
     if semiring == "or_and":
         A, B = A.astype(bool), B.astype(bool)
-        C = ircc.sparse.matmul(A, B, semiring=semiring, target=target)
+        C = ircc.sparse.matmul(A, B, semiring=semiring, target=target, algorithm=algorithm)
         np.testing.assert_array_equal(C.toarray(), (A @ B).toarray())
         return
-    C = ircc.sparse.matmul(A, B, semiring=semiring, target=target)
+    C = ircc.sparse.matmul(A, B, semiring=semiring, target=target, algorithm=algorithm)
     want, structure = _dense_semiring(A, B, semiring)
     np.testing.assert_array_equal(pattern(C) > 0, structure)
     got = C.toarray()
@@ -131,7 +151,7 @@ def test_errors():
         ircc.sparse.matmul(A.toarray(), A.T)
     with pytest.raises(IrccError, match="unknown semiring"):
         ircc.sparse.matmul(A, A.T, semiring="max_times")
-    with pytest.raises(IrccError, match="unknown SpGEMM algorithm"):
+    with pytest.raises(IrccError, match="unknown SpGEMM algorithm 'magic'; algorithms are: auto, spa, heap"):
         ircc.sparse.matmul(A, A.T, algorithm="magic")
     with pytest.raises(IrccError, match="complex"):
         ircc.sparse.matmul(A.astype(complex), A.T)

@@ -9,29 +9,34 @@
 // CHECK-LABEL: func.func @spgemm(
 // CHECK-NOT:     sparse.
 // CHECK:         %c_indptr = memref.alloc(%{{.*}}) : memref<?xi32>
-// CHECK-NEXT:    %mark = memref.alloc(%n) : memref<?xindex>
-// CHECK-NEXT:    %acc = memref.alloc(%n) : memref<?xf64>
+// rows are split into partitions of about equal flops, each with its own marker (and accumulator)
+// CHECK:         %part_rows = memref.alloc
 // the symbolic phase: a new column when mark[j] != i
-// CHECK:         scf.for %i = {{.*}} to %m
-// CHECK:           %j = arith.index_cast
-// CHECK:           %{{.*}} = memref.load %mark[%j] : memref<?xindex>
-// CHECK-NEXT:      %[[NEW:.*]] = arith.cmpi ne, %{{.*}}, %i : index
-// CHECK-NEXT:      scf.if %[[NEW]] {
-// CHECK-NEXT:        memref.store %i, %mark[%j] : memref<?xindex>
+// CHECK:         scf.parallel
+// CHECK:           %mark = memref.alloc(%n) : memref<?xindex>
+// CHECK:           scf.for %i = {{.*}}
+// CHECK:             %j = arith.index_cast
+// CHECK:             %{{.*}} = memref.load %mark[%j] : memref<?xindex>
+// CHECK-NEXT:        %[[NEW:.*]] = arith.cmpi ne, %{{.*}}, %i : index
+// CHECK-NEXT:        scf.if %[[NEW]] {
+// CHECK-NEXT:          memref.store %i, %mark[%j] : memref<?xindex>
 // the exact output, after the scan
 // CHECK:         %c_indices = memref.alloc(%nnz) : memref<?xi32>
 // CHECK-NEXT:    %c_values = memref.alloc(%nnz) : memref<?xf64>
 // the numeric phase: first touch stores the product, later touches add (plus_times)
-// CHECK:         arith.mulf
-// CHECK:         %[[SEEN:.*]] = arith.cmpi eq, %{{.*}}, %[[I2:i_?[0-9]*]] : index
-// CHECK:         scf.if %[[SEEN]] -> (index) {
-// CHECK:           arith.addf
-// CHECK:         } else {
-// CHECK:           memref.store %[[I2]], %mark[%[[J2:j_?[0-9]*]]]
+// CHECK:         scf.parallel
+// CHECK:           %[[MARK:mark_?[0-9]*]] = memref.alloc(%n) : memref<?xindex>
+// CHECK:           %acc = memref.alloc(%n) : memref<?xf64>
+// CHECK:           arith.mulf
+// CHECK:           %[[SEEN:.*]] = arith.cmpi eq, %{{.*}}, %[[I2:i_?[0-9]*]] : index
+// CHECK:           scf.if %[[SEEN]] -> (index) {
+// CHECK:             arith.addf
+// CHECK:           } else {
+// CHECK:             memref.store %[[I2]], %[[MARK]][%{{.*}}]
 // each row sorted, then its values gathered from the accumulator
-// CHECK:         func.call @ircc_sort_i32(%c_indices, %{{.*}}, %{{.*}}) : (memref<?xi32>, index, index) -> ()
-// CHECK:         memref.dealloc %mark
-// CHECK-NEXT:    memref.dealloc %acc
+// CHECK:           func.call @ircc_sort_i32(%c_indices, %{{.*}}, %{{.*}}) : (memref<?xi32>, index, index) -> ()
+// CHECK:           memref.dealloc %[[MARK]]
+// CHECK-NEXT:      memref.dealloc %acc
 // CHECK:         func.return %c_indptr, %c_indices, %c_values
 // the sort: shell sort for short rows, heapsort for long ones
 // CHECK:       func.func private @ircc_sort_i32(%{{.*}}: memref<?xi32>, %{{.*}}: index, %{{.*}}: index)
@@ -42,7 +47,7 @@
 // CLEAN-NOT:     sparse.
 // CLEAN:         func.return
 
-// BAD: lower-sparse: unknown algorithm 'magic'; algorithms are: spa
+// BAD: lower-sparse: unknown algorithm 'magic'; algorithms are: spa, heap
 
 func.func @spgemm(%ap: memref<?xi32>, %ai: memref<?xi32>, %av: memref<?xf64>, %m: index, %k: index,
                   %bp: memref<?xi32>, %bi: memref<?xi32>, %bv: memref<?xf64>, %n: index)

@@ -1,0 +1,173 @@
+"""SpGEMM, strategy ``heap``: each row of C is a k-way merge of the rows of B its entries select.
+
+Row i of C = sum over the entries A[i, k] of A[i, k] * B[k, :]. The rows of B are sorted, so a binary
+min-heap over one cursor per entry of A's row (keyed by the cursor's column) yields the products in
+column order: equal columns come out together and are combined on the spot, and the row is sorted
+without a sort. The work is flops * log2(nnz(A[i, :])) comparisons, no accumulator of n entries: the
+strategy for rows with few entries (most rows of most matrices); SPA wins on rows with many.
+
+The symbolic phase (each row's distinct columns) is SPA's marker count; the numeric phase merges.
+Scratch per partition (``scf.parallel`` over flop-balanced row partitions): the heap's columns and
+sources, and the cursors, each as long as the longest row of A.
+
+```
+numeric, row i (a = nnz(A[i, :])):
+  for t < a: cur[t], end[t] = B.indptr[A.col[t]], B.indptr[A.col[t] + 1]; push (B.col[cur[t]], t)
+  while heap: (j, t) = top; v = A.val[t] * B.val[cur[t]]
+              if j == last: C.val[pos-1] += v else: C.col[pos], C.val[pos] = j, v; pos += 1
+              cur[t] += 1; replace top by (B.col[cur[t]], t), or pop; sift down
+```
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import IntegerType
+from xdsl.ir import SSAValue
+
+from ircc.ir.builder import INDEX, LoopBuilder
+from ircc.passes.sparse_common import (
+    Parts,
+    count_columns,
+    exclusive_scan,
+    flop_partitions,
+    max_row_length,
+    over_partitions,
+    row_range,
+    sr_add,
+    sr_mul,
+)
+
+I1 = IntegerType(1)
+
+
+def emit_heap(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type,
+              parallel: bool = True, parts: int = 16) -> Parts:
+    m, n = a.nrows, bm.ncols
+    one = b.index(1)
+    cptr = b.alloc(index_type, b.add(m, one))
+    cptr.name_hint = "c_indptr"
+    bounds, count, _ = flop_partitions(b, a, bm, parts)
+    over_partitions(b, bounds, count, parallel, lambda b, first, end: count_columns(b, a, bm, n, cptr, first, end))
+    nnz = exclusive_scan(b, cptr, m)
+    cidx = b.alloc(index_type, nnz)
+    cval = b.alloc(value_type, nnz)
+    nnz.name_hint, cidx.name_hint, cval.name_hint = "nnz", "c_indices", "c_values"
+    width = b.max(max_row_length(b, a), one)
+
+    def merge_rows(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
+        hcol, hsrc = b.alloc(INDEX, width), b.alloc(INDEX, width)
+        cur, stop = b.alloc(INDEX, width), b.alloc(INDEX, width)
+        hcol.name_hint, hsrc.name_hint, cur.name_hint, stop.name_hint = "heap_col", "heap_src", "cursor", "stop"
+
+        def sift_down(b: LoopBuilder, size: SSAValue) -> None:
+            """Restore the heap property from the root (the entry at 0 may be too big)."""
+            def cond(b: LoopBuilder, r: SSAValue, done: SSAValue) -> SSAValue:
+                child = b.add(b.mul(r, b.index(2)), one)
+                return b.and_(b.cmp("slt", child, size), b.xor(done, b.const(True, I1)))
+
+            def body(b: LoopBuilder, r: SSAValue, done: SSAValue) -> list[SSAValue]:
+                child = b.add(b.mul(r, b.index(2)), one)
+                right = b.add(child, one)
+                smaller = b.if_(b.cmp("slt", right, size), lambda b: [b.select(
+                    b.cmp("slt", b.load(hcol, right), b.load(hcol, child)), right, child)],
+                    lambda b: [child], types=[INDEX])[0]
+                rc, sc = b.load(hcol, r), b.load(hcol, smaller)
+
+                def swap(b: LoopBuilder) -> list[SSAValue]:
+                    rs, ss = b.load(hsrc, r), b.load(hsrc, smaller)
+                    b.store(sc, hcol, r)
+                    b.store(ss, hsrc, r)
+                    b.store(rc, hcol, smaller)
+                    b.store(rs, hsrc, smaller)
+                    return [smaller, b.const(False, I1)]
+
+                return b.if_(b.cmp("sgt", rc, sc), swap, lambda b: [r, b.const(True, I1)], types=[INDEX, I1])
+
+            b.while_([b.index(0), b.const(False, I1)], cond, body)
+
+        def sift_up(b: LoopBuilder, at: SSAValue) -> None:
+            def cond(b: LoopBuilder, c: SSAValue, done: SSAValue) -> SSAValue:
+                return b.and_(b.cmp("sgt", c, b.index(0)), b.xor(done, b.const(True, I1)))
+
+            def body(b: LoopBuilder, c: SSAValue, done: SSAValue) -> list[SSAValue]:
+                parent = b.div_floor(b.sub(c, one), b.index(2))
+                cc, pc = b.load(hcol, c), b.load(hcol, parent)
+
+                def swap(b: LoopBuilder) -> list[SSAValue]:
+                    cs, ps = b.load(hsrc, c), b.load(hsrc, parent)
+                    b.store(pc, hcol, c)
+                    b.store(ps, hsrc, c)
+                    b.store(cc, hcol, parent)
+                    b.store(cs, hsrc, parent)
+                    return [parent, b.const(False, I1)]
+
+                return b.if_(b.cmp("slt", cc, pc), swap, lambda b: [c, b.const(True, I1)], types=[INDEX, I1])
+
+            b.while_([at, b.const(False, I1)], cond, body)
+
+        def merge_row(b: LoopBuilder, i: SSAValue) -> None:
+            i.name_hint = "i"
+            lo, hi = row_range(b, a.indptr, i)
+
+            def start(b: LoopBuilder, p: SSAValue, size: SSAValue) -> list[SSAValue]:
+                t = b.sub(p, lo)
+                blo, bhi = row_range(b, bm.indptr, b.load_index(a.indices, p))
+                b.store(blo, cur, t)
+                b.store(bhi, stop, t)
+
+                def push(b: LoopBuilder) -> list[SSAValue]:
+                    b.store(b.load_index(bm.indices, blo), hcol, size)
+                    b.store(t, hsrc, size)
+                    sift_up(b, size)
+                    return [b.add(size, one)]
+
+                return b.if_(b.cmp("slt", blo, bhi), push, lambda b: [size], types=[INDEX])
+
+            size0 = b.for_(lo, hi, [b.index(0)], start)[0]
+            pos0 = b.load_index(cptr, i)
+
+            def cond(b: LoopBuilder, size: SSAValue, pos: SSAValue, last: SSAValue) -> SSAValue:
+                return b.cmp("sgt", size, b.index(0))
+
+            def step(b: LoopBuilder, size: SSAValue, pos: SSAValue, last: SSAValue) -> list[SSAValue]:
+                j, t = b.load(hcol, b.index(0)), b.load(hsrc, b.index(0))
+                q = b.load(cur, t)
+                v = sr_mul(b, semiring, b.load(a.values, b.add(lo, t)), b.load(bm.values, q))
+
+                def combine(b: LoopBuilder) -> list[SSAValue]:
+                    at = b.sub(pos, one)
+                    b.store(sr_add(b, semiring, b.load(cval, at), v), cval, at)
+                    return [pos]
+
+                def emit(b: LoopBuilder) -> list[SSAValue]:
+                    b.store(j, cidx, pos)
+                    b.store(v, cval, pos)
+                    return [b.add(pos, one)]
+
+                new_pos = b.if_(b.cmp("eq", j, last), combine, emit, types=[INDEX])[0]
+                nq = b.add(q, one)
+                b.store(nq, cur, t)
+
+                def advance(b: LoopBuilder) -> list[SSAValue]:
+                    b.store(b.load_index(bm.indices, nq), hcol, b.index(0))
+                    return [size]
+
+                def drop(b: LoopBuilder) -> list[SSAValue]:
+                    smaller = b.sub(size, one)
+                    b.store(b.load(hcol, smaller), hcol, b.index(0))
+                    b.store(b.load(hsrc, smaller), hsrc, b.index(0))
+                    return [smaller]
+
+                new_size = b.if_(b.cmp("slt", nq, b.load(stop, t)), advance, drop, types=[INDEX])[0]
+                sift_down(b, new_size)
+                return [new_size, new_pos, j]
+
+            b.while_([size0, pos0, b.index(-1)], cond, step)
+
+        b.for_(first, end, [], merge_row)
+        for scratch in (hcol, hsrc, cur, stop):
+            b.dealloc(scratch)
+
+    over_partitions(b, bounds, count, parallel, merge_rows)
+    b.dealloc(bounds)
+    return Parts(cptr, cidx, cval, m, n)
