@@ -107,7 +107,10 @@ class SpGemmCall:
             def rebuild():
                 return build_spgemm(spec, index_in, index_out)
 
-            self.variants[key] = compile_module(rebuild(), rebuild, pipeline_for(self.algorithm), "sparse",
+            from ircc.options import Options
+
+            threads = Options.from_kwargs(target=self.target, **self.options).threads
+            self.variants[key] = compile_module(rebuild(), rebuild, pipeline_for(self.algorithm, threads), "sparse",
                                                 entry="spgemm", target=self.target, **self.options)
         return self.variants[key]
 
