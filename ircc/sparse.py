@@ -8,6 +8,8 @@
 Inputs: scipy sparse arrays or matrices (CSR; other formats are converted with ``.tocsr()``), values
 float64/float32/int64/int32/bool (mixed dtypes are promoted as numpy does). Duplicate entries are
 summed and unsorted rows accepted (``sum_duplicates`` on a copy when the input is not canonical).
+``mask=M`` keeps only the entries where M is nonzero (``complement_mask=True``: where it is not),
+GraphBLAS's ``C<M> = A @ B``: ``(A @ B).multiply(M != 0)`` computed without the entries it drops.
 The result is a ``csr_array`` (a ``csr_matrix`` when both inputs are matrices), column indices sorted
 per row unless ``sorted=False``, int32 indices when they fit. Unlike scipy, an entry whose products
 cancel to exactly 0 stays in the pattern (as in MKL and GraphBLAS); compare after ``eliminate_zeros``.
@@ -36,21 +38,23 @@ def matmul(A: Any, B: Any, *, mask: Any = None, complement_mask: bool = False, s
            target: str = "cpu", algorithm: str = "auto", sorted: bool = True, threads: int | None = None,
            **options: Any) -> Any:
     """``A @ B`` for scipy sparse ``A`` and ``B`` over ``semiring``; see the module docstring."""
-    if mask is not None or complement_mask:
-        raise IrccError("masked SpGEMM (mask=...) is not available in this version of ircc yet")
+    if complement_mask and mask is None:
+        raise IrccError("complement_mask=True needs a mask")
     A, B = _as_csr(A, "A"), _as_csr(B, "B")
     _check_shapes(A, B)
     dtype = _result_dtype(A, B)
-    key = (dtype.str, semiring, sorted, target, algorithm, threads, tuple(sorted_items(options)))
+    masked = mask is not None
+    key = (dtype.str, semiring, sorted, masked, complement_mask, target, algorithm, threads,
+           tuple(sorted_items(options)))
     kernel = _KERNELS.get(key)
     if kernel is None:
         import ircc
 
-        spec = spgemm(dtype=dtype, semiring=semiring, sorted=sorted)
+        spec = spgemm(dtype=dtype, semiring=semiring, sorted=sorted, masked=masked, complement_mask=complement_mask)
         extra = {} if threads is None else {"threads": threads}
         kernel = ircc.compile(spec, target=target, algorithm=algorithm, **extra, **options)
         _KERNELS[key] = kernel
-    return kernel(A, B)
+    return kernel(A, B, mask) if masked else kernel(A, B)
 
 
 def sorted_items(d: dict) -> list:
@@ -117,23 +121,38 @@ class SpGemmCall:
     def __call__(self, A: Any, B: Any, *rest: Any) -> Any:
         import scipy.sparse as sps
 
-        if rest:
-            raise IrccError("this SpGEMM kernel takes two matrices (it was compiled without a mask)")
+        if len(rest) != int(self.spec.masked):
+            want = "A, B and a mask M" if self.spec.masked else "two matrices A and B (compiled without a mask)"
+            raise IrccError(f"this SpGEMM kernel takes {want}")
         A, B = _as_csr(A, "A"), _as_csr(B, "B")
         _check_shapes(A, B)
         dtype = self.spec.dtype
         A, B = _canonical(A, dtype), _canonical(B, dtype)
         m, k = A.shape
         n = B.shape[1]
-        fits = max(A.nnz, B.nnz, m + 1, k + 1, n + 1) < 2**31
+        mask_parts: tuple = ()
+        M = None
+        if self.spec.masked:
+            M = _as_csr(rest[0], "M")
+            if M.shape != (m, n):
+                raise ValueError(f"matmul: the mask is {M.shape[0]}x{M.shape[1]}, the product is {m}x{n}")
+            M = _canonical(M, M.dtype)
+            if M.nnz and not M.data.all():  # the mask is where M != 0 (stored zeros do not count)
+                M = M.copy()
+                M.eliminate_zeros()
+        fits = max(A.nnz, B.nnz, m + 1, k + 1, n + 1, M.nnz if M is not None else 0) < 2**31
         flops = int(np.diff(B.indptr)[A.indices].sum()) if A.nnz else 0
         bound = min(flops, m * n)
         index_in = 32 if fits else 64
         index_out = 32 if fits and bound < 2**31 else 64
         kernel = self.variant(index_in, index_out)
         it = np.int32 if index_in == 32 else np.int64
+        if M is not None:
+            mask_parts = (M.indptr.astype(it, copy=False), M.indices.astype(it, copy=False),
+                          np.zeros(M.nnz, dtype=dtype))
         ptr, idx, val = kernel(A.indptr.astype(it, copy=False), A.indices.astype(it, copy=False), A.data, m, k,
-                               B.indptr.astype(it, copy=False), B.indices.astype(it, copy=False), B.data, n)
+                               B.indptr.astype(it, copy=False), B.indices.astype(it, copy=False), B.data, n,
+                               *mask_parts)
         self.last = {"algorithm": self.algorithm, "index_in": index_in, "index_out": index_out, "flops": flops,
                      "nnz": int(ptr[-1]) if len(ptr) else 0}
         if self.report is not None:

@@ -56,8 +56,8 @@ class SpGemmSpec:
                            else np.dtype(np.bool_))
         if self.semiring not in SEMIRINGS:
             raise IrccError(f"unknown semiring '{self.semiring}'; semirings are: {', '.join(SEMIRINGS)}")
-        if self.masked:
-            raise IrccError("masked SpGEMM (mask=...) is not available in this version of ircc yet")
+        if self.complement_mask and not self.masked:
+            raise IrccError("complement_mask=True needs masked=True (a mask to complement)")
 
 
 DEFAULT_ALGORITHM = "spa"
@@ -76,17 +76,26 @@ def build_spgemm(spec: SpGemmSpec, index_in: int, index_out: int) -> ModuleOp:
     tin, tout = CsrType(elem, it_in), CsrType(elem, it_out)
     pa, pb = tin.parts(), tin.parts()
     idx = IndexType()
-    block = Block(arg_types=[*pa, idx, idx, *pb, idx])
-    ap, ai, av, m, k, bp, bi, bv, n = block.args
-    for arg, name in zip(block.args, ("a_indptr", "a_indices", "a_values", "m", "k", "b_indptr", "b_indices",
-                                      "b_values", "n")):
+    mask_types = list(tin.parts()) if spec.masked else []
+    block = Block(arg_types=[*pa, idx, idx, *pb, idx, *mask_types])
+    ap, ai, av, m, k, bp, bi, bv, n = block.args[:9]
+    names = ["a_indptr", "a_indices", "a_values", "m", "k", "b_indptr", "b_indices", "b_values", "n"]
+    for arg, name in zip(block.args, names + ["m_indptr", "m_indices", "m_values"]):
         arg.name_hint = name
     a = AssembleOp(ap, ai, av, m, k, tin)
     b = AssembleOp(bp, bi, bv, k, n, tin)
-    c = SpGemmOp(a.result, b.result, tout, semiring=spec.semiring, sorted=spec.sorted)
+    ops = [a, b]
+    mask = None
+    if spec.masked:
+        mp, mi, mv = block.args[9:]
+        mask_op = AssembleOp(mp, mi, mv, m, n, tin)
+        ops.append(mask_op)
+        mask = mask_op.result
+    c = SpGemmOp(a.result, b.result, tout, semiring=spec.semiring, sorted=spec.sorted, mask=mask,
+                 complement_mask=spec.complement_mask)
     parts = DisassembleOp(c.result)
     ret = func.ReturnOp(parts.indptr, parts.indices, parts.values)
-    for op in (a, b, c, parts, ret):
+    for op in (*ops, c, parts, ret):
         block.add_op(op)
     fn = func.FuncOp("spgemm", FunctionType.from_lists(block.arg_types, list(tout.parts())), Region(block))
     return ModuleOp([fn])

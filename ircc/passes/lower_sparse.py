@@ -28,7 +28,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from ircc.ir.builder import LoopBuilder
 from ircc.ir.dialects.sparse import AssembleOp, DisassembleOp, SpGemmOp, SpMMOp, SpMVOp
-from ircc.passes.sparse_common import Parts, ensure_sort, semiring_of
+from ircc.passes.sparse_common import Mask, Parts, ensure_sort, semiring_of
 
 ALGORITHMS = ("spa", "heap")
 
@@ -55,15 +55,16 @@ class LowerSparse(ModulePass):
             if isinstance(inner, AssembleOp):
                 parts[inner.result] = Parts(inner.indptr, inner.indices, inner.values, inner.nrows, inner.ncols)
             elif isinstance(inner, SpGemmOp):
-                if inner.mask is not None:
-                    raise DiagnosticException("lower-sparse: masked sparse.spgemm is not lowered yet")
                 t = inner.result.type
                 semiring = semiring_of(inner.semiring.data, t.element_type)
                 wants_sort = inner.sorted is not None and self.algorithm == "spa"
                 sort_fn = ensure_sort(module, t.index_type) if wants_sort else None
                 b = LoopBuilder.before(inner)
+                mask = None
+                if inner.mask is not None:
+                    mask = Mask(parts[inner.mask], inner.complement_mask is not None)
                 common = {"semiring": semiring, "index_type": t.index_type, "value_type": t.element_type,
-                          "parallel": self.parallel, "parts": self.parts}
+                          "parallel": self.parallel, "parts": self.parts, "mask": mask}
                 if self.algorithm == "heap":
                     from ircc.passes.spgemm_heap import emit_heap
 

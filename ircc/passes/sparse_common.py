@@ -233,16 +233,55 @@ def over_partitions(b: LoopBuilder, bounds: SSAValue, count: SSAValue, parallel:
         b.for_(b.index(0), count, [], lambda b, p: one(b, p))
 
 
+@dataclass
+class Mask:
+    """A mask for C: its parts and whether it is complemented (``C<!M>``)."""
+
+    parts: Parts
+    complement: bool
+
+
+class MaskMarker:
+    """Which columns row i of C may have: ``mmark[j] == i`` for the columns of M's row i (filled per row);
+    ``allowed(j)`` is that test, negated for a complemented mask."""
+
+    def __init__(self, b: LoopBuilder, mask: Mask | None, n: SSAValue):
+        self.mask = mask
+        self.mmark = None
+        if mask is not None:
+            self.mmark = b.alloc(INDEX, n)
+            self.mmark.name_hint = "mask_mark"
+            b.fill(self.mmark, b.index(-1), n)
+
+    def start_row(self, b: LoopBuilder, i: SSAValue) -> None:
+        if self.mask is None:
+            return
+        lo, hi = row_range(b, self.mask.parts.indptr, i)
+        b.for_(lo, hi, [], lambda b, q: b.store(i, self.mmark, b.load_index(self.mask.parts.indices, q)))
+
+    def allowed(self, b: LoopBuilder, i: SSAValue, j: SSAValue) -> SSAValue | None:
+        """An i1 (None: every column is allowed)."""
+        if self.mask is None:
+            return None
+        return b.cmp("ne" if self.mask.complement else "eq", b.load(self.mmark, j), i)
+
+    def free(self, b: LoopBuilder) -> None:
+        if self.mmark is not None:
+            b.dealloc(self.mmark)
+
+
 def count_columns(b: LoopBuilder, a: Parts, bm: Parts, n: SSAValue, cptr: SSAValue, first: SSAValue,
-                  end: SSAValue) -> None:
-    """The symbolic phase for rows ``first:end``: each row's distinct columns into ``cptr[i + 1]``, with a
-    marker of n entries tagged by the row (so it is filled once per partition, never cleared)."""
+                  end: SSAValue, mask: Mask | None = None) -> None:
+    """The symbolic phase for rows ``first:end``: each row's distinct (allowed) columns into ``cptr[i + 1]``,
+    with a marker of n entries tagged by the row (so it is filled once per partition, never cleared)."""
     mark = b.alloc(INDEX, n)
     mark.name_hint = "mark"
     b.fill(mark, b.index(-1), n)
+    masks = MaskMarker(b, mask, n)
 
     def count_row(b: LoopBuilder, i: SSAValue) -> None:
         i.name_hint = "i"
+        masks.start_row(b, i)
         lo, hi = row_range(b, a.indptr, i)
 
         def over_a(b: LoopBuilder, p: SSAValue, count: SSAValue) -> list[SSAValue]:
@@ -252,6 +291,9 @@ def count_columns(b: LoopBuilder, a: Parts, bm: Parts, n: SSAValue, cptr: SSAVal
                 j = b.load_index(bm.indices, q)
                 j.name_hint = "j"
                 new = b.cmp("ne", b.load(mark, j), i)
+                allowed = masks.allowed(b, i, j)
+                if allowed is not None:
+                    new = b.and_(new, allowed)
                 b.if_(new, lambda b: b.store(i, mark, j))
                 return [b.add(count, b.select(new, b.index(1), b.index(0)))]
 
@@ -262,6 +304,7 @@ def count_columns(b: LoopBuilder, a: Parts, bm: Parts, n: SSAValue, cptr: SSAVal
 
     b.for_(first, end, [], count_row)
     b.dealloc(mark)
+    masks.free(b)
 
 
 def max_row_length(b: LoopBuilder, a: Parts) -> SSAValue:

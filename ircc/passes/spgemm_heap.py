@@ -26,6 +26,8 @@ from xdsl.ir import SSAValue
 
 from ircc.ir.builder import INDEX, LoopBuilder
 from ircc.passes.sparse_common import (
+    Mask,
+    MaskMarker,
     Parts,
     count_columns,
     exclusive_scan,
@@ -41,13 +43,14 @@ I1 = IntegerType(1)
 
 
 def emit_heap(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type,
-              parallel: bool = True, parts: int = 16) -> Parts:
+              parallel: bool = True, parts: int = 16, mask: Mask | None = None) -> Parts:
     m, n = a.nrows, bm.ncols
     one = b.index(1)
     cptr = b.alloc(index_type, b.add(m, one))
     cptr.name_hint = "c_indptr"
     bounds, count, _ = flop_partitions(b, a, bm, parts)
-    over_partitions(b, bounds, count, parallel, lambda b, first, end: count_columns(b, a, bm, n, cptr, first, end))
+    over_partitions(b, bounds, count, parallel,
+                    lambda b, first, end: count_columns(b, a, bm, n, cptr, first, end, mask))
     nnz = exclusive_scan(b, cptr, m)
     cidx = b.alloc(index_type, nnz)
     cval = b.alloc(value_type, nnz)
@@ -58,6 +61,7 @@ def emit_heap(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type,
         hcol, hsrc = b.alloc(INDEX, width), b.alloc(INDEX, width)
         cur, stop = b.alloc(INDEX, width), b.alloc(INDEX, width)
         hcol.name_hint, hsrc.name_hint, cur.name_hint, stop.name_hint = "heap_col", "heap_src", "cursor", "stop"
+        masks = MaskMarker(b, mask, n)
 
         def sift_down(b: LoopBuilder, size: SSAValue) -> None:
             """Restore the heap property from the root (the entry at 0 may be too big)."""
@@ -107,6 +111,7 @@ def emit_heap(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type,
 
         def merge_row(b: LoopBuilder, i: SSAValue) -> None:
             i.name_hint = "i"
+            masks.start_row(b, i)
             lo, hi = row_range(b, a.indptr, i)
 
             def start(b: LoopBuilder, p: SSAValue, size: SSAValue) -> list[SSAValue]:
@@ -144,7 +149,14 @@ def emit_heap(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type,
                     b.store(v, cval, pos)
                     return [b.add(pos, one)]
 
-                new_pos = b.if_(b.cmp("eq", j, last), combine, emit, types=[INDEX])[0]
+                allowed = masks.allowed(b, i, j)
+                if allowed is None:
+                    new_pos = b.if_(b.cmp("eq", j, last), combine, emit, types=[INDEX])[0]
+                    new_last = j
+                else:  # a column the mask excludes is skipped, and does not become the last one written
+                    new_pos = b.if_(allowed, lambda b: b.if_(b.cmp("eq", j, last), combine, emit, types=[INDEX]),
+                                    lambda b: [pos], types=[INDEX])[0]
+                    new_last = b.select(allowed, j, last)
                 nq = b.add(q, one)
                 b.store(nq, cur, t)
 
@@ -160,13 +172,14 @@ def emit_heap(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type,
 
                 new_size = b.if_(b.cmp("slt", nq, b.load(stop, t)), advance, drop, types=[INDEX])[0]
                 sift_down(b, new_size)
-                return [new_size, new_pos, j]
+                return [new_size, new_pos, new_last]
 
             b.while_([size0, pos0, b.index(-1)], cond, step)
 
         b.for_(first, end, [], merge_row)
         for scratch in (hcol, hsrc, cur, stop):
             b.dealloc(scratch)
+        masks.free(b)
 
     over_partitions(b, bounds, count, parallel, merge_rows)
     b.dealloc(bounds)

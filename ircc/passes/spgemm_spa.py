@@ -24,6 +24,8 @@ from xdsl.ir import SSAValue
 
 from ircc.ir.builder import INDEX, LoopBuilder
 from ircc.passes.sparse_common import (
+    Mask,
+    MaskMarker,
     Parts,
     count_columns,
     exclusive_scan,
@@ -36,7 +38,7 @@ from ircc.passes.sparse_common import (
 
 
 def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type, sorted: bool,
-             sort_fn: str | None, parallel: bool = True, parts: int = 16) -> Parts:
+             sort_fn: str | None, parallel: bool = True, parts: int = 16, mask: Mask | None = None) -> Parts:
     m, n = a.nrows, bm.ncols
     one = b.index(1)
     cptr = b.alloc(index_type, b.add(m, one))
@@ -54,7 +56,7 @@ def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, 
 
     # -- phase 1: distinct columns per row (sparse_common.count_columns) -----------------------
     def count_rows(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
-        count_columns(b, a, bm, n, cptr, first, end)
+        count_columns(b, a, bm, n, cptr, first, end, mask)
 
     over_partitions(b, bounds, count, parallel, count_rows)
     nnz = exclusive_scan(b, cptr, m)
@@ -65,9 +67,11 @@ def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, 
     # -- phase 2: values ----------------------------------------------------------------------
     def fill_rows(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
         mark, acc = scratch(b)
+        masks = MaskMarker(b, mask, n)
 
         def fill_row(b: LoopBuilder, i: SSAValue) -> None:
             i.name_hint = "i"
+            masks.start_row(b, i)
             lo, hi = row_range(b, a.indptr, i)
             start = b.load_index(cptr, i)
 
@@ -92,7 +96,13 @@ def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, 
                         b.store(j, cidx, pos)
                         return [b.add(pos, b.index(1))]
 
-                    return b.if_(seen, update, insert, types=[INDEX])
+                    def accumulate(b: LoopBuilder) -> list[SSAValue]:
+                        return b.if_(seen, update, insert, types=[INDEX])
+
+                    allowed = masks.allowed(b, i, j)
+                    if allowed is None:
+                        return accumulate(b)
+                    return b.if_(allowed, accumulate, lambda b: [pos], types=[INDEX])
 
                 return b.for_(blo, bhi, [pos], over_b)
 
@@ -104,6 +114,7 @@ def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, 
         b.for_(first, end, [], fill_row)
         b.dealloc(mark)
         b.dealloc(acc)
+        masks.free(b)
 
     over_partitions(b, bounds, count, parallel, fill_rows)
     b.dealloc(bounds)

@@ -166,3 +166,43 @@ def test_compiled_spec_reports_its_choices():
     C = k(A, A)
     assert k.stats["algorithm"] == "spa" and k.stats["index_out"] == 32 and k.stats["nnz"] == C.nnz
     assert_matches_scipy(C, A, A)
+
+
+@st.composite
+def masked_operands(draw):
+    A, B = draw(operands(dtypes=("float64",)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31)))
+    density = draw(st.sampled_from([0.0, 0.2, 0.6, 1.0]))
+    M = sps.csr_array((rng.random((A.shape[0], B.shape[1])) < density).astype(np.float64))
+    return A, B, M
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("target", ["llvm", "interp"])
+@given(abm=masked_operands(), complement=st.booleans())
+def test_mask_matches_scipy(target, algorithm, abm, complement):
+    A, B, M = abm
+    C = ircc.sparse.matmul(A, B, mask=M, complement_mask=complement, target=target, algorithm=algorithm)
+    keep = (M.toarray() == 0) if complement else (M.toarray() != 0)
+    want = np.where(keep, (A @ B).toarray(), 0.0)
+    np.testing.assert_allclose(C.toarray(), want, rtol=1e-12, atol=1e-12)
+    structure = ((pattern(A) @ pattern(B)) > 0) & keep
+    np.testing.assert_array_equal(pattern(C) > 0, structure)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_triangle_count_with_a_masked_plus_pair_product(algorithm):
+    nx = pytest.importorskip("networkx")
+    G = nx.karate_club_graph()
+    A = sps.csr_array(nx.to_scipy_sparse_array(G, format="csr", dtype=np.int64))
+    L = sps.tril(A, k=-1, format="csr")
+    C = ircc.sparse.matmul(L, L, mask=L, semiring="plus_pair", target="llvm", algorithm=algorithm)
+    assert C.sum() == sum(nx.triangles(G).values()) // 3 == 45
+
+
+def test_mask_errors():
+    A = sps.random(4, 5, density=0.5, format="csr")
+    with pytest.raises(ValueError, match="the mask is 3x3, the product is 4x4"):
+        ircc.sparse.matmul(A, A.T, mask=sps.eye(3, format="csr"))
+    with pytest.raises(IrccError, match="complement_mask=True needs a mask"):
+        ircc.sparse.matmul(A, A.T, complement_mask=True)

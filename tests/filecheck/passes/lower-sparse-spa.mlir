@@ -1,6 +1,7 @@
 // RUN: ircc %s -p 'lower-sparse{algorithm=spa}' | filecheck %s
 // RUN: ircc %s -p 'lower-sparse{algorithm=spa},canonicalize,cse' -t interp --emit=cse | filecheck %s --check-prefix=CLEAN
 // RUN: not ircc %s -p 'lower-sparse{algorithm=magic}' 2>&1 | filecheck %s --check-prefix=BAD
+// RUN: ircc %S/inputs/spgemm-masked.mlir -p 'lower-sparse{algorithm=spa}' | filecheck %s --check-prefix=MASK
 
 // SpGEMM by Gustavson's rows with a dense accumulator (SPA), two phases: a marker tagged with the row
 // counts each row's distinct columns into C's row pointers, a scan sizes the output exactly, then the
@@ -46,6 +47,16 @@
 // CLEAN-LABEL: func.func @spgemm(
 // CLEAN-NOT:     sparse.
 // CLEAN:         func.return
+
+// A mask: its row's columns tagged in a second marker; a column counts (and is accumulated) only when
+// mask_mark[j] == i (!= for complement_mask).
+// MASK-LABEL: func.func @masked(
+// MASK:         %mask_mark = memref.alloc(%n) : memref<?xindex>
+// MASK:         memref.store %i, %mask_mark[%{{.*}}] : memref<?xindex>
+// MASK:         %[[NEW:.*]] = arith.cmpi ne, %{{.*}}, %i : index
+// MASK-NEXT:    %{{.*}} = memref.load %mask_mark[%j] : memref<?xindex>
+// MASK-NEXT:    %[[IN:.*]] = arith.cmpi ne, %{{.*}}, %i : index
+// MASK-NEXT:    %{{.*}} = arith.andi %[[NEW]], %[[IN]] : i1
 
 // BAD: lower-sparse: unknown algorithm 'magic'; algorithms are: spa, heap
 
