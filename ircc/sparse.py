@@ -1,6 +1,7 @@
 """Sparse matrix products on scipy matrices: ``ircc.sparse.matmul`` and the reusable ``spgemm`` spec.
 
     C = ircc.sparse.matmul(A, B)                        # like A @ B for scipy CSR inputs
+    y = ircc.sparse.spmv(A, x); Y = ircc.sparse.spmm(A, X)   # sparse times dense (numpy out)
     spec = ircc.sparse.spgemm(dtype=numpy.float64)       # or compile once, call many times:
     k = ircc.compile(spec, target="llvm", algorithm="spa")
     C = k(A, B)
@@ -55,6 +56,56 @@ def matmul(A: Any, B: Any, *, mask: Any = None, complement_mask: bool = False, s
         kernel = ircc.compile(spec, target=target, algorithm=algorithm, **extra, **options)
         _KERNELS[key] = kernel
     return kernel(A, B, mask) if masked else kernel(A, B)
+
+
+def spmv(A: Any, x: Any, *, semiring: str = "plus_times", target: str = "cpu", threads: int | None = None,
+         **options: Any) -> np.ndarray:
+    """``A @ x`` for a scipy sparse ``A`` and a 1-D numpy ``x``, over ``semiring``; a new 1-D array."""
+    return _dense_product("spmv", A, x, semiring, target, threads, options)
+
+
+def spmm(A: Any, X: Any, *, semiring: str = "plus_times", target: str = "cpu", threads: int | None = None,
+         **options: Any) -> np.ndarray:
+    """``A @ X`` for a scipy sparse ``A`` and a 2-D numpy ``X``, over ``semiring``; a new 2-D array."""
+    return _dense_product("spmm", A, X, semiring, target, threads, options)
+
+
+def _dense_product(kind: str, A: Any, x: Any, semiring: str, target: str, threads: int | None,
+                   options: dict[str, Any]) -> np.ndarray:
+    A = _as_csr(A, "A")
+    x = np.asarray(x)
+    rank = 1 if kind == "spmv" else 2
+    if x.ndim != rank:
+        raise ValueError(f"ircc.sparse.{kind}: the dense operand must be {rank}-D, not of shape {x.shape}")
+    if A.shape[1] != x.shape[0]:
+        raise ValueError(f"{kind}: dimension mismatch: A is {A.shape[0]}x{A.shape[1]}, the dense operand has "
+                         f"{x.shape[0]} rows")
+    dtype = np.result_type(A.dtype, x.dtype)
+    if dtype not in (np.float64, np.float32, np.int64, np.int32, np.bool_):
+        raise IrccError(f"ircc.sparse.{kind}: values of dtype {dtype} are not supported")
+    A = _canonical(A, dtype)
+    x = np.ascontiguousarray(x, dtype=dtype)
+    index = 32 if max(A.nnz, A.shape[0] + 1, A.shape[1] + 1) < 2**31 else 64
+    extra = {} if threads is None else {"threads": threads}
+    key = (kind, dtype.str, semiring, index, target, threads, tuple(sorted_items(options)))
+    kernel = _KERNELS.get(key)
+    if kernel is None:
+        from ircc.driver import compile_module
+        from ircc.frontends.sparse import build_spmv
+        from ircc.options import Options
+
+        def rebuild():
+            return build_spmv(kind, dtype, semiring, index)
+
+        nthreads = Options.from_kwargs(target=target, **extra, **options).threads
+        pipeline = f"lower-sparse{{parallel={'true' if nthreads > 1 else 'false'}}},canonicalize,cse"
+        kernel = compile_module(rebuild(), rebuild, pipeline, "sparse", entry=kind, target=target, **extra,
+                                **options)
+        _KERNELS[key] = kernel
+    it = np.int32 if index == 32 else np.int64
+    y = np.empty((A.shape[0],) + x.shape[1:], dtype=dtype)
+    kernel(A.indptr.astype(it, copy=False), A.indices.astype(it, copy=False), A.data, A.shape[0], A.shape[1], x, y)
+    return y
 
 
 def sorted_items(d: dict) -> list:
@@ -194,4 +245,4 @@ def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "aut
     return kernel
 
 
-__all__ = ["matmul", "spgemm", "SpGemmSpec", "compile_spec"]
+__all__ = ["matmul", "spgemm", "spmm", "spmv", "SpGemmSpec", "compile_spec"]

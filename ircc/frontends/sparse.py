@@ -99,3 +99,28 @@ def build_spgemm(spec: SpGemmSpec, index_in: int, index_out: int) -> ModuleOp:
         block.add_op(op)
     fn = func.FuncOp("spgemm", FunctionType.from_lists(block.arg_types, list(tout.parts())), Region(block))
     return ModuleOp([fn])
+
+
+def build_spmv(kind: str, dtype, semiring: str, index: int) -> ModuleOp:
+    """``@spmv(A parts, m, k, x, y)`` (``kind="spmv"``, 1-D x and y) or ``@spmm`` (2-D X and Y): y = A @ x
+    into the caller's y."""
+    from xdsl.dialects.builtin import DYNAMIC_INDEX, MemRefType
+
+    from ircc.ir.dialects.sparse import SpMMOp, SpMVOp
+
+    if semiring not in SEMIRINGS:
+        raise IrccError(f"unknown semiring '{semiring}'; semirings are: {', '.join(SEMIRINGS)}")
+    elem = element_type(dtype)
+    t = CsrType(elem, IntegerType(index))
+    rank = 1 if kind == "spmv" else 2
+    dense = MemRefType(elem, [DYNAMIC_INDEX] * rank)
+    idx = IndexType()
+    block = Block(arg_types=[*t.parts(), idx, idx, dense, dense])
+    ap, ai, av, m, k, x, y = block.args
+    for arg, name in zip(block.args, ("a_indptr", "a_indices", "a_values", "m", "k", "x", "y")):
+        arg.name_hint = name
+    a = AssembleOp(ap, ai, av, m, k, t)
+    op = (SpMVOp if kind == "spmv" else SpMMOp)(a.result, x, y, semiring=semiring)
+    for o in (a, op, func.ReturnOp()):
+        block.add_op(o)
+    return ModuleOp([func.FuncOp(kind, FunctionType.from_lists(block.arg_types, []), Region(block))])

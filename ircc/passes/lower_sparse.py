@@ -6,7 +6,9 @@
 - ``spa``: Gustavson row-wise with a dense accumulator, two phases, rows sorted after (``spgemm_spa.py``);
 - ``heap``: each row a k-way merge of B's rows with a binary heap: sorted by construction (``spgemm_heap.py``).
 
-Both run their rows over partitions of about equal flops in ``scf.parallel`` (``parallel=false``: a
+``sparse.spmv`` / ``sparse.spmm`` become a row loop reducing each row (``sparse_spmv.py``).
+
+The SpGEMM strategies run their rows over partitions of about equal flops in ``scf.parallel`` (``parallel=false``: a
 serial loop; ``parts``: how many partitions).
 
 ```mlir
@@ -79,7 +81,12 @@ class LowerSparse(ModulePass):
                 for result, value in zip(inner.results, (p.indptr, p.indices, p.values, p.nrows, p.ncols)):
                     result.replace_all_uses_with(value)
             elif isinstance(inner, (SpMVOp, SpMMOp)):
-                raise DiagnosticException(f"lower-sparse: {inner.name} is not lowered yet")
+                from ircc.passes.sparse_spmv import emit_spmm, emit_spmv
+
+                emit = emit_spmv if isinstance(inner, SpMVOp) else emit_spmm
+                semiring = semiring_of(inner.semiring.data, inner.a.type.element_type)
+                emit(LoopBuilder.before(inner), parts[inner.a], inner.x, inner.y, semiring=semiring,
+                     parallel=self.parallel)
             else:
                 continue
             done.append(inner)
