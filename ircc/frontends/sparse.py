@@ -60,7 +60,8 @@ class SpGemmSpec:
             raise IrccError("complement_mask=True needs masked=True (a mask to complement)")
 
 
-DEFAULT_ALGORITHM = "spa"
+#: what ``algorithm="auto"`` compiles: hybrid decides per row at run time from the row's entries and flops
+DEFAULT_ALGORITHM = "hybrid"
 
 
 def pipeline_for(algorithm: str, threads: int) -> str:

@@ -4,7 +4,8 @@
 ``sparse.spgemm`` becomes the loops of the strategy named by ``algorithm``:
 
 - ``spa``: Gustavson row-wise with a dense accumulator, two phases, rows sorted after (``spgemm_spa.py``);
-- ``heap``: each row a k-way merge of B's rows with a binary heap: sorted by construction (``spgemm_heap.py``).
+- ``heap``: each row a k-way merge of B's rows with a binary heap: sorted by construction (``spgemm_heap.py``);
+- ``hybrid``: per row, heap for rows with few entries and many flops, SPA otherwise (``spgemm_hybrid.py``).
 
 ``sparse.spmv`` / ``sparse.spmm`` become a row loop reducing each row (``sparse_spmv.py``).
 
@@ -32,7 +33,7 @@ from ircc.ir.builder import LoopBuilder
 from ircc.ir.dialects.sparse import AssembleOp, DisassembleOp, SpGemmOp, SpMMOp, SpMVOp
 from ircc.passes.sparse_common import Mask, Parts, ensure_sort, semiring_of
 
-ALGORITHMS = ("spa", "heap")
+ALGORITHMS = ("spa", "heap", "hybrid")
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class LowerSparse(ModulePass):
             elif isinstance(inner, SpGemmOp):
                 t = inner.result.type
                 semiring = semiring_of(inner.semiring.data, t.element_type)
-                wants_sort = inner.sorted is not None and self.algorithm == "spa"
+                wants_sort = inner.sorted is not None and self.algorithm in ("spa", "hybrid")
                 sort_fn = ensure_sort(module, t.index_type) if wants_sort else None
                 b = LoopBuilder.before(inner)
                 mask = None
@@ -71,6 +72,10 @@ class LowerSparse(ModulePass):
                     from ircc.passes.spgemm_heap import emit_heap
 
                     parts[inner.result] = emit_heap(b, parts[inner.a], parts[inner.b], **common)
+                elif self.algorithm == "hybrid":
+                    from ircc.passes.spgemm_hybrid import emit_hybrid
+
+                    parts[inner.result] = emit_hybrid(b, parts[inner.a], parts[inner.b], sort_fn=sort_fn, **common)
                 else:
                     from ircc.passes.spgemm_spa import emit_spa
 

@@ -29,9 +29,6 @@ from ircc.passes.sparse_common import (
     Mask,
     MaskMarker,
     Parts,
-    count_columns,
-    exclusive_scan,
-    flop_partitions,
     max_row_length,
     over_partitions,
     row_range,
@@ -42,145 +39,164 @@ from ircc.passes.sparse_common import (
 I1 = IntegerType(1)
 
 
+class HeapRows:
+    """The numeric phase of one partition: the heap and cursors (as long as A's longest row) and ``row``."""
+
+    def __init__(self, b: LoopBuilder, a: Parts, bm: Parts, out: Parts, *, semiring: str, width: SSAValue,
+                 mask: Mask | None, masks: MaskMarker | None = None):
+        self.a, self.bm, self.out, self.semiring = a, bm, out, semiring
+        self.hcol, self.hsrc = b.alloc(INDEX, width), b.alloc(INDEX, width)
+        self.cur, self.stop = b.alloc(INDEX, width), b.alloc(INDEX, width)
+        for v, hint in ((self.hcol, "heap_col"), (self.hsrc, "heap_src"), (self.cur, "cursor"), (self.stop, "stop")):
+            v.name_hint = hint
+        self.own_masks = masks is None
+        self.masks = masks if masks is not None else MaskMarker(b, mask, bm.ncols)
+
+    def _sift_down(self, b: LoopBuilder, size: SSAValue) -> None:
+        """Restore the heap property from the root (the entry at 0 may be too big)."""
+        hcol, hsrc, one = self.hcol, self.hsrc, b.index(1)
+
+        def cond(b: LoopBuilder, r: SSAValue, done: SSAValue) -> SSAValue:
+            child = b.add(b.mul(r, b.index(2)), one)
+            return b.and_(b.cmp("slt", child, size), b.xor(done, b.const(True, I1)))
+
+        def body(b: LoopBuilder, r: SSAValue, done: SSAValue) -> list[SSAValue]:
+            child = b.add(b.mul(r, b.index(2)), one)
+            right = b.add(child, one)
+            smaller = b.if_(b.cmp("slt", right, size), lambda b: [b.select(
+                b.cmp("slt", b.load(hcol, right), b.load(hcol, child)), right, child)],
+                lambda b: [child], types=[INDEX])[0]
+            rc, sc = b.load(hcol, r), b.load(hcol, smaller)
+
+            def swap(b: LoopBuilder) -> list[SSAValue]:
+                rs, ss = b.load(hsrc, r), b.load(hsrc, smaller)
+                b.store(sc, hcol, r)
+                b.store(ss, hsrc, r)
+                b.store(rc, hcol, smaller)
+                b.store(rs, hsrc, smaller)
+                return [smaller, b.const(False, I1)]
+
+            return b.if_(b.cmp("sgt", rc, sc), swap, lambda b: [r, b.const(True, I1)], types=[INDEX, I1])
+
+        b.while_([b.index(0), b.const(False, I1)], cond, body)
+
+    def _sift_up(self, b: LoopBuilder, at: SSAValue) -> None:
+        hcol, hsrc, one = self.hcol, self.hsrc, b.index(1)
+
+        def cond(b: LoopBuilder, c: SSAValue, done: SSAValue) -> SSAValue:
+            return b.and_(b.cmp("sgt", c, b.index(0)), b.xor(done, b.const(True, I1)))
+
+        def body(b: LoopBuilder, c: SSAValue, done: SSAValue) -> list[SSAValue]:
+            parent = b.div_floor(b.sub(c, one), b.index(2))
+            cc, pc = b.load(hcol, c), b.load(hcol, parent)
+
+            def swap(b: LoopBuilder) -> list[SSAValue]:
+                cs, ps = b.load(hsrc, c), b.load(hsrc, parent)
+                b.store(pc, hcol, c)
+                b.store(ps, hsrc, c)
+                b.store(cc, hcol, parent)
+                b.store(cs, hsrc, parent)
+                return [parent, b.const(False, I1)]
+
+            return b.if_(b.cmp("slt", cc, pc), swap, lambda b: [c, b.const(True, I1)], types=[INDEX, I1])
+
+        b.while_([at, b.const(False, I1)], cond, body)
+
+    def row(self, b: LoopBuilder, i: SSAValue, masked_row_started: bool = False) -> None:
+        a, bm, out, masks = self.a, self.bm, self.out, self.masks
+        hcol, hsrc, cur, stop = self.hcol, self.hsrc, self.cur, self.stop
+        one = b.index(1)
+        if not masked_row_started:
+            masks.start_row(b, i)
+        lo, hi = row_range(b, a.indptr, i)
+
+        def start(b: LoopBuilder, p: SSAValue, size: SSAValue) -> list[SSAValue]:
+            t = b.sub(p, lo)
+            blo, bhi = row_range(b, bm.indptr, b.load_index(a.indices, p))
+            b.store(blo, cur, t)
+            b.store(bhi, stop, t)
+
+            def push(b: LoopBuilder) -> list[SSAValue]:
+                b.store(b.load_index(bm.indices, blo), hcol, size)
+                b.store(t, hsrc, size)
+                self._sift_up(b, size)
+                return [b.add(size, one)]
+
+            return b.if_(b.cmp("slt", blo, bhi), push, lambda b: [size], types=[INDEX])
+
+        size0 = b.for_(lo, hi, [b.index(0)], start)[0]
+        pos0 = b.load_index(out.indptr, i)
+
+        def cond(b: LoopBuilder, size: SSAValue, pos: SSAValue, last: SSAValue) -> SSAValue:
+            return b.cmp("sgt", size, b.index(0))
+
+        def step(b: LoopBuilder, size: SSAValue, pos: SSAValue, last: SSAValue) -> list[SSAValue]:
+            j, t = b.load(hcol, b.index(0)), b.load(hsrc, b.index(0))
+            q = b.load(cur, t)
+            v = sr_mul(b, self.semiring, b.load(a.values, b.add(lo, t)), b.load(bm.values, q))
+
+            def combine(b: LoopBuilder) -> list[SSAValue]:
+                at = b.sub(pos, one)
+                b.store(sr_add(b, self.semiring, b.load(out.values, at), v), out.values, at)
+                return [pos]
+
+            def emit(b: LoopBuilder) -> list[SSAValue]:
+                b.store(j, out.indices, pos)
+                b.store(v, out.values, pos)
+                return [b.add(pos, one)]
+
+            allowed = masks.allowed(b, i, j)
+            if allowed is None:
+                new_pos = b.if_(b.cmp("eq", j, last), combine, emit, types=[INDEX])[0]
+                new_last = j
+            else:  # a column the mask excludes is skipped, and does not become the last one written
+                new_pos = b.if_(allowed, lambda b: b.if_(b.cmp("eq", j, last), combine, emit, types=[INDEX]),
+                                lambda b: [pos], types=[INDEX])[0]
+                new_last = b.select(allowed, j, last)
+            nq = b.add(q, one)
+            b.store(nq, cur, t)
+
+            def advance(b: LoopBuilder) -> list[SSAValue]:
+                b.store(b.load_index(bm.indices, nq), hcol, b.index(0))
+                return [size]
+
+            def drop(b: LoopBuilder) -> list[SSAValue]:
+                smaller = b.sub(size, one)
+                b.store(b.load(hcol, smaller), hcol, b.index(0))
+                b.store(b.load(hsrc, smaller), hsrc, b.index(0))
+                return [smaller]
+
+            new_size = b.if_(b.cmp("slt", nq, b.load(stop, t)), advance, drop, types=[INDEX])[0]
+            self._sift_down(b, new_size)
+            return [new_size, new_pos, new_last]
+
+        b.while_([size0, pos0, b.index(-1)], cond, step)
+
+    def free(self, b: LoopBuilder) -> None:
+        for scratch in (self.hcol, self.hsrc, self.cur, self.stop):
+            b.dealloc(scratch)
+        if self.own_masks:
+            self.masks.free(b)
+
+
 def emit_heap(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type,
               parallel: bool = True, parts: int = 16, mask: Mask | None = None) -> Parts:
-    m, n = a.nrows, bm.ncols
-    one = b.index(1)
-    cptr = b.alloc(index_type, b.add(m, one))
-    cptr.name_hint = "c_indptr"
-    bounds, count, _ = flop_partitions(b, a, bm, parts)
-    over_partitions(b, bounds, count, parallel,
-                    lambda b, first, end: count_columns(b, a, bm, n, cptr, first, end, mask))
-    nnz = exclusive_scan(b, cptr, m)
-    cidx = b.alloc(index_type, nnz)
-    cval = b.alloc(value_type, nnz)
-    nnz.name_hint, cidx.name_hint, cval.name_hint = "nnz", "c_indices", "c_values"
-    width = b.max(max_row_length(b, a), one)
+    from ircc.passes.spgemm_spa import symbolic
+
+    out, bounds, count = symbolic(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel,
+                                  parts=parts, mask=mask)
+    width = b.max(max_row_length(b, a), b.index(1))
 
     def merge_rows(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
-        hcol, hsrc = b.alloc(INDEX, width), b.alloc(INDEX, width)
-        cur, stop = b.alloc(INDEX, width), b.alloc(INDEX, width)
-        hcol.name_hint, hsrc.name_hint, cur.name_hint, stop.name_hint = "heap_col", "heap_src", "cursor", "stop"
-        masks = MaskMarker(b, mask, n)
-
-        def sift_down(b: LoopBuilder, size: SSAValue) -> None:
-            """Restore the heap property from the root (the entry at 0 may be too big)."""
-            def cond(b: LoopBuilder, r: SSAValue, done: SSAValue) -> SSAValue:
-                child = b.add(b.mul(r, b.index(2)), one)
-                return b.and_(b.cmp("slt", child, size), b.xor(done, b.const(True, I1)))
-
-            def body(b: LoopBuilder, r: SSAValue, done: SSAValue) -> list[SSAValue]:
-                child = b.add(b.mul(r, b.index(2)), one)
-                right = b.add(child, one)
-                smaller = b.if_(b.cmp("slt", right, size), lambda b: [b.select(
-                    b.cmp("slt", b.load(hcol, right), b.load(hcol, child)), right, child)],
-                    lambda b: [child], types=[INDEX])[0]
-                rc, sc = b.load(hcol, r), b.load(hcol, smaller)
-
-                def swap(b: LoopBuilder) -> list[SSAValue]:
-                    rs, ss = b.load(hsrc, r), b.load(hsrc, smaller)
-                    b.store(sc, hcol, r)
-                    b.store(ss, hsrc, r)
-                    b.store(rc, hcol, smaller)
-                    b.store(rs, hsrc, smaller)
-                    return [smaller, b.const(False, I1)]
-
-                return b.if_(b.cmp("sgt", rc, sc), swap, lambda b: [r, b.const(True, I1)], types=[INDEX, I1])
-
-            b.while_([b.index(0), b.const(False, I1)], cond, body)
-
-        def sift_up(b: LoopBuilder, at: SSAValue) -> None:
-            def cond(b: LoopBuilder, c: SSAValue, done: SSAValue) -> SSAValue:
-                return b.and_(b.cmp("sgt", c, b.index(0)), b.xor(done, b.const(True, I1)))
-
-            def body(b: LoopBuilder, c: SSAValue, done: SSAValue) -> list[SSAValue]:
-                parent = b.div_floor(b.sub(c, one), b.index(2))
-                cc, pc = b.load(hcol, c), b.load(hcol, parent)
-
-                def swap(b: LoopBuilder) -> list[SSAValue]:
-                    cs, ps = b.load(hsrc, c), b.load(hsrc, parent)
-                    b.store(pc, hcol, c)
-                    b.store(ps, hsrc, c)
-                    b.store(cc, hcol, parent)
-                    b.store(cs, hsrc, parent)
-                    return [parent, b.const(False, I1)]
-
-                return b.if_(b.cmp("slt", cc, pc), swap, lambda b: [c, b.const(True, I1)], types=[INDEX, I1])
-
-            b.while_([at, b.const(False, I1)], cond, body)
+        rows = HeapRows(b, a, bm, out, semiring=semiring, width=width, mask=mask)
 
         def merge_row(b: LoopBuilder, i: SSAValue) -> None:
             i.name_hint = "i"
-            masks.start_row(b, i)
-            lo, hi = row_range(b, a.indptr, i)
-
-            def start(b: LoopBuilder, p: SSAValue, size: SSAValue) -> list[SSAValue]:
-                t = b.sub(p, lo)
-                blo, bhi = row_range(b, bm.indptr, b.load_index(a.indices, p))
-                b.store(blo, cur, t)
-                b.store(bhi, stop, t)
-
-                def push(b: LoopBuilder) -> list[SSAValue]:
-                    b.store(b.load_index(bm.indices, blo), hcol, size)
-                    b.store(t, hsrc, size)
-                    sift_up(b, size)
-                    return [b.add(size, one)]
-
-                return b.if_(b.cmp("slt", blo, bhi), push, lambda b: [size], types=[INDEX])
-
-            size0 = b.for_(lo, hi, [b.index(0)], start)[0]
-            pos0 = b.load_index(cptr, i)
-
-            def cond(b: LoopBuilder, size: SSAValue, pos: SSAValue, last: SSAValue) -> SSAValue:
-                return b.cmp("sgt", size, b.index(0))
-
-            def step(b: LoopBuilder, size: SSAValue, pos: SSAValue, last: SSAValue) -> list[SSAValue]:
-                j, t = b.load(hcol, b.index(0)), b.load(hsrc, b.index(0))
-                q = b.load(cur, t)
-                v = sr_mul(b, semiring, b.load(a.values, b.add(lo, t)), b.load(bm.values, q))
-
-                def combine(b: LoopBuilder) -> list[SSAValue]:
-                    at = b.sub(pos, one)
-                    b.store(sr_add(b, semiring, b.load(cval, at), v), cval, at)
-                    return [pos]
-
-                def emit(b: LoopBuilder) -> list[SSAValue]:
-                    b.store(j, cidx, pos)
-                    b.store(v, cval, pos)
-                    return [b.add(pos, one)]
-
-                allowed = masks.allowed(b, i, j)
-                if allowed is None:
-                    new_pos = b.if_(b.cmp("eq", j, last), combine, emit, types=[INDEX])[0]
-                    new_last = j
-                else:  # a column the mask excludes is skipped, and does not become the last one written
-                    new_pos = b.if_(allowed, lambda b: b.if_(b.cmp("eq", j, last), combine, emit, types=[INDEX]),
-                                    lambda b: [pos], types=[INDEX])[0]
-                    new_last = b.select(allowed, j, last)
-                nq = b.add(q, one)
-                b.store(nq, cur, t)
-
-                def advance(b: LoopBuilder) -> list[SSAValue]:
-                    b.store(b.load_index(bm.indices, nq), hcol, b.index(0))
-                    return [size]
-
-                def drop(b: LoopBuilder) -> list[SSAValue]:
-                    smaller = b.sub(size, one)
-                    b.store(b.load(hcol, smaller), hcol, b.index(0))
-                    b.store(b.load(hsrc, smaller), hsrc, b.index(0))
-                    return [smaller]
-
-                new_size = b.if_(b.cmp("slt", nq, b.load(stop, t)), advance, drop, types=[INDEX])[0]
-                sift_down(b, new_size)
-                return [new_size, new_pos, new_last]
-
-            b.while_([size0, pos0, b.index(-1)], cond, step)
+            rows.row(b, i)
 
         b.for_(first, end, [], merge_row)
-        for scratch in (hcol, hsrc, cur, stop):
-            b.dealloc(scratch)
-        masks.free(b)
+        rows.free(b)
 
     over_partitions(b, bounds, count, parallel, merge_rows)
     b.dealloc(bounds)
-    return Parts(cptr, cidx, cval, m, n)
+    return out

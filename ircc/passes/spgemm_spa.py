@@ -37,85 +37,103 @@ from ircc.passes.sparse_common import (
 )
 
 
-def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type, sorted: bool,
-             sort_fn: str | None, parallel: bool = True, parts: int = 16, mask: Mask | None = None) -> Parts:
+class SpaRows:
+    """The numeric phase of one partition: its marker and dense accumulator, and ``row(b, i)``."""
+
+    def __init__(self, b: LoopBuilder, a: Parts, bm: Parts, out: Parts, *, semiring: str, value_type,
+                 sort_fn: str | None, mask: Mask | None, masks: MaskMarker | None = None):
+        self.a, self.bm, self.out, self.semiring, self.sort_fn = a, bm, out, semiring, sort_fn
+        n = bm.ncols
+        self.mark = b.alloc(INDEX, n)
+        self.mark.name_hint = "mark"
+        b.fill(self.mark, b.index(-1), n)
+        self.acc = b.alloc(value_type, n)
+        self.acc.name_hint = "acc"
+        self.own_masks = masks is None
+        self.masks = masks if masks is not None else MaskMarker(b, mask, n)
+
+    def row(self, b: LoopBuilder, i: SSAValue, masked_row_started: bool = False) -> None:
+        a, bm, out, mark, acc, masks = self.a, self.bm, self.out, self.mark, self.acc, self.masks
+        if not masked_row_started:
+            masks.start_row(b, i)
+        lo, hi = row_range(b, a.indptr, i)
+        start = b.load_index(out.indptr, i)
+
+        def over_a(b: LoopBuilder, p: SSAValue, pos: SSAValue) -> list[SSAValue]:
+            k = b.load_index(a.indices, p)
+            av = b.load(a.values, p)
+            blo, bhi = row_range(b, bm.indptr, k)
+
+            def over_b(b: LoopBuilder, q: SSAValue, pos: SSAValue) -> list[SSAValue]:
+                j = b.load_index(bm.indices, q)
+                j.name_hint = "j"
+                prod = sr_mul(b, self.semiring, av, b.load(bm.values, q))
+                seen = b.cmp("eq", b.load(mark, j), i)
+
+                def update(b: LoopBuilder) -> list[SSAValue]:
+                    b.store(sr_add(b, self.semiring, b.load(acc, j), prod), acc, j)
+                    return [pos]
+
+                def insert(b: LoopBuilder) -> list[SSAValue]:
+                    b.store(i, mark, j)
+                    b.store(prod, acc, j)
+                    b.store(j, out.indices, pos)
+                    return [b.add(pos, b.index(1))]
+
+                def accumulate(b: LoopBuilder) -> list[SSAValue]:
+                    return b.if_(seen, update, insert, types=[INDEX])
+
+                allowed = masks.allowed(b, i, j)
+                if allowed is None:
+                    return accumulate(b)
+                return b.if_(allowed, accumulate, lambda b: [pos], types=[INDEX])
+
+            return b.for_(blo, bhi, [pos], over_b)
+
+        row_end = b.for_(lo, hi, [start], over_a)[0]
+        if self.sort_fn is not None:
+            b.insert(func.CallOp(self.sort_fn, [out.indices, start, row_end], []))
+        b.for_(start, row_end, [], lambda b, p: b.store(b.load(acc, b.load_index(out.indices, p)), out.values, p))
+
+    def free(self, b: LoopBuilder) -> None:
+        b.dealloc(self.mark)
+        b.dealloc(self.acc)
+        if self.own_masks:
+            self.masks.free(b)
+
+
+def symbolic(b: LoopBuilder, a: Parts, bm: Parts, *, index_type, value_type, parallel: bool, parts: int,
+             mask: Mask | None) -> tuple[Parts, SSAValue, SSAValue]:
+    """C's row pointers (counted per partition), its exact indices and values arrays, and the partitions."""
     m, n = a.nrows, bm.ncols
-    one = b.index(1)
-    cptr = b.alloc(index_type, b.add(m, one))
+    cptr = b.alloc(index_type, b.add(m, b.index(1)))
     cptr.name_hint = "c_indptr"
     bounds, count, _ = flop_partitions(b, a, bm, parts)
-
-    def scratch(b: LoopBuilder) -> tuple[SSAValue, SSAValue]:
-        """A marker and an accumulator per partition: partitions may run at once on different threads."""
-        mark = b.alloc(INDEX, n)
-        mark.name_hint = "mark"
-        b.fill(mark, b.index(-1), n)
-        acc = b.alloc(value_type, n)
-        acc.name_hint = "acc"
-        return mark, acc
-
-    # -- phase 1: distinct columns per row (sparse_common.count_columns) -----------------------
-    def count_rows(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
-        count_columns(b, a, bm, n, cptr, first, end, mask)
-
-    over_partitions(b, bounds, count, parallel, count_rows)
+    over_partitions(b, bounds, count, parallel,
+                    lambda b, first, end: count_columns(b, a, bm, n, cptr, first, end, mask))
     nnz = exclusive_scan(b, cptr, m)
     cidx = b.alloc(index_type, nnz)
     cval = b.alloc(value_type, nnz)
     nnz.name_hint, cidx.name_hint, cval.name_hint = "nnz", "c_indices", "c_values"
+    return Parts(cptr, cidx, cval, m, n), bounds, count
 
-    # -- phase 2: values ----------------------------------------------------------------------
+
+def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type, sorted: bool,
+             sort_fn: str | None, parallel: bool = True, parts: int = 16, mask: Mask | None = None) -> Parts:
+    out, bounds, count = symbolic(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel,
+                                  parts=parts, mask=mask)
+
     def fill_rows(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
-        mark, acc = scratch(b)
-        masks = MaskMarker(b, mask, n)
+        rows = SpaRows(b, a, bm, out, semiring=semiring, value_type=value_type,
+                       sort_fn=sort_fn if sorted else None, mask=mask)
 
         def fill_row(b: LoopBuilder, i: SSAValue) -> None:
             i.name_hint = "i"
-            masks.start_row(b, i)
-            lo, hi = row_range(b, a.indptr, i)
-            start = b.load_index(cptr, i)
-
-            def over_a(b: LoopBuilder, p: SSAValue, pos: SSAValue) -> list[SSAValue]:
-                k = b.load_index(a.indices, p)
-                av = b.load(a.values, p)
-                blo, bhi = row_range(b, bm.indptr, k)
-
-                def over_b(b: LoopBuilder, q: SSAValue, pos: SSAValue) -> list[SSAValue]:
-                    j = b.load_index(bm.indices, q)
-                    j.name_hint = "j"
-                    prod = sr_mul(b, semiring, av, b.load(bm.values, q))
-                    seen = b.cmp("eq", b.load(mark, j), i)
-
-                    def update(b: LoopBuilder) -> list[SSAValue]:
-                        b.store(sr_add(b, semiring, b.load(acc, j), prod), acc, j)
-                        return [pos]
-
-                    def insert(b: LoopBuilder) -> list[SSAValue]:
-                        b.store(i, mark, j)
-                        b.store(prod, acc, j)
-                        b.store(j, cidx, pos)
-                        return [b.add(pos, b.index(1))]
-
-                    def accumulate(b: LoopBuilder) -> list[SSAValue]:
-                        return b.if_(seen, update, insert, types=[INDEX])
-
-                    allowed = masks.allowed(b, i, j)
-                    if allowed is None:
-                        return accumulate(b)
-                    return b.if_(allowed, accumulate, lambda b: [pos], types=[INDEX])
-
-                return b.for_(blo, bhi, [pos], over_b)
-
-            row_end = b.for_(lo, hi, [start], over_a)[0]
-            if sorted and sort_fn is not None:
-                b.insert(func.CallOp(sort_fn, [cidx, start, row_end], []))
-            b.for_(start, row_end, [], lambda b, p: b.store(b.load(acc, b.load_index(cidx, p)), cval, p))
+            rows.row(b, i)
 
         b.for_(first, end, [], fill_row)
-        b.dealloc(mark)
-        b.dealloc(acc)
-        masks.free(b)
+        rows.free(b)
 
     over_partitions(b, bounds, count, parallel, fill_rows)
     b.dealloc(bounds)
-    return Parts(cptr, cidx, cval, m, n)
+    return out

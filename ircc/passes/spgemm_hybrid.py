@@ -1,0 +1,63 @@
+"""SpGEMM, strategy ``hybrid``: each row picks its accumulator by its own shape, at run time.
+
+A row with few entries in A (at most ``HEAP_MAX_ENTRIES``) and enough flops (more than
+``HEAP_MIN_FLOPS``) is merged with the heap (``spgemm_heap``): its output is long, and sorting it
+after an SPA pass would cost more than the merge's log2(entries) comparisons per product. Every other
+row -- short outputs (cheap to sort) or many entries (a deep heap; hub rows) -- uses the dense
+accumulator and the row sort (``spgemm_spa``). Both sets of scratch live per partition, the mask
+marker is shared.
+
+```
+for i in partition: a = nnz(A[i, :]); f = flops(i)
+    if a <= 32 and f > 48: heap merge of row i   else: SPA row i, sorted
+```
+"""
+
+from __future__ import annotations
+
+from xdsl.ir import SSAValue
+
+from ircc.ir.builder import LoopBuilder
+from ircc.passes.sparse_common import Mask, MaskMarker, Parts, max_row_length, over_partitions, row_range
+from ircc.passes.spgemm_heap import HeapRows
+from ircc.passes.spgemm_spa import SpaRows, symbolic
+
+HEAP_MAX_ENTRIES = 32
+HEAP_MIN_FLOPS = 48
+
+
+def emit_hybrid(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type,
+                sort_fn: str | None, parallel: bool = True, parts: int = 16, mask: Mask | None = None) -> Parts:
+    out, bounds, count = symbolic(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel,
+                                  parts=parts, mask=mask)
+    width = b.max(b.min(max_row_length(b, a), b.index(HEAP_MAX_ENTRIES)), b.index(1))
+
+    def rows(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
+        masks = MaskMarker(b, mask, bm.ncols)
+        spa = SpaRows(b, a, bm, out, semiring=semiring, value_type=value_type, sort_fn=sort_fn, mask=mask,
+                      masks=masks)
+        heap = HeapRows(b, a, bm, out, semiring=semiring, width=width, mask=mask, masks=masks)
+
+        def row(b: LoopBuilder, i: SSAValue) -> None:
+            i.name_hint = "i"
+            masks.start_row(b, i)
+            lo, hi = row_range(b, a.indptr, i)
+
+            def flops(b: LoopBuilder, p: SSAValue, f: SSAValue) -> list[SSAValue]:
+                blo, bhi = row_range(b, bm.indptr, b.load_index(a.indices, p))
+                return [b.add(f, b.sub(bhi, blo))]
+
+            f = b.for_(lo, hi, [b.index(0)], flops)[0]
+            few = b.cmp("sle", b.sub(hi, lo), b.index(HEAP_MAX_ENTRIES))
+            use_heap = b.and_(few, b.cmp("sgt", f, b.index(HEAP_MIN_FLOPS)))
+            b.if_(use_heap, lambda b: heap.row(b, i, masked_row_started=True),
+                  lambda b: spa.row(b, i, masked_row_started=True))
+
+        b.for_(first, end, [], row)
+        heap.free(b)
+        spa.free(b)
+        masks.free(b)
+
+    over_partitions(b, bounds, count, parallel, rows)
+    b.dealloc(bounds)
+    return out
