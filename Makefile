@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test test-full bench-symbolic bench-pyjit docs lint clean
+.PHONY: demo test test-full bench-symbolic bench-pyjit bench-spgemm docs lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench-symbolic: $(BENCH_STAMP)
 
 bench-pyjit: $(BENCH_STAMP)
 	$(PY) benchmarks/pyjit.py
+
+bench-spgemm: $(BENCH_STAMP)
+	$(PY) benchmarks/spgemm.py
 
 docs: $(STAMP)
 	$(PY) -m ircc.docgen docs

@@ -608,8 +608,12 @@ def markdown(results: list[dict], meta: dict) -> str:
         f"{m}: " + ", ".join(f"{k}={v}" for k, v in d.items()) for m, d in algs.items() if d) + ".")
     lines.append("- ircc compile times (s): "
                  + ", ".join(f"{k} {v:.2f}" for k, v in meta["ircc_compile_s"].items()) + ".")
+    busy = [r["matrix"] for r in results if "t2_utilization" in r
+            and any(v < 1.3 for k, v in r["t2_utilization"].items() if k != "scipy")]
     lines.append("- Shared 2-core VM: figures are noisy; the two-thread numbers especially (the load average "
-                 "above says how busy the machine was).")
+                 "above says how busy the machine was)."
+                 + (f" Two-thread rows where some threaded contender got < 1.3 CPUs on average (CPU/wall), i.e. "
+                    f"the machine was busy and the 2T figures say little: {', '.join(busy)}." if busy else ""))
     lines.append("")
     return "\n".join(lines)
 

@@ -176,7 +176,7 @@ class LoopBuilder:
              step: SSAValue | None = None) -> list[SSAValue]:
         """``scf.for`` over [lo, hi); ``body(b, iv, *carried)`` returns the next carried values."""
         block = Block(arg_types=[lo.type] + [v.type for v in inits])
-        out = body(self._child(block), *block.args) or []
+        out = _values(body(self._child(block), *block.args))
         self._child(block).insert(scf.YieldOp(*out))
         loop = scf.ForOp(lo, hi, step if step is not None else self.index(1), list(inits), Region(block))
         return list(self.insert(loop).results)
@@ -194,8 +194,8 @@ class LoopBuilder:
         blocks = []
         for fn in (then, orelse):
             block = Block()
-            out = fn(self._child(block)) if fn is not None else []
-            self._child(block).insert(scf.YieldOp(*(out or [])))
+            out = _values(fn(self._child(block))) if fn is not None else []
+            self._child(block).insert(scf.YieldOp(*out))
             blocks.append(block)
         return list(self.insert(scf.IfOp(cond, list(types), Region(blocks[0]), Region(blocks[1]))).results)
 
@@ -206,8 +206,13 @@ class LoopBuilder:
         bb = self._child(before)
         bb.insert(scf.ConditionOp(cond(bb, *before.args), *before.args))
         ab = self._child(after)
-        ab.insert(scf.YieldOp(*(body(ab, *after.args) or [])))
+        ab.insert(scf.YieldOp(*_values(body(ab, *after.args))))
         return list(self.insert(scf.WhileOp(list(inits), types, Region(before), Region(after))).results)
+
+
+def _values(out) -> list[SSAValue]:
+    """What a body callback returned, as the values to yield (anything but a list or tuple: none)."""
+    return list(out) if isinstance(out, (list, tuple)) else []
 
 
 def memref_1d(element: Attribute) -> MemRefType:

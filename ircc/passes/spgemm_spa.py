@@ -37,6 +37,10 @@ from ircc.passes.sparse_common import (
 )
 
 
+#: a row with k entries is sorted by scanning the marker when k * DENSE_ROW_FACTOR >= n
+DENSE_ROW_FACTOR = 16
+
+
 class SpaRows:
     """The numeric phase of one partition: its marker and dense accumulator, and ``row(b, i)``."""
 
@@ -92,7 +96,20 @@ class SpaRows:
 
         row_end = b.for_(lo, hi, [start], over_a)[0]
         if self.sort_fn is not None:
-            b.insert(func.CallOp(self.sort_fn, [out.indices, start, row_end], []))
+            # a row covering a good part of the columns is sorted by scanning the marker in column
+            # order (n steps, sequential); a sparser one by the row sort (k log k)
+            k = b.sub(row_end, start)
+            dense = b.cmp("sge", b.mul(k, b.index(DENSE_ROW_FACTOR)), bm.ncols)
+
+            def scan(b: LoopBuilder) -> None:
+                def column(b: LoopBuilder, j: SSAValue, pos: SSAValue) -> list[SSAValue]:
+                    hit = b.cmp("eq", b.load(mark, j), i)
+                    b.if_(hit, lambda b: b.store(j, out.indices, pos))
+                    return [b.add(pos, b.select(hit, b.index(1), b.index(0)))]
+
+                b.for_(b.index(0), bm.ncols, [start], column)
+
+            b.if_(dense, scan, lambda b: b.insert(func.CallOp(self.sort_fn, [out.indices, start, row_end], [])))
         b.for_(start, row_end, [], lambda b, p: b.store(b.load(acc, b.load_index(out.indices, p)), out.values, p))
 
     def free(self, b: LoopBuilder) -> None:
