@@ -152,8 +152,9 @@ class SpGemmCall:
         self.last: dict[str, Any] = {}
         self.report: dict[str, Any] | None = None  # where Kernel.stats reads the last call's figures
 
-    def variant(self, index_in: int, index_out: int):
-        key = (index_in, index_out)
+    def variant(self, index_in: int, index_out: int, algorithm: str | None = None):
+        algorithm = algorithm or (self.algorithm if self.algorithm != "auto" else DEFAULT_ALGORITHM)
+        key = (algorithm, index_in, index_out)
         if key not in self.variants:
             from ircc.driver import compile_module
 
@@ -165,7 +166,7 @@ class SpGemmCall:
             from ircc.options import Options
 
             threads = Options.from_kwargs(target=self.target, **self.options).threads
-            self.variants[key] = compile_module(rebuild(), rebuild, pipeline_for(self.algorithm, threads), "sparse",
+            self.variants[key] = compile_module(rebuild(), rebuild, pipeline_for(algorithm, threads), "sparse",
                                                 entry="spgemm", target=self.target, **self.options)
         return self.variants[key]
 
@@ -196,7 +197,8 @@ class SpGemmCall:
         bound = min(flops, m * n)
         index_in = 32 if fits else 64
         index_out = 32 if fits and bound < 2**31 else 64
-        kernel = self.variant(index_in, index_out)
+        algorithm = self.algorithm if self.algorithm != "auto" else choose_algorithm(A, flops)
+        kernel = self.variant(index_in, index_out, algorithm)
         it = np.int32 if index_in == 32 else np.int64
         if M is not None:
             mask_parts = (M.indptr.astype(it, copy=False), M.indices.astype(it, copy=False),
@@ -204,7 +206,7 @@ class SpGemmCall:
         ptr, idx, val = kernel(A.indptr.astype(it, copy=False), A.indices.astype(it, copy=False), A.data, m, k,
                                B.indptr.astype(it, copy=False), B.indices.astype(it, copy=False), B.data, n,
                                *mask_parts)
-        self.last = {"algorithm": self.algorithm, "index_in": index_in, "index_out": index_out, "flops": flops,
+        self.last = {"algorithm": algorithm, "index_in": index_in, "index_out": index_out, "flops": flops,
                      "nnz": int(ptr[-1]) if len(ptr) else 0}
         if self.report is not None:
             self.report["last_call"] = self.last
@@ -214,6 +216,18 @@ class SpGemmCall:
         if self.spec.sorted:
             C.has_sorted_indices = True
         return C
+
+
+#: how ``algorithm="auto"`` decides, per call (a static estimate; the learned cost model comes later)
+AUTO_RULE = ("heap when A's rows hold at most 10.5 entries on average and the product at least 64 flops per "
+             "row (long output rows from few merges: a heap merge beats sorting); spa otherwise")
+
+
+def choose_algorithm(A: Any, flops: int) -> str:
+    rows = max(1, A.shape[0])
+    per_row_entries = A.nnz / rows
+    per_row_flops = flops / rows
+    return "heap" if per_row_entries <= 10.5 and per_row_flops >= 64 else "spa"
 
 
 def _canonical(X: Any, dtype: np.dtype) -> Any:
@@ -234,10 +248,12 @@ def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "aut
         more = " (planned: " + ", ".join(planned) + ")"
         raise IrccError(f"unknown SpGEMM algorithm '{algorithm}'; algorithms are: {', '.join(ALGORITHMS)}{more}")
     chosen = DEFAULT_ALGORITHM if algorithm == "auto" else algorithm
-    call = SpGemmCall(spec, chosen, target, options)
+    call = SpGemmCall(spec, algorithm, target, options)
     first = call.variant(32, 32)  # compiled now: its stages, source and stats describe the kernel
     stats = dict(first.compile_stats)
-    stats["algorithm"] = chosen
+    stats["algorithm"] = algorithm if algorithm == "auto" else chosen
+    if algorithm == "auto":
+        stats["algorithm_rule"] = AUTO_RULE
     stats["algorithm_requested"] = algorithm
     kernel = Kernel(stages=lambda: first.stages, artifact=first._artifact, call=call, compile_stats=stats,
                     entry="spgemm", target=first.target)

@@ -60,8 +60,9 @@ class SpGemmSpec:
             raise IrccError("complement_mask=True needs masked=True (a mask to complement)")
 
 
-#: what ``algorithm="auto"`` compiles: hybrid decides per row at run time from the row's entries and flops
-DEFAULT_ALGORITHM = "hybrid"
+#: what ``algorithm="auto"`` compiles first (its stages describe the kernel); each call then picks spa or
+#: heap from the inputs (``ircc.sparse.choose_algorithm``)
+DEFAULT_ALGORITHM = "spa"
 
 
 def pipeline_for(algorithm: str, threads: int) -> str:

@@ -162,13 +162,18 @@ def test_errors():
 
 def test_compiled_spec_reports_its_choices():
     k = ircc.compile(ircc.sparse.spgemm(dtype=np.float64), target="llvm", algorithm="auto")
-    assert k.compile_stats["algorithm"] == "hybrid"
+    assert k.compile_stats["algorithm"] == "auto" and "heap when" in k.compile_stats["algorithm_rule"]
     assert [name for name, _ in k.stages][:2] == ["input", "lower-sparse"]
     assert "sparse.spgemm" in k.mlir("input") and "sparse." not in k.mlir("lower-sparse")
     A = sps.random(30, 30, density=0.1, format="csr", random_state=4)
     C = k(A, A)
-    assert k.stats["algorithm"] == "hybrid" and k.stats["index_out"] == 32 and k.stats["nnz"] == C.nnz
+    assert k.stats["algorithm"] == "spa" and k.stats["index_out"] == 32 and k.stats["nnz"] == C.nnz
     assert_matches_scipy(C, A, A)
+    few = sps.random_array((200, 200), density=0.04, random_state=5, format="csr")  # 8 entries per row
+    many = sps.random_array((200, 200), density=0.1, random_state=6, format="csr")  # 20 per row: 160 flops
+    C = k(few, many)  # few entries per row of A, many flops per row: the heap merge
+    assert k.stats["algorithm"] == "heap"
+    assert_matches_scipy(C, few, many)
 
 
 @st.composite
