@@ -245,43 +245,52 @@ class MaskMarker:
     """Which columns row i of C may have: ``mmark[j] == i`` for the columns of M's row i (filled per row);
     ``allowed(j)`` is that test, negated for a complemented mask."""
 
-    def __init__(self, b: LoopBuilder, mask: Mask | None, n: SSAValue):
-        self.mask = mask
+    def __init__(self, b: LoopBuilder, mask: Mask | None, n: SSAValue, tag_t: Attribute = INDEX):
+        self.mask, self.tag_t = mask, tag_t
         self.mmark = None
         if mask is not None:
-            self.mmark = b.alloc(INDEX, n)
+            self.mmark = b.alloc(tag_t, n)
             self.mmark.name_hint = "mask_mark"
-            b.fill(self.mmark, b.index(-1), n)
+            b.fill(self.mmark, b.const(-1, tag_t), n)
 
     def start_row(self, b: LoopBuilder, i: SSAValue) -> None:
         if self.mask is None:
             return
         lo, hi = row_range(b, self.mask.parts.indptr, i)
-        b.for_(lo, hi, [], lambda b, q: b.store(i, self.mmark, b.load_index(self.mask.parts.indices, q)))
+        tag = b.cast(i, self.tag_t)
+        b.for_(lo, hi, [], lambda b, q: b.store(tag, self.mmark, b.load_index(self.mask.parts.indices, q)))
 
     def allowed(self, b: LoopBuilder, i: SSAValue, j: SSAValue) -> SSAValue | None:
         """An i1 (None: every column is allowed)."""
         if self.mask is None:
             return None
-        return b.cmp("ne" if self.mask.complement else "eq", b.load(self.mmark, j), i)
+        return b.cmp("ne" if self.mask.complement else "eq", b.load(self.mmark, j), b.cast(i, self.tag_t))
 
     def free(self, b: LoopBuilder) -> None:
         if self.mmark is not None:
             b.dealloc(self.mmark)
 
 
+def tag_type(a: Parts) -> Attribute:
+    """The element type of the row markers: A's index type (i32 halves their memory when rows fit)."""
+    return a.indptr.type.element_type  # type: ignore[attr-defined]
+
+
 def count_columns(b: LoopBuilder, a: Parts, bm: Parts, n: SSAValue, cptr: SSAValue, first: SSAValue,
                   end: SSAValue, mask: Mask | None = None) -> None:
     """The symbolic phase for rows ``first:end``: each row's distinct (allowed) columns into ``cptr[i + 1]``,
     with a marker of n entries tagged by the row (so it is filled once per partition, never cleared)."""
-    mark = b.alloc(INDEX, n)
+    tag_t = tag_type(a)
+    mark = b.alloc(tag_t, n)
     mark.name_hint = "mark"
-    b.fill(mark, b.index(-1), n)
-    masks = MaskMarker(b, mask, n)
+    b.fill(mark, b.const(-1, tag_t), n)
+    masks = MaskMarker(b, mask, n, tag_t)
 
     def count_row(b: LoopBuilder, i: SSAValue) -> None:
         i.name_hint = "i"
         masks.start_row(b, i)
+        tag = b.cast(i, tag_t)
+        tag.name_hint = "tag"
         lo, hi = row_range(b, a.indptr, i)
 
         def over_a(b: LoopBuilder, p: SSAValue, count: SSAValue) -> list[SSAValue]:
@@ -290,11 +299,11 @@ def count_columns(b: LoopBuilder, a: Parts, bm: Parts, n: SSAValue, cptr: SSAVal
             def over_b(b: LoopBuilder, q: SSAValue, count: SSAValue) -> list[SSAValue]:
                 j = b.load_index(bm.indices, q)
                 j.name_hint = "j"
-                new = b.cmp("ne", b.load(mark, j), i)
+                new = b.cmp("ne", b.load(mark, j), tag)
                 allowed = masks.allowed(b, i, j)
                 if allowed is not None:
                     new = b.and_(new, allowed)
-                b.if_(new, lambda b: b.store(i, mark, j))
+                b.if_(new, lambda b: b.store(tag, mark, j))
                 return [b.add(count, b.select(new, b.index(1), b.index(0)))]
 
             return b.for_(blo, bhi, [count], over_b)

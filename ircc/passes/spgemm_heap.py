@@ -31,6 +31,7 @@ from ircc.passes.sparse_common import (
     Parts,
     max_row_length,
     over_partitions,
+    tag_type,
     row_range,
     sr_add,
     sr_mul,
@@ -50,7 +51,7 @@ class HeapRows:
         for v, hint in ((self.hcol, "heap_col"), (self.hsrc, "heap_src"), (self.cur, "cursor"), (self.stop, "stop")):
             v.name_hint = hint
         self.own_masks = masks is None
-        self.masks = masks if masks is not None else MaskMarker(b, mask, bm.ncols)
+        self.masks = masks if masks is not None else MaskMarker(b, mask, bm.ncols, tag_type(a))
 
     def _sift_down(self, b: LoopBuilder, size: SSAValue) -> None:
         """Restore the heap property from the root (the entry at 0 may be too big)."""

@@ -18,7 +18,15 @@ from __future__ import annotations
 from xdsl.ir import SSAValue
 
 from ircc.ir.builder import LoopBuilder
-from ircc.passes.sparse_common import Mask, MaskMarker, Parts, max_row_length, over_partitions, row_range
+from ircc.passes.sparse_common import (
+    Mask,
+    MaskMarker,
+    Parts,
+    max_row_length,
+    over_partitions,
+    row_range,
+    tag_type,
+)
 from ircc.passes.spgemm_heap import HeapRows
 from ircc.passes.spgemm_spa import SpaRows, symbolic
 
@@ -33,7 +41,7 @@ def emit_hybrid(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_typ
     width = b.max(b.min(max_row_length(b, a), b.index(HEAP_MAX_ENTRIES)), b.index(1))
 
     def rows(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
-        masks = MaskMarker(b, mask, bm.ncols)
+        masks = MaskMarker(b, mask, bm.ncols, tag_type(a))
         spa = SpaRows(b, a, bm, out, semiring=semiring, value_type=value_type, sort_fn=sort_fn, mask=mask,
                       masks=masks)
         heap = HeapRows(b, a, bm, out, semiring=semiring, width=width, mask=mask, masks=masks)

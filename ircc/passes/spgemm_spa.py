@@ -31,6 +31,7 @@ from ircc.passes.sparse_common import (
     exclusive_scan,
     flop_partitions,
     over_partitions,
+    tag_type,
     row_range,
     sr_add,
     sr_mul,
@@ -48,18 +49,21 @@ class SpaRows:
                  sort_fn: str | None, mask: Mask | None, masks: MaskMarker | None = None):
         self.a, self.bm, self.out, self.semiring, self.sort_fn = a, bm, out, semiring, sort_fn
         n = bm.ncols
-        self.mark = b.alloc(INDEX, n)
+        self.tag_t = tag_type(a)
+        self.mark = b.alloc(self.tag_t, n)
         self.mark.name_hint = "mark"
-        b.fill(self.mark, b.index(-1), n)
+        b.fill(self.mark, b.const(-1, self.tag_t), n)
         self.acc = b.alloc(value_type, n)
         self.acc.name_hint = "acc"
         self.own_masks = masks is None
-        self.masks = masks if masks is not None else MaskMarker(b, mask, n)
+        self.masks = masks if masks is not None else MaskMarker(b, mask, n, self.tag_t)
 
     def row(self, b: LoopBuilder, i: SSAValue, masked_row_started: bool = False) -> None:
         a, bm, out, mark, acc, masks = self.a, self.bm, self.out, self.mark, self.acc, self.masks
         if not masked_row_started:
             masks.start_row(b, i)
+        tag = b.cast(i, self.tag_t)
+        tag.name_hint = "tag"
         lo, hi = row_range(b, a.indptr, i)
         start = b.load_index(out.indptr, i)
 
@@ -72,14 +76,14 @@ class SpaRows:
                 j = b.load_index(bm.indices, q)
                 j.name_hint = "j"
                 prod = sr_mul(b, self.semiring, av, b.load(bm.values, q))
-                seen = b.cmp("eq", b.load(mark, j), i)
+                seen = b.cmp("eq", b.load(mark, j), tag)
 
                 def update(b: LoopBuilder) -> list[SSAValue]:
                     b.store(sr_add(b, self.semiring, b.load(acc, j), prod), acc, j)
                     return [pos]
 
                 def insert(b: LoopBuilder) -> list[SSAValue]:
-                    b.store(i, mark, j)
+                    b.store(tag, mark, j)
                     b.store(prod, acc, j)
                     b.store(j, out.indices, pos)
                     return [b.add(pos, b.index(1))]
@@ -103,7 +107,7 @@ class SpaRows:
 
             def scan(b: LoopBuilder) -> None:
                 def column(b: LoopBuilder, j: SSAValue, pos: SSAValue) -> list[SSAValue]:
-                    hit = b.cmp("eq", b.load(mark, j), i)
+                    hit = b.cmp("eq", b.load(mark, j), tag)
                     b.if_(hit, lambda b: b.store(j, out.indices, pos))
                     return [b.add(pos, b.select(hit, b.index(1), b.index(0)))]
 

@@ -13,7 +13,7 @@
 // CHECK:         scf.while
 // the symbolic phase in parallel: a marker per partition
 // CHECK:         scf.parallel
-// CHECK:           %mark = memref.alloc(%n) : memref<?xindex>
+// CHECK:           %mark = memref.alloc(%n) : memref<?xi32>
 // CHECK:           memref.dealloc %mark
 // the numeric phase in parallel: heap arrays as long as A's longest row
 // CHECK:         scf.parallel

@@ -6,7 +6,7 @@
 // CHECK-LABEL: func.func @masked(
 // CHECK:         scf.parallel
 // CHECK:           %mask_mark = memref.alloc
-// CHECK:           %[[MARK:mark_?[0-9]*]] = memref.alloc(%n) : memref<?xindex>
+// CHECK:           %[[MARK:mark_?[0-9]*]] = memref.alloc(%n) : memref<?xi32>
 // CHECK:           %acc = memref.alloc(%n)
 // CHECK:           %heap_col = memref.alloc
 // CHECK:           scf.for %[[I:i_?[0-9]*]] =

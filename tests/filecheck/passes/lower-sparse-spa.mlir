@@ -14,26 +14,26 @@
 // CHECK:         %part_rows = memref.alloc
 // the symbolic phase: a new column when mark[j] != i
 // CHECK:         scf.parallel
-// CHECK:           %mark = memref.alloc(%n) : memref<?xindex>
+// CHECK:           %mark = memref.alloc(%n) : memref<?xi32>
 // CHECK:           scf.for %i = {{.*}}
 // CHECK:             %j = arith.index_cast
-// CHECK:             %{{.*}} = memref.load %mark[%j] : memref<?xindex>
-// CHECK-NEXT:        %[[NEW:.*]] = arith.cmpi ne, %{{.*}}, %i : index
+// CHECK:             %{{.*}} = memref.load %mark[%j] : memref<?xi32>
+// CHECK-NEXT:        %[[NEW:.*]] = arith.cmpi ne, %{{.*}}, %tag : i32
 // CHECK-NEXT:        scf.if %[[NEW]] {
-// CHECK-NEXT:          memref.store %i, %mark[%j] : memref<?xindex>
+// CHECK-NEXT:          memref.store %tag, %mark[%j] : memref<?xi32>
 // the exact output, after the scan
 // CHECK:         %c_indices = memref.alloc(%nnz) : memref<?xi32>
 // CHECK-NEXT:    %c_values = memref.alloc(%nnz) : memref<?xf64>
 // the numeric phase: first touch stores the product, later touches add (plus_times)
 // CHECK:         scf.parallel
-// CHECK:           %[[MARK:mark_?[0-9]*]] = memref.alloc(%n) : memref<?xindex>
+// CHECK:           %[[MARK:mark_?[0-9]*]] = memref.alloc(%n) : memref<?xi32>
 // CHECK:           %acc = memref.alloc(%n) : memref<?xf64>
 // CHECK:           arith.mulf
-// CHECK:           %[[SEEN:.*]] = arith.cmpi eq, %{{.*}}, %[[I2:i_?[0-9]*]] : index
+// CHECK:           %[[SEEN:.*]] = arith.cmpi eq, %{{.*}}, %[[T2:tag_?[0-9]*]] : i32
 // CHECK:           scf.if %[[SEEN]] -> (index) {
 // CHECK:             arith.addf
 // CHECK:           } else {
-// CHECK:             memref.store %[[I2]], %[[MARK]][%{{.*}}]
+// CHECK:             memref.store %[[T2]], %[[MARK]][%{{.*}}]
 // each row sorted, then its values gathered from the accumulator
 // CHECK:           func.call @ircc_sort_i32(%c_indices, %{{.*}}, %{{.*}}) : (memref<?xi32>, index, index) -> ()
 // CHECK:           memref.dealloc %[[MARK]]
@@ -51,11 +51,12 @@
 // A mask: its row's columns tagged in a second marker; a column counts (and is accumulated) only when
 // mask_mark[j] == i (!= for complement_mask).
 // MASK-LABEL: func.func @masked(
-// MASK:         %mask_mark = memref.alloc(%n) : memref<?xindex>
-// MASK:         memref.store %i, %mask_mark[%{{.*}}] : memref<?xindex>
-// MASK:         %[[NEW:.*]] = arith.cmpi ne, %{{.*}}, %i : index
-// MASK-NEXT:    %{{.*}} = memref.load %mask_mark[%j] : memref<?xindex>
-// MASK-NEXT:    %[[IN:.*]] = arith.cmpi ne, %{{.*}}, %i : index
+// MASK:         %mask_mark = memref.alloc(%n) : memref<?xi32>
+// MASK:         memref.store %[[MT:.*]], %mask_mark[%{{.*}}] : memref<?xi32>
+// MASK:         %[[NEW:.*]] = arith.cmpi ne, %{{.*}}, %tag : i32
+// MASK-NEXT:    %{{.*}} = memref.load %mask_mark[%j] : memref<?xi32>
+// MASK-NEXT:    %{{.*}} = arith.index_cast %i : index to i32
+// MASK-NEXT:    %[[IN:.*]] = arith.cmpi ne, %{{.*}}, %{{.*}} : i32
 // MASK-NEXT:    %{{.*}} = arith.andi %[[NEW]], %[[IN]] : i1
 
 // BAD: lower-sparse: unknown algorithm 'magic'; algorithms are: spa, heap, hybrid
