@@ -30,6 +30,7 @@ from ircc.passes.sparse_common import (
     count_columns,
     exclusive_scan,
     flop_partitions,
+    max_row_length,
     over_partitions,
     tag_type,
     row_range,
@@ -38,8 +39,10 @@ from ircc.passes.sparse_common import (
 )
 
 
-#: a row with k entries is sorted by scanning the marker when k * DENSE_ROW_FACTOR >= n
+#: a row with k entries is sorted by scanning the marker when k * DENSE_ROW_FACTOR >= n, by merging its
+#: ascending runs (one per entry of A's row) when k > MERGE_MIN, else by the row sort (insertion / shell)
 DENSE_ROW_FACTOR = 16
+MERGE_MIN = 32
 
 
 class SpaRows:
@@ -57,6 +60,11 @@ class SpaRows:
         self.acc.name_hint = "acc"
         self.own_masks = masks is None
         self.masks = masks if masks is not None else MaskMarker(b, mask, n, self.tag_t)
+        self.runs = self.tmp = None
+        if sort_fn is not None:  # each entry of A's row appends an ascending run: merge the runs to sort
+            self.runs = b.alloc(INDEX, b.add(max_row_length(b, a), b.index(1)))
+            self.tmp = b.alloc(out.indices.type.element_type, b.mul(n, b.index(2)))  # type: ignore[attr-defined]
+            self.runs.name_hint, self.tmp.name_hint = "runs", "merge_buffer"
 
     def row(self, b: LoopBuilder, i: SSAValue, masked_row_started: bool = False) -> None:
         a, bm, out, mark, acc, masks = self.a, self.bm, self.out, self.mark, self.acc, self.masks
@@ -68,6 +76,8 @@ class SpaRows:
         start = b.load_index(out.indptr, i)
 
         def over_a(b: LoopBuilder, p: SSAValue, pos: SSAValue) -> list[SSAValue]:
+            if self.runs is not None:
+                b.store(b.sub(pos, start), self.runs, b.sub(p, lo))
             k = b.load_index(a.indices, p)
             av = b.load(a.values, p)
             blo, bhi = row_range(b, bm.indptr, k)
@@ -113,14 +123,76 @@ class SpaRows:
 
                 b.for_(b.index(0), bm.ncols, [start], column)
 
-            b.if_(dense, scan, lambda b: b.insert(func.CallOp(self.sort_fn, [out.indices, start, row_end], [])))
+            def merge(b: LoopBuilder) -> None:
+                nruns = b.sub(hi, lo)
+                b.store(k, self.runs, nruns)
+                merge_runs(b, out.indices, start, k, self.runs, nruns, self.tmp, bm.ncols)
+
+            def short_or_long(b: LoopBuilder) -> None:
+                b.if_(b.cmp("sle", k, b.index(MERGE_MIN)),
+                      lambda b: b.insert(func.CallOp(self.sort_fn, [out.indices, start, row_end], [])), merge)
+
+            b.if_(dense, scan, short_or_long)
         b.for_(start, row_end, [], lambda b, p: b.store(b.load(acc, b.load_index(out.indices, p)), out.values, p))
 
     def free(self, b: LoopBuilder) -> None:
         b.dealloc(self.mark)
         b.dealloc(self.acc)
+        if self.runs is not None:
+            b.dealloc(self.runs)
+            b.dealloc(self.tmp)
         if self.own_masks:
             self.masks.free(b)
+
+
+def merge_runs(b: LoopBuilder, keys: SSAValue, start: SSAValue, k: SSAValue, runs: SSAValue, nruns: SSAValue,
+               tmp: SSAValue, n: SSAValue) -> None:
+    """Sort ``keys[start:start+k]``, made of ``nruns`` ascending runs starting at ``runs[0..nruns)`` (offsets
+    from start; ``runs[nruns] == k``), by merging pairs of runs pass after pass between the two halves of
+    ``tmp`` (``[0, n)`` and ``[n, 2n)``): ceil(log2(nruns)) passes of k moves."""
+    one, two = b.index(1), b.index(2)
+    b.for_(b.index(0), k, [], lambda b, p: b.store(b.load(keys, b.add(start, p)), tmp, p))
+
+    def merge_pair(b: LoopBuilder, src: SSAValue, dst: SSAValue, s0: SSAValue, s1: SSAValue, s2: SSAValue) -> None:
+        def cond(b: LoopBuilder, i: SSAValue, j: SSAValue, o: SSAValue) -> SSAValue:
+            return b.cmp("slt", o, s2)
+
+        def step(b: LoopBuilder, i: SSAValue, j: SSAValue, o: SSAValue) -> list[SSAValue]:
+            left_open = b.cmp("slt", i, s1)
+            right_open = b.cmp("slt", j, s2)
+            # take the left key when the right run is done, or both are open and left <= right
+            both = b.and_(left_open, right_open)
+            le = b.if_(both, lambda b: [b.cmp("sle", b.load(tmp, b.add(src, i)), b.load(tmp, b.add(src, j)))],
+                       lambda b: [left_open], types=[both.type])[0]
+            take = b.select(both, le, left_open)
+            at = b.select(take, i, j)
+            b.store(b.load(tmp, b.add(src, at)), tmp, b.add(dst, o))
+            return [b.add(i, b.select(take, one, b.index(0))), b.add(j, b.select(take, b.index(0), one)),
+                    b.add(o, one)]
+
+        b.while_([s0, s1, s0], cond, step)
+
+    def cond(b: LoopBuilder, r: SSAValue, src: SSAValue) -> SSAValue:
+        return b.cmp("sgt", r, one)
+
+    def one_pass(b: LoopBuilder, r: SSAValue, src: SSAValue) -> list[SSAValue]:
+        dst = b.sub(n, src)  # the other half: 0 <-> n
+        pairs = b.div_floor(b.add(r, one), two)
+
+        def pair(b: LoopBuilder, q: SSAValue) -> None:
+            first = b.mul(q, two)
+            s0 = b.load(runs, first)
+            s1 = b.load(runs, b.min(b.add(first, one), r))
+            s2 = b.load(runs, b.min(b.add(first, two), r))
+            merge_pair(b, src, dst, s0, s1, s2)
+            b.store(s0, runs, q)
+
+        b.for_(b.index(0), pairs, [], pair)
+        b.store(k, runs, pairs)
+        return [pairs, dst]
+
+    src = b.while_([nruns, b.index(0)], cond, one_pass)[1]
+    b.for_(b.index(0), k, [], lambda b, p: b.store(b.load(tmp, b.add(src, p)), keys, b.add(start, p)))
 
 
 def symbolic(b: LoopBuilder, a: Parts, bm: Parts, *, index_type, value_type, parallel: bool, parts: int,

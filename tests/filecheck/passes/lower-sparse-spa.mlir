@@ -28,14 +28,19 @@
 // CHECK:         scf.parallel
 // CHECK:           %[[MARK:mark_?[0-9]*]] = memref.alloc(%n) : memref<?xi32>
 // CHECK:           %acc = memref.alloc(%n) : memref<?xf64>
+// each entry of A's row appends an ascending run of new columns: their starts, and a buffer to merge them
+// CHECK:           %runs = memref.alloc
+// CHECK:           %merge_buffer = memref.alloc
 // CHECK:           arith.mulf
 // CHECK:           %[[SEEN:.*]] = arith.cmpi eq, %{{.*}}, %[[T2:tag_?[0-9]*]] : i32
 // CHECK:           scf.if %[[SEEN]] -> (index) {
 // CHECK:             arith.addf
 // CHECK:           } else {
 // CHECK:             memref.store %[[T2]], %[[MARK]][%{{.*}}]
-// each row sorted, then its values gathered from the accumulator
+// each row sorted -- by scanning the marker (dense rows), the sort function (up to 32 entries) or by
+// merging the runs pairwise (scf.while) -- then its values gathered from the accumulator
 // CHECK:           func.call @ircc_sort_i32(%c_indices, %{{.*}}, %{{.*}}) : (memref<?xi32>, index, index) -> ()
+// CHECK:           memref.store %{{.*}}, %merge_buffer
 // CHECK:           memref.dealloc %[[MARK]]
 // CHECK-NEXT:      memref.dealloc %acc
 // CHECK:         func.return %c_indptr, %c_indices, %c_values
