@@ -197,6 +197,7 @@ class SpGemmCall:
         bound = min(flops, m * n)
         index_in = 32 if fits else 64
         index_out = 32 if fits and bound < 2**31 else 64
+        _check_memory(A, B, M, dtype, index_out, flops)
         algorithm = self.algorithm if self.algorithm != "auto" else choose_algorithm(A, flops)
         kernel = self.variant(index_in, index_out, algorithm)
         it = np.int32 if index_in == 32 else np.int64
@@ -216,6 +217,32 @@ class SpGemmCall:
         if self.spec.sorted:
             C.has_sorted_indices = True
         return C
+
+
+def _check_memory(A: Any, B: Any, M: Any, dtype: np.dtype, index_bits: int, flops: int) -> None:
+    """Refuse before allocating when even a lower bound of C does not fit in the memory available now.
+
+    Row i of C holds at least the longest row of B that A's row selects (without a mask), so the sum of
+    those is a lower bound on nnz(C); the scratch is an n-entry marker and accumulator per thread.
+    """
+    from ircc.frontends.sympy_call import _CHECK_ABOVE_BYTES, _available_bytes
+
+    per_entry = np.dtype(dtype).itemsize + index_bits // 8
+    if flops * per_entry < _CHECK_ABOVE_BYTES:
+        return
+    lower = 0
+    if M is None and A.nnz:
+        lengths = np.diff(B.indptr)[A.indices]
+        rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+        longest = np.zeros(A.shape[0], dtype=np.int64)
+        np.maximum.at(longest, rows, lengths)
+        lower = int(longest.sum())
+    need = lower * per_entry + (A.shape[0] + 1) * (index_bits // 8)
+    available = _available_bytes()
+    if available is not None and need > available:
+        raise MemoryError(f"ircc.sparse.matmul: the product needs at least {need / 2**30:.1f} GiB "
+                          f"({lower:,} entries or more; {flops:,} multiply-adds) but only "
+                          f"{available / 2**30:.1f} GiB of memory is available; multiply blocks of rows of A")
 
 
 #: how ``algorithm="auto"`` decides, per call (a static estimate; the learned cost model comes later)

@@ -213,3 +213,13 @@ def test_mask_errors():
         ircc.sparse.matmul(A, A.T, mask=sps.eye(3, format="csr"))
     with pytest.raises(IrccError, match="complement_mask=True needs a mask"):
         ircc.sparse.matmul(A, A.T, complement_mask=True)
+
+
+def test_an_output_too_large_is_refused_before_allocation(monkeypatch):
+    import ircc.frontends.sympy_call as sc
+
+    monkeypatch.setattr(sc, "_available_bytes", lambda: 64 << 10)  # pretend 64 KiB are free
+    monkeypatch.setattr(sc, "_CHECK_ABOVE_BYTES", 0)
+    A = sps.random_array((300, 300), density=0.2, format="csr", random_state=1)
+    with pytest.raises(MemoryError, match=r"needs at least .* GiB .* multiply blocks of rows"):
+        ircc.sparse.matmul(A, A, target="llvm")
