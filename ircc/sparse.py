@@ -233,10 +233,10 @@ def _check_memory(A: Any, B: Any, M: Any, dtype: np.dtype, index_bits: int, flop
     lower = 0
     if M is None and A.nnz:
         lengths = np.diff(B.indptr)[A.indices]
-        rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
-        longest = np.zeros(A.shape[0], dtype=np.int64)
-        np.maximum.at(longest, rows, lengths)
-        lower = int(longest.sum())
+        starts = A.indptr[:-1]
+        nonempty = np.diff(A.indptr) > 0
+        longest = np.maximum.reduceat(lengths, np.minimum(starts, len(lengths) - 1))  # segment maxima, vectorized
+        lower = int(longest[nonempty].sum())
     need = lower * per_entry + (A.shape[0] + 1) * (index_bits // 8)
     available = _available_bytes()
     if available is not None and need > available:
