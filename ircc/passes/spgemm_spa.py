@@ -75,9 +75,14 @@ class SpaRows:
         lo, hi = row_range(b, a.indptr, i)
         start = b.load_index(out.indptr, i)
 
+        long_row = None
+        if self.runs is not None:  # the row's length is known from the symbolic phase: record runs only if merging
+            length = b.sub(b.load_index(out.indptr, b.add(i, b.index(1))), start)
+            long_row = b.cmp("sgt", length, b.index(MERGE_MIN))
+
         def over_a(b: LoopBuilder, p: SSAValue, pos: SSAValue) -> list[SSAValue]:
-            if self.runs is not None:
-                b.store(b.sub(pos, start), self.runs, b.sub(p, lo))
+            if long_row is not None:
+                b.if_(long_row, lambda b: b.store(b.sub(pos, start), self.runs, b.sub(p, lo)))
             k = b.load_index(a.indices, p)
             av = b.load(a.values, p)
             blo, bhi = row_range(b, bm.indptr, k)
