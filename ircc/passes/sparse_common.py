@@ -322,3 +322,20 @@ def max_row_length(b: LoopBuilder, a: Parts) -> SSAValue:
         return [b.max(best, b.sub(hi, lo))]
 
     return b.for_(b.index(0), a.nrows, [b.index(0)], row)[0]
+
+
+def numeric_rows(b: LoopBuilder, bounds: SSAValue, count: SSAValue, parallel: bool, make_rows) -> None:
+    """The numeric phase: per partition, ``rows = make_rows(b)`` (its scratch), ``rows.row(b, i)`` for each
+    of its rows, then ``rows.free(b)``; the partition bounds are freed after."""
+    def partition(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
+        rows = make_rows(b)
+
+        def one(b: LoopBuilder, i: SSAValue) -> None:
+            i.name_hint = "i"
+            rows.row(b, i)
+
+        b.for_(first, end, [], one)
+        rows.free(b)
+
+    over_partitions(b, bounds, count, parallel, partition)
+    b.dealloc(bounds)

@@ -30,7 +30,7 @@ from ircc.passes.sparse_common import (
     MaskMarker,
     Parts,
     max_row_length,
-    over_partitions,
+    numeric_rows,
     tag_type,
     row_range,
     sr_add,
@@ -53,9 +53,17 @@ class HeapRows:
         self.own_masks = masks is None
         self.masks = masks if masks is not None else MaskMarker(b, mask, bm.ncols, tag_type(a))
 
+    def _swap(self, b: LoopBuilder, x: SSAValue, y: SSAValue, xcol: SSAValue, ycol: SSAValue) -> None:
+        """Exchange heap entries x and y (their columns already loaded)."""
+        xs, ys = b.load(self.hsrc, x), b.load(self.hsrc, y)
+        b.store(ycol, self.hcol, x)
+        b.store(ys, self.hsrc, x)
+        b.store(xcol, self.hcol, y)
+        b.store(xs, self.hsrc, y)
+
     def _sift_down(self, b: LoopBuilder, size: SSAValue) -> None:
         """Restore the heap property from the root (the entry at 0 may be too big)."""
-        hcol, hsrc, one = self.hcol, self.hsrc, b.index(1)
+        hcol, one = self.hcol, b.index(1)
 
         def cond(b: LoopBuilder, r: SSAValue, done: SSAValue) -> SSAValue:
             child = b.add(b.mul(r, b.index(2)), one)
@@ -70,11 +78,7 @@ class HeapRows:
             rc, sc = b.load(hcol, r), b.load(hcol, smaller)
 
             def swap(b: LoopBuilder) -> list[SSAValue]:
-                rs, ss = b.load(hsrc, r), b.load(hsrc, smaller)
-                b.store(sc, hcol, r)
-                b.store(ss, hsrc, r)
-                b.store(rc, hcol, smaller)
-                b.store(rs, hsrc, smaller)
+                self._swap(b, r, smaller, rc, sc)
                 return [smaller, b.const(False, I1)]
 
             return b.if_(b.cmp("sgt", rc, sc), swap, lambda b: [r, b.const(True, I1)], types=[INDEX, I1])
@@ -82,7 +86,7 @@ class HeapRows:
         b.while_([b.index(0), b.const(False, I1)], cond, body)
 
     def _sift_up(self, b: LoopBuilder, at: SSAValue) -> None:
-        hcol, hsrc, one = self.hcol, self.hsrc, b.index(1)
+        hcol, one = self.hcol, b.index(1)
 
         def cond(b: LoopBuilder, c: SSAValue, done: SSAValue) -> SSAValue:
             return b.and_(b.cmp("sgt", c, b.index(0)), b.xor(done, b.const(True, I1)))
@@ -92,11 +96,7 @@ class HeapRows:
             cc, pc = b.load(hcol, c), b.load(hcol, parent)
 
             def swap(b: LoopBuilder) -> list[SSAValue]:
-                cs, ps = b.load(hsrc, c), b.load(hsrc, parent)
-                b.store(pc, hcol, c)
-                b.store(ps, hsrc, c)
-                b.store(cc, hcol, parent)
-                b.store(cs, hsrc, parent)
+                self._swap(b, c, parent, cc, pc)
                 return [parent, b.const(False, I1)]
 
             return b.if_(b.cmp("slt", cc, pc), swap, lambda b: [c, b.const(True, I1)], types=[INDEX, I1])
@@ -187,17 +187,6 @@ def emit_heap(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type,
     out, bounds, count = symbolic(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel,
                                   parts=parts, mask=mask)
     width = b.max(max_row_length(b, a), b.index(1))
-
-    def merge_rows(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
-        rows = HeapRows(b, a, bm, out, semiring=semiring, width=width, mask=mask)
-
-        def merge_row(b: LoopBuilder, i: SSAValue) -> None:
-            i.name_hint = "i"
-            rows.row(b, i)
-
-        b.for_(first, end, [], merge_row)
-        rows.free(b)
-
-    over_partitions(b, bounds, count, parallel, merge_rows)
-    b.dealloc(bounds)
+    numeric_rows(b, bounds, count, parallel,
+                 lambda b: HeapRows(b, a, bm, out, semiring=semiring, width=width, mask=mask))
     return out

@@ -38,12 +38,13 @@ def emit_hybrid(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_typ
                 sort_fn: str | None, parallel: bool = True, parts: int = 16, mask: Mask | None = None) -> Parts:
     out, bounds, count = symbolic(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel,
                                   parts=parts, mask=mask)
-    width = b.max(b.min(max_row_length(b, a), b.index(HEAP_MAX_ENTRIES)), b.index(1))
+    longest = max_row_length(b, a)
+    width = b.max(b.min(longest, b.index(HEAP_MAX_ENTRIES)), b.index(1))
 
     def rows(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
         masks = MaskMarker(b, mask, bm.ncols, tag_type(a))
         spa = SpaRows(b, a, bm, out, semiring=semiring, value_type=value_type, sort_fn=sort_fn, mask=mask,
-                      masks=masks)
+                      masks=masks, longest=longest if sort_fn is not None else None)
         heap = HeapRows(b, a, bm, out, semiring=semiring, width=width, mask=mask, masks=masks)
 
         def row(b: LoopBuilder, i: SSAValue) -> None:

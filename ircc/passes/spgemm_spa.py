@@ -31,6 +31,7 @@ from ircc.passes.sparse_common import (
     exclusive_scan,
     flop_partitions,
     max_row_length,
+    numeric_rows,
     over_partitions,
     tag_type,
     row_range,
@@ -49,7 +50,8 @@ class SpaRows:
     """The numeric phase of one partition: its marker and dense accumulator, and ``row(b, i)``."""
 
     def __init__(self, b: LoopBuilder, a: Parts, bm: Parts, out: Parts, *, semiring: str, value_type,
-                 sort_fn: str | None, mask: Mask | None, masks: MaskMarker | None = None):
+                 sort_fn: str | None, mask: Mask | None, masks: MaskMarker | None = None,
+                 longest: SSAValue | None = None):
         self.a, self.bm, self.out, self.semiring, self.sort_fn = a, bm, out, semiring, sort_fn
         n = bm.ncols
         self.tag_t = tag_type(a)
@@ -62,7 +64,8 @@ class SpaRows:
         self.masks = masks if masks is not None else MaskMarker(b, mask, n, self.tag_t)
         self.runs = self.tmp = None
         if sort_fn is not None:  # each entry of A's row appends an ascending run: merge the runs to sort
-            self.runs = b.alloc(INDEX, b.add(max_row_length(b, a), b.index(1)))
+            assert longest is not None, "a sorting SpaRows needs A's longest row (computed once, outside)"
+            self.runs = b.alloc(INDEX, b.add(longest, b.index(1)))
             self.tmp = b.alloc(out.indices.type.element_type, b.mul(n, b.index(2)))  # type: ignore[attr-defined]
             self.runs.name_hint, self.tmp.name_hint = "runs", "merge_buffer"
 
@@ -221,17 +224,8 @@ def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, 
     out, bounds, count = symbolic(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel,
                                   parts=parts, mask=mask)
 
-    def fill_rows(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
-        rows = SpaRows(b, a, bm, out, semiring=semiring, value_type=value_type,
-                       sort_fn=sort_fn if sorted else None, mask=mask)
-
-        def fill_row(b: LoopBuilder, i: SSAValue) -> None:
-            i.name_hint = "i"
-            rows.row(b, i)
-
-        b.for_(first, end, [], fill_row)
-        rows.free(b)
-
-    over_partitions(b, bounds, count, parallel, fill_rows)
-    b.dealloc(bounds)
+    longest = max_row_length(b, a) if sorted and sort_fn is not None else None
+    numeric_rows(b, bounds, count, parallel,
+                 lambda b: SpaRows(b, a, bm, out, semiring=semiring, value_type=value_type,
+                                   sort_fn=sort_fn if sorted else None, mask=mask, longest=longest))
     return out

@@ -27,6 +27,8 @@ entries where M has one (``complement_mask``: where M has none), GraphBLAS's ``C
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from xdsl.dialects.builtin import (
     IndexType,
     IntegerType,
@@ -179,52 +181,43 @@ class SpGemmOp(IRDLOperation):
             raise VerifyException("sparse.spgemm: complement_mask without a mask")
 
 
+class DenseProductOp(IRDLOperation):
+    """``y = A @ x`` into a dense destination of rank ``RANK`` (shared by spmv and spmm)."""
+
+    RANK: ClassVar[int]
+    a = operand_def(CsrType)
+    x = operand_def(MemRefType)
+    y = operand_def(MemRefType)
+    semiring = attr_def(StringAttr)
+    assembly_format = "$a `,` $x `,` $y attr-dict `:` type($a) `,` type($x) `,` type($y)"
+
+    def __init__(self, a, x, y, *, semiring: str = "plus_times"):
+        super().__init__(operands=[a, x, y], attributes={"semiring": StringAttr(semiring)})
+
+    def verify_(self) -> None:
+        if self.semiring.data not in SEMIRINGS:
+            raise VerifyException(f"{self.name}: unknown semiring '{self.semiring.data}'")
+        for v, what in ((self.x, "x"), (self.y, "y")):
+            t = v.type
+            if t.get_num_dims() != self.RANK or t.element_type != self.a.type.element_type:
+                raise VerifyException(f"{self.name}: {what} is {t}, needs a {self.RANK}-D memref of "
+                                      f"{self.a.type.element_type}")
+
+
 @irdl_op_definition
-class SpMVOp(IRDLOperation):
+class SpMVOp(DenseProductOp):
     """``y = A @ x`` over a semiring, into the dense vector ``y`` (destination-passing)."""
 
     name = "sparse.spmv"
-    a = operand_def(CsrType)
-    x = operand_def(MemRefType)
-    y = operand_def(MemRefType)
-    semiring = attr_def(StringAttr)
-    assembly_format = "$a `,` $x `,` $y attr-dict `:` type($a) `,` type($x) `,` type($y)"
-
-    def __init__(self, a, x, y, *, semiring: str = "plus_times"):
-        super().__init__(operands=[a, x, y], attributes={"semiring": StringAttr(semiring)})
-
-    def verify_(self) -> None:
-        if self.semiring.data not in SEMIRINGS:
-            raise VerifyException(f"sparse.spmv: unknown semiring '{self.semiring.data}'")
-        for v, what in ((self.x, "x"), (self.y, "y")):
-            t = v.type
-            if t.get_num_dims() != 1 or t.element_type != self.a.type.element_type:
-                raise VerifyException(f"sparse.spmv: {what} is {t}, needs a 1-D memref of "
-                                      f"{self.a.type.element_type}")
+    RANK: ClassVar[int] = 1
 
 
 @irdl_op_definition
-class SpMMOp(IRDLOperation):
+class SpMMOp(DenseProductOp):
     """``Y = A @ X`` for a dense row-major ``X``, into ``Y`` (destination-passing)."""
 
     name = "sparse.spmm"
-    a = operand_def(CsrType)
-    x = operand_def(MemRefType)
-    y = operand_def(MemRefType)
-    semiring = attr_def(StringAttr)
-    assembly_format = "$a `,` $x `,` $y attr-dict `:` type($a) `,` type($x) `,` type($y)"
-
-    def __init__(self, a, x, y, *, semiring: str = "plus_times"):
-        super().__init__(operands=[a, x, y], attributes={"semiring": StringAttr(semiring)})
-
-    def verify_(self) -> None:
-        if self.semiring.data not in SEMIRINGS:
-            raise VerifyException(f"sparse.spmm: unknown semiring '{self.semiring.data}'")
-        for v, what in ((self.x, "X"), (self.y, "Y")):
-            t = v.type
-            if t.get_num_dims() != 2 or t.element_type != self.a.type.element_type:
-                raise VerifyException(f"sparse.spmm: {what} is {t}, needs a 2-D memref of "
-                                      f"{self.a.type.element_type}")
+    RANK: ClassVar[int] = 2
 
 
 Sparse = Dialect("sparse", [AssembleOp, DisassembleOp, SpGemmOp, SpMVOp, SpMMOp], [CsrType])
