@@ -4,6 +4,9 @@
 ``sparse.spgemm`` becomes the loops of the strategy named by ``algorithm``:
 
 - ``spa``: Gustavson row-wise with a dense accumulator, two phases, rows sorted after (``spgemm_spa.py``);
+- ``hash``: Gustavson row-wise with an open-addressing hash accumulator sized to the row's flops, two phases
+  (``spgemm_hash.py``);
+- ``esc``: expand each row's products, sort them by column, compress equal columns (``spgemm_esc.py``);
 - ``heap``: each row a k-way merge of B's rows with a binary heap: sorted by construction (``spgemm_heap.py``);
 - ``hybrid``: per row, heap for rows with few entries and many flops, SPA otherwise (``spgemm_hybrid.py``).
 
@@ -31,9 +34,10 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from ircc.ir.builder import LoopBuilder
 from ircc.ir.dialects.sparse import AssembleOp, DisassembleOp, SpGemmOp, SpMMOp, SpMVOp
-from ircc.passes.sparse_common import Mask, Parts, ensure_sort, semiring_of
+from ircc.passes.sparse_common import Mask, Parts, semiring_of
+from ircc.passes.sparse_sort import ensure_sort
 
-ALGORITHMS = ("spa", "heap", "hybrid")
+ALGORITHMS = ("spa", "hash", "esc", "heap", "hybrid")
 
 
 @dataclass(frozen=True)
@@ -60,15 +64,27 @@ class LowerSparse(ModulePass):
             elif isinstance(inner, SpGemmOp):
                 t = inner.result.type
                 semiring = semiring_of(inner.semiring.data, t.element_type)
-                wants_sort = inner.sorted is not None and self.algorithm in ("spa", "hybrid")
-                sort_fn = ensure_sort(module, t.index_type) if wants_sort else None
+                wants_sort = inner.sorted is not None
+                sort_fn = None
+                if wants_sort and self.algorithm in ("spa", "hash", "hybrid"):
+                    sort_fn = ensure_sort(module, t.index_type)
+                elif self.algorithm == "esc":  # sorts its expanded products: sorted output either way
+                    sort_fn = ensure_sort(module, inner.a.type.index_type, t.element_type)
                 b = LoopBuilder.before(inner)
                 mask = None
                 if inner.mask is not None:
                     mask = Mask(parts[inner.mask], inner.complement_mask is not None)
                 common = {"semiring": semiring, "index_type": t.index_type, "value_type": t.element_type,
                           "parallel": self.parallel, "parts": self.parts, "mask": mask}
-                if self.algorithm == "heap":
+                if self.algorithm == "hash":
+                    from ircc.passes.spgemm_hash import emit_hash
+
+                    parts[inner.result] = emit_hash(b, parts[inner.a], parts[inner.b], sort_fn=sort_fn, **common)
+                elif self.algorithm == "esc":
+                    from ircc.passes.spgemm_esc import emit_esc
+
+                    parts[inner.result] = emit_esc(b, parts[inner.a], parts[inner.b], sort_fn=sort_fn, **common)
+                elif self.algorithm == "heap":
                     from ircc.passes.spgemm_heap import emit_heap
 
                     parts[inner.result] = emit_heap(b, parts[inner.a], parts[inner.b], **common)

@@ -1,20 +1,17 @@
 """Pieces the SpGEMM lowerings share: matrix parts, semiring arithmetic, the row sort, the prefix sum.
 
 A CSR value is lowered to ``Parts``: row pointers, column indices, values (memrefs) and the two
-dimensions (index). The sort of one row's column indices is a function in the module,
-``@ircc_sort_<T>(%cols, %lo, %hi)`` (shell sort up to ``SHELL_MAX`` entries, heapsort above: O(k log k)
-for hub rows), emitted once per index type.
+dimensions (index). The row sort lives in ``sparse_sort.py``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.dialects import func
-from xdsl.dialects.builtin import FunctionType, IntegerType, ModuleOp
-from xdsl.ir import Attribute, Block, Region, SSAValue
+from xdsl.dialects.builtin import IntegerType
+from xdsl.ir import Attribute, SSAValue
 
-from ircc.ir.builder import INDEX, LoopBuilder, memref_1d
+from ircc.ir.builder import INDEX, LoopBuilder
 
 
 @dataclass
@@ -61,6 +58,15 @@ def row_range(b: LoopBuilder, indptr: SSAValue, i: SSAValue) -> tuple[SSAValue, 
     return b.load_index(indptr, i), b.load_index(indptr, b.add(i, b.index(1)))
 
 
+def row_flops(b: LoopBuilder, a: Parts, bm: Parts, lo: SSAValue, hi: SSAValue) -> SSAValue:
+    """The products of one row of A @ B: the lengths of the rows of B that ``A[lo:hi]`` selects."""
+    def entry(b: LoopBuilder, p: SSAValue, f: SSAValue) -> list[SSAValue]:
+        blo, bhi = row_range(b, bm.indptr, b.load_index(a.indices, p))
+        return [b.add(f, b.sub(bhi, blo))]
+
+    return b.for_(lo, hi, [b.index(0)], entry)[0]
+
+
 def exclusive_scan(b: LoopBuilder, ptr: SSAValue, m: SSAValue) -> SSAValue:
     """``ptr[1:m+1]`` holds counts: make it their running sum (ptr[0] is 0); returns the total."""
     b.store(b.index(0), ptr, b.index(0))
@@ -74,107 +80,8 @@ def exclusive_scan(b: LoopBuilder, ptr: SSAValue, m: SSAValue) -> SSAValue:
     return b.for_(b.index(0), m, [b.index(0)], step)[0]
 
 
-def ensure_sort(module: ModuleOp, index_type: Attribute) -> str:
-    """``@ircc_sort_<T>(memref<?xT>, lo: index, hi: index)``: sorts ``a[lo:hi]`` ascending."""
-    name = f"ircc_sort_{index_type}"
-    for op in module.ops:
-        if isinstance(op, func.FuncOp) and op.sym_name.data == name:
-            return name
-    mt = memref_1d(index_type)
-    block = Block(arg_types=[mt, INDEX, INDEX])
-    a, lo, hi = block.args
-    b = LoopBuilder.at_end(block)
-    n = b.sub(hi, lo)
-    b.if_(b.cmp("sle", n, b.index(SHELL_MAX)), lambda b: _shell_sort(b, a, lo, hi),
-          lambda b: _heapsort(b, a, lo, n))
-    b.insert(func.ReturnOp())
-    fn = func.FuncOp(name, FunctionType.from_lists([mt, INDEX, INDEX], []), Region(block), visibility="private")
-    module.body.block.add_op(fn)
-    return name
-
-
-#: rows up to this length are shell-sorted (gaps 57, 23, 10, 4, 1: fast on short rows); longer rows heapsorted
-SHELL_MAX = 1024
-_GAPS = (301, 132, 57, 23, 10, 4, 1)
-
-
-def _gapped_insertion_sort(b: LoopBuilder, a: SSAValue, lo: SSAValue, hi: SSAValue, gap: int) -> None:
-    g = b.index(gap)
-    first = b.add(lo, g)
-
-    def outer(b: LoopBuilder, x: SSAValue) -> None:
-        v = b.load(a, x)
-
-        def cond(b: LoopBuilder, j: SSAValue) -> SSAValue:
-            # a[j - gap] > v, read only when j - gap >= lo
-            return b.if_(b.cmp("sge", j, first), lambda b: [b.cmp("sgt", b.load(a, b.sub(j, g)), v)],
-                         lambda b: [b.const(False, IntegerType(1))], types=[IntegerType(1)])[0]
-
-        def shift(b: LoopBuilder, j: SSAValue) -> list[SSAValue]:
-            jm = b.sub(j, g)
-            b.store(b.load(a, jm), a, j)
-            return [jm]
-
-        j = b.while_([x], cond, shift)[0]
-        b.store(v, a, j)
-
-    b.for_(first, hi, [], outer)
-
-
-def _shell_sort(b: LoopBuilder, a: SSAValue, lo: SSAValue, hi: SSAValue) -> None:
-    n = b.sub(hi, lo)
-    for gap in _GAPS:
-        if gap == 1:
-            _gapped_insertion_sort(b, a, lo, hi, 1)
-        else:
-            b.if_(b.cmp("sgt", n, b.index(2 * gap)), lambda b, gap=gap: _gapped_insertion_sort(b, a, lo, hi, gap))
-
-
-def _heapsort(b: LoopBuilder, a: SSAValue, lo: SSAValue, n: SSAValue) -> None:
-    one, two = b.index(1), b.index(2)
-
-    def sift(b: LoopBuilder, root: SSAValue, size: SSAValue) -> None:
-        """Move a[lo + root] down the max-heap of ``size`` entries."""
-        i1 = IntegerType(1)
-
-        def cond(b: LoopBuilder, r: SSAValue, done: SSAValue) -> SSAValue:
-            child = b.add(b.mul(r, two), one)
-            return b.and_(b.cmp("slt", child, size), b.xor(done, b.const(True, i1)))
-
-        def body(b: LoopBuilder, r: SSAValue, done: SSAValue) -> list[SSAValue]:
-            child = b.add(b.mul(r, two), one)
-            right = b.add(child, one)
-            has_right = b.cmp("slt", right, size)
-            bigger = b.if_(has_right, lambda b: [b.select(
-                b.cmp("slt", b.load(a, b.add(lo, child)), b.load(a, b.add(lo, right))), right, child)],
-                lambda b: [child], types=[INDEX])[0]
-            rv, cv = b.load(a, b.add(lo, r)), b.load(a, b.add(lo, bigger))
-            swap = b.cmp("slt", rv, cv)
-
-            def do_swap(b: LoopBuilder) -> list[SSAValue]:
-                b.store(cv, a, b.add(lo, r))
-                b.store(rv, a, b.add(lo, bigger))
-                return [bigger, b.const(False, i1)]
-
-            return b.if_(swap, do_swap, lambda b: [r, b.const(True, i1)], types=[INDEX, i1])
-
-        b.while_([root, b.const(False, i1)], cond, body)
-
-    half = b.div_floor(n, two)
-    b.for_(b.index(0), half, [], lambda b, t: sift(b, b.sub(b.sub(half, one), t), n))
-
-    def extract(b: LoopBuilder, t: SSAValue) -> None:
-        end = b.sub(b.sub(n, one), t)
-        first, last = b.load(a, lo), b.load(a, b.add(lo, end))
-        b.store(last, a, lo)
-        b.store(first, a, b.add(lo, end))
-        sift(b, b.index(0), end)
-
-    b.for_(b.index(0), b.sub(n, one), [], extract)
-
-
-def flop_partitions(b: LoopBuilder, a: Parts, bm: Parts, parts: int) -> tuple[SSAValue, SSAValue, SSAValue]:
-    """Row ranges of about equal work: ``(bounds, count, total_flops)``, partition p being rows
+def flop_partitions(b: LoopBuilder, a: Parts, bm: Parts, parts: int) -> tuple[SSAValue, SSAValue, SSAValue, SSAValue]:
+    """Row ranges of about equal work: ``(bounds, count, total_flops, max_row_flops)``, partition p being rows
     ``bounds[p]:bounds[p+1]``. Work is a row's flops (the nonzeros of the rows of B its entries select),
     so a hub row is a partition of its own and empty rows cost nothing (balanced by flops, not rows)."""
     m = a.nrows
@@ -183,7 +90,7 @@ def flop_partitions(b: LoopBuilder, a: Parts, bm: Parts, parts: int) -> tuple[SS
     fptr.name_hint = "row_flops"
     b.store(b.index(0), fptr, b.index(0))
 
-    def row(b: LoopBuilder, i: SSAValue, total: SSAValue) -> list[SSAValue]:
+    def row(b: LoopBuilder, i: SSAValue, total: SSAValue, most: SSAValue) -> list[SSAValue]:
         lo, hi = row_range(b, a.indptr, i)
 
         def entry(b: LoopBuilder, p: SSAValue, s: SSAValue) -> list[SSAValue]:
@@ -191,11 +98,12 @@ def flop_partitions(b: LoopBuilder, a: Parts, bm: Parts, parts: int) -> tuple[SS
             blo, bhi = row_range(b, bm.indptr, k)
             return [b.add(s, b.sub(bhi, blo))]
 
-        total = b.for_(lo, hi, [total], entry)[0]
-        b.store(total, fptr, b.add(i, one))
-        return [total]
+        new_total = b.for_(lo, hi, [total], entry)[0]
+        b.store(new_total, fptr, b.add(i, one))
+        return [new_total, b.max(most, b.sub(new_total, total))]
 
-    total = b.for_(b.index(0), m, [b.index(0)], row)[0]
+    total, most = b.for_(b.index(0), m, [b.index(0), b.index(0)], row)
+    most.name_hint = "max_row_flops"
     count = b.min(m, b.index(parts))
     count = b.max(count, b.index(1))
     bounds = b.alloc(INDEX, b.add(count, one))
@@ -219,7 +127,7 @@ def flop_partitions(b: LoopBuilder, a: Parts, bm: Parts, parts: int) -> tuple[SS
     b.for_(b.index(0), count, [], boundary)
     b.store(m, bounds, count)
     b.dealloc(fptr)
-    return bounds, count, total
+    return bounds, count, total, most
 
 
 def over_partitions(b: LoopBuilder, bounds: SSAValue, count: SSAValue, parallel: bool, body) -> None:
@@ -314,6 +222,25 @@ def count_columns(b: LoopBuilder, a: Parts, bm: Parts, n: SSAValue, cptr: SSAVal
     b.for_(first, end, [], count_row)
     b.dealloc(mark)
     masks.free(b)
+
+
+def row_products(b: LoopBuilder, a: Parts, bm: Parts, masks: MaskMarker, i: SSAValue, lo: SSAValue, hi: SSAValue,
+              init: SSAValue, visit) -> SSAValue:
+    """``carried = visit(b, j, p, q, carried)`` for every product A[i, k] * B[k, j] the mask allows."""
+    def over_a(b: LoopBuilder, p: SSAValue, carried: SSAValue) -> list[SSAValue]:
+        blo, bhi = row_range(b, bm.indptr, b.load_index(a.indices, p))
+
+        def over_b(b: LoopBuilder, q: SSAValue, carried: SSAValue) -> list[SSAValue]:
+            j = b.load_index(bm.indices, q)
+            j.name_hint = "j"
+            allowed = masks.allowed(b, i, j)
+            if allowed is None:
+                return [visit(b, j, p, q, carried)]
+            return b.if_(allowed, lambda b: [visit(b, j, p, q, carried)], lambda b: [carried], types=[INDEX])
+
+        return b.for_(blo, bhi, [carried], over_b)
+
+    return b.for_(lo, hi, [init], over_a)[0]
 
 
 def max_row_length(b: LoopBuilder, a: Parts) -> SSAValue:

@@ -24,6 +24,7 @@ from ircc.passes.sparse_common import (
     Parts,
     max_row_length,
     over_partitions,
+    row_flops,
     row_range,
     tag_type,
 )
@@ -52,11 +53,7 @@ def emit_hybrid(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_typ
             masks.start_row(b, i)
             lo, hi = row_range(b, a.indptr, i)
 
-            def flops(b: LoopBuilder, p: SSAValue, f: SSAValue) -> list[SSAValue]:
-                blo, bhi = row_range(b, bm.indptr, b.load_index(a.indices, p))
-                return [b.add(f, b.sub(bhi, blo))]
-
-            f = b.for_(lo, hi, [b.index(0)], flops)[0]
+            f = row_flops(b, a, bm, lo, hi)
             few = b.cmp("sle", b.sub(hi, lo), b.index(HEAP_MAX_ENTRIES))
             use_heap = b.and_(few, b.cmp("sgt", f, b.index(HEAP_MIN_FLOPS)))
             b.if_(use_heap, lambda b: heap.row(b, i, masked_row_started=True),

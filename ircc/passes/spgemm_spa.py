@@ -204,19 +204,21 @@ def merge_runs(b: LoopBuilder, keys: SSAValue, start: SSAValue, k: SSAValue, run
 
 
 def symbolic(b: LoopBuilder, a: Parts, bm: Parts, *, index_type, value_type, parallel: bool, parts: int,
-             mask: Mask | None) -> tuple[Parts, SSAValue, SSAValue]:
-    """C's row pointers (counted per partition), its exact indices and values arrays, and the partitions."""
+             mask: Mask | None, with_max_flops: bool = False) -> tuple:
+    """C's row pointers (counted per partition), its exact indices and values arrays, and the partitions
+    (and, ``with_max_flops``, the largest row's flops)."""
     m, n = a.nrows, bm.ncols
     cptr = b.alloc(index_type, b.add(m, b.index(1)))
     cptr.name_hint = "c_indptr"
-    bounds, count, _ = flop_partitions(b, a, bm, parts)
+    bounds, count, _, most = flop_partitions(b, a, bm, parts)
     over_partitions(b, bounds, count, parallel,
                     lambda b, first, end: count_columns(b, a, bm, n, cptr, first, end, mask))
     nnz = exclusive_scan(b, cptr, m)
     cidx = b.alloc(index_type, nnz)
     cval = b.alloc(value_type, nnz)
     nnz.name_hint, cidx.name_hint, cval.name_hint = "nnz", "c_indices", "c_values"
-    return Parts(cptr, cidx, cval, m, n), bounds, count
+    out = Parts(cptr, cidx, cval, m, n)
+    return (out, bounds, count, most) if with_max_flops else (out, bounds, count)
 
 
 def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type, sorted: bool,

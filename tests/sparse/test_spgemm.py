@@ -54,9 +54,9 @@ def operands(draw, dtypes=("float64", "float32", "int64", "int32", "bool")):
     return matrix(m, k, draw(st.booleans())), matrix(k, n, draw(st.booleans()))
 
 
-ALGORITHMS = ["spa", "heap", "hybrid"]
-#: every strategy on llvm; the other backends run hybrid, which holds both row kinds (keeps CI time down)
-COMBINATIONS = [("llvm", a) for a in ALGORITHMS] + [("numba", "hybrid"), ("interp", "hybrid")]
+ALGORITHMS = ["spa", "hash", "esc", "heap", "hybrid"]
+#: every strategy on llvm; the other backends run hybrid (both row kinds) and hash (keeps CI time down)
+COMBINATIONS = [("llvm", a) for a in ALGORITHMS] + [("numba", "hybrid"), ("interp", "hybrid"), ("interp", "hash")]
 
 
 @pytest.mark.parametrize(("target", "algorithm"), [c for c in COMBINATIONS if c[0] != "numba"])
@@ -129,6 +129,18 @@ def test_duplicates_and_unsorted_input_are_summed_first(target):
     np.testing.assert_allclose(C.toarray(), (A.toarray() @ B.toarray()))
 
 
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_unsorted_output_has_the_same_entries(algorithm):
+    rng = np.random.default_rng(11)
+    A = sps.random_array((60, 50), density=0.15, random_state=rng, format="csr")
+    B = sps.random_array((50, 70), density=0.15, random_state=rng, format="csr")
+    C = ircc.sparse.matmul(A, B, target="llvm", algorithm=algorithm, sorted=False)
+    assert not C.has_sorted_indices or algorithm in ("esc", "heap")  # those two are sorted by construction
+    np.testing.assert_array_equal(np.diff(C.indptr), np.diff((A @ B).indptr))
+    C.sort_indices()
+    assert_matches_scipy(C, A, B)
+
+
 def test_types_and_formats():
     A = sps.random(20, 30, density=0.2, format="csr", random_state=1)
     B = sps.random(30, 10, density=0.2, format="csc", random_state=2)  # converted
@@ -154,7 +166,7 @@ def test_errors():
         ircc.sparse.matmul(A.toarray(), A.T)
     with pytest.raises(IrccError, match="unknown semiring"):
         ircc.sparse.matmul(A, A.T, semiring="max_times")
-    with pytest.raises(IrccError, match="unknown SpGEMM algorithm 'magic'; algorithms are: auto, spa, heap, hybrid"):
+    with pytest.raises(IrccError, match="unknown SpGEMM algorithm 'magic'; algorithms are: auto, spa, hash, esc, heap, hybrid"):
         ircc.sparse.matmul(A, A.T, algorithm="magic")
     with pytest.raises(IrccError, match="complex"):
         ircc.sparse.matmul(A.astype(complex), A.T)

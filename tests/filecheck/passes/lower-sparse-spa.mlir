@@ -64,7 +64,7 @@
 // MASK-NEXT:    %[[IN:.*]] = arith.cmpi ne, %{{.*}}, %{{.*}} : i32
 // MASK-NEXT:    %{{.*}} = arith.andi %[[NEW]], %[[IN]] : i1
 
-// BAD: lower-sparse: unknown algorithm 'magic'; algorithms are: spa, heap, hybrid
+// BAD: lower-sparse: unknown algorithm 'magic'; algorithms are: spa, hash, esc, heap, hybrid
 
 func.func @spgemm(%ap: memref<?xi32>, %ai: memref<?xi32>, %av: memref<?xf64>, %m: index, %k: index,
                   %bp: memref<?xi32>, %bi: memref<?xi32>, %bv: memref<?xf64>, %n: index)
