@@ -37,15 +37,19 @@ def spgemm(*, dtype: Any = np.float64, semiring: str = "plus_times", masked: boo
 
 def matmul(A: Any, B: Any, *, mask: Any = None, complement_mask: bool = False, semiring: str = "plus_times",
            target: str = "cpu", algorithm: str = "auto", sorted: bool = True, threads: int | None = None,
-           **options: Any) -> Any:
-    """``A @ B`` for scipy sparse ``A`` and ``B`` over ``semiring``; see the module docstring."""
+           phases: int = 2, memory_cap: int | None = None, **options: Any) -> Any:
+    """``A @ B`` for scipy sparse ``A`` and ``B`` over ``semiring``; see the module docstring.
+
+    ``phases=1`` skips the symbolic phase: C is written into upper-bound scratch (``min(flops, n)`` per
+    row) and compacted, when that scratch fits under ``memory_cap`` bytes (default: a quarter of the
+    memory available); otherwise the call runs two phases (``kernel.stats`` says which ran)."""
     if complement_mask and mask is None:
         raise IrccError("complement_mask=True needs a mask")
     A, B = _as_csr(A, "A"), _as_csr(B, "B")
     _check_shapes(A, B)
     dtype = _result_dtype(A, B)
     masked = mask is not None
-    key = (dtype.str, semiring, sorted, masked, complement_mask, target, algorithm, threads,
+    key = (dtype.str, semiring, sorted, masked, complement_mask, target, algorithm, threads, phases, memory_cap,
            tuple(sorted_items(options)))
     kernel = _KERNELS.get(key)
     if kernel is None:
@@ -53,7 +57,8 @@ def matmul(A: Any, B: Any, *, mask: Any = None, complement_mask: bool = False, s
 
         spec = spgemm(dtype=dtype, semiring=semiring, sorted=sorted, masked=masked, complement_mask=complement_mask)
         extra = {} if threads is None else {"threads": threads}
-        kernel = ircc.compile(spec, target=target, algorithm=algorithm, **extra, **options)
+        kernel = ircc.compile(spec, target=target, algorithm=algorithm, phases=phases, memory_cap=memory_cap,
+                              **extra, **options)
         _KERNELS[key] = kernel
     return kernel(A, B, mask) if masked else kernel(A, B)
 
@@ -146,15 +151,17 @@ def _result_dtype(A: Any, B: Any) -> np.dtype:
 class SpGemmCall:
     """Converts scipy inputs, picks the index widths per call, runs (compiling a variant when needed)."""
 
-    def __init__(self, spec: SpGemmSpec, algorithm: str, target: str, options: dict[str, Any]):
+    def __init__(self, spec: SpGemmSpec, algorithm: str, target: str, options: dict[str, Any], phases: int = 2,
+                 memory_cap: int | None = None):
         self.spec, self.algorithm, self.target, self.options = spec, algorithm, target, options
-        self.variants: dict[tuple[int, int], Any] = {}
+        self.phases, self.memory_cap = phases, memory_cap
+        self.variants: dict[tuple, Any] = {}
         self.last: dict[str, Any] = {}
         self.report: dict[str, Any] | None = None  # where Kernel.stats reads the last call's figures
 
-    def variant(self, index_in: int, index_out: int, algorithm: str | None = None):
+    def variant(self, index_in: int, index_out: int, algorithm: str | None = None, phases: int = 2):
         algorithm = algorithm or (self.algorithm if self.algorithm != "auto" else DEFAULT_ALGORITHM)
-        key = (algorithm, index_in, index_out)
+        key = (algorithm, index_in, index_out, phases)
         if key not in self.variants:
             from ircc.driver import compile_module
 
@@ -166,7 +173,7 @@ class SpGemmCall:
             from ircc.options import Options
 
             threads = Options.from_kwargs(target=self.target, **self.options).threads
-            self.variants[key] = compile_module(rebuild(), rebuild, pipeline_for(algorithm, threads), "sparse",
+            self.variants[key] = compile_module(rebuild(), rebuild, pipeline_for(algorithm, threads, phases), "sparse",
                                                 entry="spgemm", target=self.target, **self.options)
         return self.variants[key]
 
@@ -199,7 +206,8 @@ class SpGemmCall:
         index_out = 32 if fits and bound < 2**31 else 64
         _check_memory(A, B, M, dtype, index_out, flops)
         algorithm = self.algorithm if self.algorithm != "auto" else choose_algorithm(A, flops)
-        kernel = self.variant(index_in, index_out, algorithm)
+        phases, phases_note = self._phases(A, B, dtype, index_out, flops)
+        kernel = self.variant(index_in, index_out, algorithm, phases)
         it = np.int32 if index_in == 32 else np.int64
         if M is not None:
             mask_parts = (M.indptr.astype(it, copy=False), M.indices.astype(it, copy=False),
@@ -208,7 +216,9 @@ class SpGemmCall:
                                B.indptr.astype(it, copy=False), B.indices.astype(it, copy=False), B.data, n,
                                *mask_parts)
         self.last = {"algorithm": algorithm, "index_in": index_in, "index_out": index_out, "flops": flops,
-                     "nnz": int(ptr[-1]) if len(ptr) else 0}
+                     "nnz": int(ptr[-1]) if len(ptr) else 0, "phases": phases}
+        if phases_note:
+            self.last["phases_note"] = phases_note
         if self.report is not None:
             self.report["last_call"] = self.last
         both_matrices = isinstance(A, sps.spmatrix) and isinstance(B, sps.spmatrix)
@@ -217,6 +227,36 @@ class SpGemmCall:
         if self.spec.sorted:
             C.has_sorted_indices = True
         return C
+
+
+    def _phases(self, A: Any, B: Any, dtype: np.dtype, index_bits: int, flops: int) -> tuple[int, str]:
+        """One phase when asked for and its upper-bound scratch fits under the memory cap; else two."""
+        if self.phases == 2:
+            return 2, ""
+        per_entry = np.dtype(dtype).itemsize + index_bits // 8
+        cap = self.memory_cap
+        if cap is None:
+            from ircc.frontends.sympy_call import _available_bytes
+
+            available = _available_bytes()
+            cap = available // 4 if available is not None else 2**30
+        if flops * per_entry <= cap:  # flops bounds the scratch: no need for the exact bound
+            return 1, ""
+        n = B.shape[1]
+        lengths = np.diff(B.indptr)[A.indices]
+        row_flops = np.add.reduceat(lengths, np.minimum(A.indptr[:-1], len(lengths) - 1)) * (np.diff(A.indptr) > 0)
+        bound = int(np.minimum(row_flops, n).sum()) * per_entry
+        if bound <= cap:
+            return 1, ""
+        return 2, (f"one phase needs {_size(bound)} of upper-bound scratch, over the memory cap of {_size(cap)}: "
+                   f"ran two phases")
+
+
+def _size(nbytes: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:.1f} {unit}"
+    return f"{nbytes} bytes"
 
 
 def _check_memory(A: Any, B: Any, M: Any, dtype: np.dtype, index_bits: int, flops: int) -> None:
@@ -266,16 +306,23 @@ def _canonical(X: Any, dtype: np.dtype) -> Any:
     return X
 
 
-def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "auto", **options: Any):
-    """``ircc.compile(spec, ...)``: a Kernel calling ``SpGemmCall`` (variants per index width)."""
+def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "auto", phases: int = 2,
+                 memory_cap: int | None = None, **options: Any):
+    """``ircc.compile(spec, ...)``: a Kernel calling ``SpGemmCall`` (variants per index width); ``phases``
+    and ``memory_cap`` as in ``matmul``."""
     from ircc.kernel import Kernel
+
+    if phases not in (1, 2):
+        raise IrccError(f"phases must be 1 (upper-bound output, compacted) or 2 (symbolic, then numeric), "
+                        f"not {phases!r}")
 
     if algorithm not in ALGORITHMS:
         raise IrccError(f"unknown SpGEMM algorithm '{algorithm}'; algorithms are: {', '.join(ALGORITHMS)}")
     chosen = DEFAULT_ALGORITHM if algorithm == "auto" else algorithm
-    call = SpGemmCall(spec, algorithm, target, options)
-    first = call.variant(32, 32)  # compiled now: its stages, source and stats describe the kernel
+    call = SpGemmCall(spec, algorithm, target, options, phases, memory_cap)
+    first = call.variant(32, 32, phases=phases)  # compiled now: its stages, source and stats describe the kernel
     stats = dict(first.compile_stats)
+    stats["phases_requested"] = phases
     stats["algorithm"] = algorithm if algorithm == "auto" else chosen
     if algorithm == "auto":
         stats["algorithm_rule"] = AUTO_RULE

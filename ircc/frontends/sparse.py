@@ -65,11 +65,12 @@ class SpGemmSpec:
 DEFAULT_ALGORITHM = "spa"
 
 
-def pipeline_for(algorithm: str, threads: int) -> str:
+def pipeline_for(algorithm: str, threads: int, phases: int = 2) -> str:
     """One row partition per thread: each thread allocates its marker and accumulator once (fresh
     scratch per partition costs page faults, which two threads contend for)."""
     parallel = "true" if threads > 1 else "false"
-    return f"lower-sparse{{algorithm={algorithm} parallel={parallel} parts={threads}}},canonicalize,cse"
+    return (f"lower-sparse{{algorithm={algorithm} parallel={parallel} parts={threads} phases={phases}}},"
+            "canonicalize,cse")
 
 
 def build_spgemm(spec: SpGemmSpec, index_in: int, index_out: int) -> ModuleOp:

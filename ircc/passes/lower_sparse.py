@@ -47,8 +47,11 @@ class LowerSparse(ModulePass):
     algorithm: str = "spa"
     parallel: bool = True
     parts: int = 16
+    phases: int = 2
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        if self.phases not in (1, 2):
+            raise DiagnosticException(f"lower-sparse: phases must be 1 or 2, not {self.phases}")
         if self.algorithm not in ALGORITHMS:
             raise DiagnosticException(f"lower-sparse: unknown algorithm '{self.algorithm}'; "
                                       f"algorithms are: {', '.join(ALGORITHMS)}")
@@ -75,7 +78,7 @@ class LowerSparse(ModulePass):
                 if inner.mask is not None:
                     mask = Mask(parts[inner.mask], inner.complement_mask is not None)
                 common = {"semiring": semiring, "index_type": t.index_type, "value_type": t.element_type,
-                          "parallel": self.parallel, "parts": self.parts, "mask": mask}
+                          "parallel": self.parallel, "parts": self.parts, "mask": mask, "phases": self.phases}
                 if self.algorithm == "hash":
                     from ircc.passes.spgemm_hash import emit_hash
 

@@ -251,18 +251,22 @@ def max_row_length(b: LoopBuilder, a: Parts) -> SSAValue:
     return b.for_(b.index(0), a.nrows, [b.index(0)], row)[0]
 
 
-def numeric_rows(b: LoopBuilder, bounds: SSAValue, count: SSAValue, parallel: bool, make_rows) -> None:
+def numeric_rows(b: LoopBuilder, bounds: SSAValue, count: SSAValue, parallel: bool, make_rows,
+                 record: tuple[SSAValue, SSAValue] | None = None) -> None:
     """The numeric phase: per partition, ``rows = make_rows(b)`` (its scratch), ``rows.row(b, i)`` for each
-    of its rows, then ``rows.free(b)``; the partition bounds are freed after."""
+    of its rows (returning where the row ended), then ``rows.free(b)``. ``record = (starts, lengths)``
+    (one phase): row i's length, its end minus ``starts[i]``, goes to ``lengths[i + 1]``."""
     def partition(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
         rows = make_rows(b)
 
         def one(b: LoopBuilder, i: SSAValue) -> None:
             i.name_hint = "i"
-            rows.row(b, i)
+            row_end = rows.row(b, i)
+            if record is not None:
+                starts, lengths = record
+                b.store(b.sub(row_end, b.load_index(starts, i)), lengths, b.add(i, b.index(1)))
 
         b.for_(first, end, [], one)
         rows.free(b)
 
     over_partitions(b, bounds, count, parallel, partition)
-    b.dealloc(bounds)

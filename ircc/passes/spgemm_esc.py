@@ -32,6 +32,7 @@ from ircc.passes.sparse_common import (
     sr_mul,
     tag_type,
 )
+from ircc.passes.sparse_output import plan_output
 
 
 class EscRows:
@@ -45,7 +46,7 @@ class EscRows:
         self.keys.name_hint, self.vals.name_hint = "expanded_cols", "expanded_vals"
         self.masks = MaskMarker(b, mask, bm.ncols, self.key_t)
 
-    def row(self, b: LoopBuilder, i: SSAValue) -> None:
+    def row(self, b: LoopBuilder, i: SSAValue) -> SSAValue:
         a, bm, out, keys, vals = self.a, self.bm, self.out, self.keys, self.vals
         self.masks.start_row(b, i)
         lo, hi = row_range(b, a.indptr, i)
@@ -75,7 +76,7 @@ class EscRows:
 
             return [b.if_(b.cmp("eq", k, last), combine, emit, types=[INDEX])[0], k]
 
-        b.for_(b.index(0), e, [start, b.const(-1, self.key_t)], compress)
+        return b.for_(b.index(0), e, [start, b.const(-1, self.key_t)], compress)[0]
 
     def free(self, b: LoopBuilder) -> None:
         b.dealloc(self.keys)
@@ -84,13 +85,12 @@ class EscRows:
 
 
 def emit_esc(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type, sort_fn: str,
-             parallel: bool = True, parts: int = 16, mask: Mask | None = None) -> Parts:
-    from ircc.passes.spgemm_spa import symbolic
-
-    out, bounds, count, most = symbolic(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel,
-                                        parts=parts, mask=mask, with_max_flops=True)
-    width = b.max(most, b.index(1))
-    numeric_rows(b, bounds, count, parallel,
-                 lambda b: EscRows(b, a, bm, out, semiring=semiring, value_type=value_type, width=width,
-                                   sort_fn=sort_fn, mask=mask))
-    return out
+             parallel: bool = True, parts: int = 16, mask: Mask | None = None, phases: int = 2) -> Parts:
+    plan = plan_output(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel, parts=parts,
+                       mask=mask, phases=phases)
+    width = b.max(plan.max_flops, b.index(1))
+    numeric_rows(b, plan.bounds, plan.count, parallel,
+                 lambda b: EscRows(b, a, bm, plan.rows, semiring=semiring, value_type=value_type, width=width,
+                                   sort_fn=sort_fn, mask=mask),
+                 record=plan.record)
+    return plan.finish(b)

@@ -30,10 +30,7 @@ from ircc.passes.sparse_common import (
     Mask,
     MaskMarker,
     Parts,
-    exclusive_scan,
-    flop_partitions,
     numeric_rows,
-    over_partitions,
     row_flops,
     row_products,
     row_range,
@@ -41,6 +38,7 @@ from ircc.passes.sparse_common import (
     sr_mul,
     tag_type,
 )
+from ircc.passes.sparse_output import plan_output
 
 #: the multiplier of the hash: (j * HASH_SCALE) & (size - 1)
 HASH_SCALE = 107
@@ -137,7 +135,7 @@ class HashRows:
         self.table = HashTable(b, capacity, self.key_t, value_type)
         self.masks = MaskMarker(b, mask, bm.ncols, self.key_t)
 
-    def row(self, b: LoopBuilder, i: SSAValue) -> None:
+    def row(self, b: LoopBuilder, i: SSAValue) -> SSAValue:
         a, bm, out, table = self.a, self.bm, self.out, self.table
         keys, vals = table.keys, table.vals
         self.masks.start_row(b, i)
@@ -175,6 +173,7 @@ class HashRows:
 
         b.for_(start, row_end, [], gather)
         table.clear(b, b.sub(row_end, start))
+        return row_end
 
     def free(self, b: LoopBuilder) -> None:
         self.table.free(b)
@@ -182,20 +181,24 @@ class HashRows:
 
 
 def emit_hash(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type,
-              sort_fn: str | None, parallel: bool = True, parts: int = 16, mask: Mask | None = None) -> Parts:
-    m, n = a.nrows, bm.ncols
-    cptr = b.alloc(index_type, b.add(m, b.index(1)))
-    cptr.name_hint = "c_indptr"
-    bounds, count, _, most = flop_partitions(b, a, bm, parts)
-    capacity = table_size(b, most, n)
-    capacity.name_hint = "capacity"
-    over_partitions(b, bounds, count, parallel,
-                    lambda b, first, end: count_columns_hash(b, a, bm, cptr, first, end, capacity, mask))
-    nnz = exclusive_scan(b, cptr, m)
-    cidx, cval = b.alloc(index_type, nnz), b.alloc(value_type, nnz)
-    nnz.name_hint, cidx.name_hint, cval.name_hint = "nnz", "c_indices", "c_values"
-    out = Parts(cptr, cidx, cval, m, n)
-    numeric_rows(b, bounds, count, parallel,
-                 lambda b: HashRows(b, a, bm, out, semiring=semiring, value_type=value_type, capacity=capacity,
-                                    sort_fn=sort_fn, mask=mask))
-    return out
+              sort_fn: str | None, parallel: bool = True, parts: int = 16, mask: Mask | None = None,
+              phases: int = 2) -> Parts:
+    n = bm.ncols
+    capacity: list[SSAValue] = []
+
+    def count_rows(b: LoopBuilder, cptr: SSAValue, first: SSAValue, end: SSAValue, most: SSAValue) -> None:
+        count_columns_hash(b, a, bm, cptr, first, end, capacity[0], mask)
+
+    def table_capacity(most: SSAValue) -> SSAValue:
+        cap = table_size(b, most, n)
+        cap.name_hint = "capacity"
+        capacity.append(cap)
+        return cap
+
+    plan = plan_output(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel, parts=parts,
+                       mask=mask, phases=phases, count_rows=count_rows, before_count=table_capacity)
+    numeric_rows(b, plan.bounds, plan.count, parallel,
+                 lambda b: HashRows(b, a, bm, plan.rows, semiring=semiring, value_type=value_type,
+                                    capacity=capacity[0], sort_fn=sort_fn, mask=mask),
+                 record=plan.record)
+    return plan.finish(b)

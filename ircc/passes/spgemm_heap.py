@@ -36,6 +36,7 @@ from ircc.passes.sparse_common import (
     sr_add,
     sr_mul,
 )
+from ircc.passes.sparse_output import plan_output
 
 I1 = IntegerType(1)
 
@@ -103,7 +104,8 @@ class HeapRows:
 
         b.while_([at, b.const(False, I1)], cond, body)
 
-    def row(self, b: LoopBuilder, i: SSAValue, masked_row_started: bool = False) -> None:
+    def row(self, b: LoopBuilder, i: SSAValue, masked_row_started: bool = False) -> SSAValue:
+        """Row i of C, written from ``out.indptr[i]``; returns where it ends."""
         a, bm, out, masks = self.a, self.bm, self.out, self.masks
         hcol, hsrc, cur, stop = self.hcol, self.hsrc, self.cur, self.stop
         one = b.index(1)
@@ -171,7 +173,7 @@ class HeapRows:
             self._sift_down(b, new_size)
             return [new_size, new_pos, new_last]
 
-        b.while_([size0, pos0, b.index(-1)], cond, step)
+        return b.while_([size0, pos0, b.index(-1)], cond, step)[1]
 
     def free(self, b: LoopBuilder) -> None:
         for scratch in (self.hcol, self.hsrc, self.cur, self.stop):
@@ -181,12 +183,11 @@ class HeapRows:
 
 
 def emit_heap(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type,
-              parallel: bool = True, parts: int = 16, mask: Mask | None = None) -> Parts:
-    from ircc.passes.spgemm_spa import symbolic
-
-    out, bounds, count = symbolic(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel,
-                                  parts=parts, mask=mask)
+              parallel: bool = True, parts: int = 16, mask: Mask | None = None, phases: int = 2) -> Parts:
+    plan = plan_output(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel, parts=parts,
+                       mask=mask, phases=phases)
     width = b.max(max_row_length(b, a), b.index(1))
-    numeric_rows(b, bounds, count, parallel,
-                 lambda b: HeapRows(b, a, bm, out, semiring=semiring, width=width, mask=mask))
-    return out
+    numeric_rows(b, plan.bounds, plan.count, parallel,
+                 lambda b: HeapRows(b, a, bm, plan.rows, semiring=semiring, width=width, mask=mask),
+                 record=plan.record)
+    return plan.finish(b)

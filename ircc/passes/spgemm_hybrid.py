@@ -17,53 +17,60 @@ from __future__ import annotations
 
 from xdsl.ir import SSAValue
 
-from ircc.ir.builder import LoopBuilder
+from ircc.ir.builder import INDEX, LoopBuilder
 from ircc.passes.sparse_common import (
     Mask,
     MaskMarker,
     Parts,
     max_row_length,
-    over_partitions,
+    numeric_rows,
     row_flops,
     row_range,
     tag_type,
 )
 from ircc.passes.spgemm_heap import HeapRows
-from ircc.passes.spgemm_spa import SpaRows, symbolic
+from ircc.passes.spgemm_spa import SpaRows
+from ircc.passes.sparse_output import plan_output
 
 HEAP_MAX_ENTRIES = 32
 HEAP_MIN_FLOPS = 48
 
 
+class HybridRows:
+    """One partition's SPA and heap scratch (sharing the mask marker); ``row`` picks per row."""
+
+    def __init__(self, b: LoopBuilder, a: Parts, bm: Parts, out: Parts, *, semiring: str, value_type,
+                 sort_fn: str | None, mask: Mask | None, longest: SSAValue, width: SSAValue):
+        self.a, self.bm = a, bm
+        self.masks = MaskMarker(b, mask, bm.ncols, tag_type(a))
+        self.spa = SpaRows(b, a, bm, out, semiring=semiring, value_type=value_type, sort_fn=sort_fn, mask=mask,
+                           masks=self.masks, longest=longest if sort_fn is not None else None)
+        self.heap = HeapRows(b, a, bm, out, semiring=semiring, width=width, mask=mask, masks=self.masks)
+
+    def row(self, b: LoopBuilder, i: SSAValue) -> SSAValue:
+        self.masks.start_row(b, i)
+        lo, hi = row_range(b, self.a.indptr, i)
+        f = row_flops(b, self.a, self.bm, lo, hi)
+        few = b.cmp("sle", b.sub(hi, lo), b.index(HEAP_MAX_ENTRIES))
+        use_heap = b.and_(few, b.cmp("sgt", f, b.index(HEAP_MIN_FLOPS)))
+        return b.if_(use_heap, lambda b: [self.heap.row(b, i, masked_row_started=True)],
+                     lambda b: [self.spa.row(b, i, masked_row_started=True)], types=[INDEX])[0]
+
+    def free(self, b: LoopBuilder) -> None:
+        self.heap.free(b)
+        self.spa.free(b)
+        self.masks.free(b)
+
+
 def emit_hybrid(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type,
-                sort_fn: str | None, parallel: bool = True, parts: int = 16, mask: Mask | None = None) -> Parts:
-    out, bounds, count = symbolic(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel,
-                                  parts=parts, mask=mask)
+                sort_fn: str | None, parallel: bool = True, parts: int = 16, mask: Mask | None = None,
+                phases: int = 2) -> Parts:
+    plan = plan_output(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel, parts=parts,
+                       mask=mask, phases=phases)
     longest = max_row_length(b, a)
     width = b.max(b.min(longest, b.index(HEAP_MAX_ENTRIES)), b.index(1))
-
-    def rows(b: LoopBuilder, first: SSAValue, end: SSAValue) -> None:
-        masks = MaskMarker(b, mask, bm.ncols, tag_type(a))
-        spa = SpaRows(b, a, bm, out, semiring=semiring, value_type=value_type, sort_fn=sort_fn, mask=mask,
-                      masks=masks, longest=longest if sort_fn is not None else None)
-        heap = HeapRows(b, a, bm, out, semiring=semiring, width=width, mask=mask, masks=masks)
-
-        def row(b: LoopBuilder, i: SSAValue) -> None:
-            i.name_hint = "i"
-            masks.start_row(b, i)
-            lo, hi = row_range(b, a.indptr, i)
-
-            f = row_flops(b, a, bm, lo, hi)
-            few = b.cmp("sle", b.sub(hi, lo), b.index(HEAP_MAX_ENTRIES))
-            use_heap = b.and_(few, b.cmp("sgt", f, b.index(HEAP_MIN_FLOPS)))
-            b.if_(use_heap, lambda b: heap.row(b, i, masked_row_started=True),
-                  lambda b: spa.row(b, i, masked_row_started=True))
-
-        b.for_(first, end, [], row)
-        heap.free(b)
-        spa.free(b)
-        masks.free(b)
-
-    over_partitions(b, bounds, count, parallel, rows)
-    b.dealloc(bounds)
-    return out
+    numeric_rows(b, plan.bounds, plan.count, parallel,
+                 lambda b: HybridRows(b, a, bm, plan.rows, semiring=semiring, value_type=value_type,
+                                      sort_fn=sort_fn, mask=mask, longest=longest, width=width),
+                 record=plan.record)
+    return plan.finish(b)

@@ -27,17 +27,14 @@ from ircc.passes.sparse_common import (
     Mask,
     MaskMarker,
     Parts,
-    count_columns,
-    exclusive_scan,
-    flop_partitions,
     max_row_length,
     numeric_rows,
-    over_partitions,
-    tag_type,
     row_range,
     sr_add,
     sr_mul,
+    tag_type,
 )
+from ircc.passes.sparse_output import plan_output
 
 
 #: a row with k entries is sorted by scanning the marker when k * DENSE_ROW_FACTOR >= n, by merging its
@@ -69,7 +66,8 @@ class SpaRows:
             self.tmp = b.alloc(out.indices.type.element_type, b.mul(n, b.index(2)))  # type: ignore[attr-defined]
             self.runs.name_hint, self.tmp.name_hint = "runs", "merge_buffer"
 
-    def row(self, b: LoopBuilder, i: SSAValue, masked_row_started: bool = False) -> None:
+    def row(self, b: LoopBuilder, i: SSAValue, masked_row_started: bool = False) -> SSAValue:
+        """Row i of C, written from ``out.indptr[i]``; returns where it ends."""
         a, bm, out, mark, acc, masks = self.a, self.bm, self.out, self.mark, self.acc, self.masks
         if not masked_row_started:
             masks.start_row(b, i)
@@ -142,6 +140,7 @@ class SpaRows:
 
             b.if_(dense, scan, short_or_long)
         b.for_(start, row_end, [], lambda b, p: b.store(b.load(acc, b.load_index(out.indices, p)), out.values, p))
+        return row_end
 
     def free(self, b: LoopBuilder) -> None:
         b.dealloc(self.mark)
@@ -203,31 +202,14 @@ def merge_runs(b: LoopBuilder, keys: SSAValue, start: SSAValue, k: SSAValue, run
     b.for_(b.index(0), k, [], lambda b, p: b.store(b.load(tmp, b.add(src, p)), keys, b.add(start, p)))
 
 
-def symbolic(b: LoopBuilder, a: Parts, bm: Parts, *, index_type, value_type, parallel: bool, parts: int,
-             mask: Mask | None, with_max_flops: bool = False) -> tuple:
-    """C's row pointers (counted per partition), its exact indices and values arrays, and the partitions
-    (and, ``with_max_flops``, the largest row's flops)."""
-    m, n = a.nrows, bm.ncols
-    cptr = b.alloc(index_type, b.add(m, b.index(1)))
-    cptr.name_hint = "c_indptr"
-    bounds, count, _, most = flop_partitions(b, a, bm, parts)
-    over_partitions(b, bounds, count, parallel,
-                    lambda b, first, end: count_columns(b, a, bm, n, cptr, first, end, mask))
-    nnz = exclusive_scan(b, cptr, m)
-    cidx = b.alloc(index_type, nnz)
-    cval = b.alloc(value_type, nnz)
-    nnz.name_hint, cidx.name_hint, cval.name_hint = "nnz", "c_indices", "c_values"
-    out = Parts(cptr, cidx, cval, m, n)
-    return (out, bounds, count, most) if with_max_flops else (out, bounds, count)
-
-
 def emit_spa(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type, sorted: bool,
-             sort_fn: str | None, parallel: bool = True, parts: int = 16, mask: Mask | None = None) -> Parts:
-    out, bounds, count = symbolic(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel,
-                                  parts=parts, mask=mask)
-
+             sort_fn: str | None, parallel: bool = True, parts: int = 16, mask: Mask | None = None,
+             phases: int = 2) -> Parts:
+    plan = plan_output(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel, parts=parts,
+                       mask=mask, phases=phases)
     longest = max_row_length(b, a) if sorted and sort_fn is not None else None
-    numeric_rows(b, bounds, count, parallel,
-                 lambda b: SpaRows(b, a, bm, out, semiring=semiring, value_type=value_type,
-                                   sort_fn=sort_fn if sorted else None, mask=mask, longest=longest))
-    return out
+    numeric_rows(b, plan.bounds, plan.count, parallel,
+                 lambda b: SpaRows(b, a, bm, plan.rows, semiring=semiring, value_type=value_type,
+                                   sort_fn=sort_fn if sorted else None, mask=mask, longest=longest),
+                 record=plan.record)
+    return plan.finish(b)

@@ -166,7 +166,8 @@ def test_errors():
         ircc.sparse.matmul(A.toarray(), A.T)
     with pytest.raises(IrccError, match="unknown semiring"):
         ircc.sparse.matmul(A, A.T, semiring="max_times")
-    with pytest.raises(IrccError, match="unknown SpGEMM algorithm 'magic'; algorithms are: auto, spa, hash, esc, heap, hybrid"):
+    with pytest.raises(IrccError, match="unknown SpGEMM algorithm 'magic'; algorithms are: auto, spa, hash, esc, heap, "
+                                        "hybrid"):
         ircc.sparse.matmul(A, A.T, algorithm="magic")
     with pytest.raises(IrccError, match="complex"):
         ircc.sparse.matmul(A.astype(complex), A.T)
@@ -235,3 +236,32 @@ def test_an_output_too_large_is_refused_before_allocation(monkeypatch):
     A = sps.random_array((300, 300), density=0.2, format="csr", random_state=1)
     with pytest.raises(MemoryError, match=r"needs at least .* GiB .* multiply blocks of rows"):
         ircc.sparse.matmul(A, A, target="llvm")
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@given(ab=operands(dtypes=("float64", "int32")))
+def test_one_phase_matches_scipy(algorithm, ab):
+    A, B = ab
+    assert_matches_scipy(ircc.sparse.matmul(A, B, target="llvm", algorithm=algorithm, phases=1, threads=2), A, B)
+
+
+@pytest.mark.parametrize("target", ["numba", "interp"])
+def test_one_phase_on_other_backends(target):
+    rng = np.random.default_rng(8)
+    A = sps.random_array((40, 30), density=0.1, random_state=rng, format="csr")
+    B = sps.random_array((30, 35), density=0.1, random_state=rng, format="csr")
+    assert_matches_scipy(ircc.sparse.matmul(A, B, target=target, algorithm="spa", phases=1), A, B)
+
+
+def test_one_phase_falls_back_to_two_over_the_memory_cap():
+    rng = np.random.default_rng(9)
+    A = sps.random_array((50, 40), density=0.2, random_state=rng, format="csr")
+    At = A.T.tocsr()
+    k = ircc.compile(ircc.sparse.spgemm(), target="llvm", algorithm="spa", phases=1, memory_cap=1024)
+    assert_matches_scipy(k(A, At), A, At)
+    assert k.stats["phases"] == 2 and "over the memory cap of 1.0 KiB" in k.stats["phases_note"]
+    k = ircc.compile(ircc.sparse.spgemm(), target="llvm", algorithm="spa", phases=1)
+    assert_matches_scipy(k(A, At), A, At)
+    assert k.stats["phases"] == 1 and "phases_note" not in k.stats
+    with pytest.raises(IrccError, match="phases must be 1 .* or 2 .*, not 3"):
+        ircc.compile(ircc.sparse.spgemm(), target="llvm", phases=3)

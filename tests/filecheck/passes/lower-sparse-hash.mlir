@@ -3,8 +3,8 @@
 
 // SpGEMM with a hash accumulator per row: an open-addressing table (key -1 = empty) sized to the
 // smallest power of two at least twice the row's flop bound, linear probing from (j * 107) & (size - 1).
-// Both phases use the table (no n-entry marker); the numeric phase moves the occupied slots into C's
-// row, clearing them as it goes, and sorts the row's (column, value) pairs.
+// Both phases use the table (no n-entry marker). The numeric phase appends each new column to C's row,
+// sorts the row's columns, then probes each one's value; a row clears only the slots it filled.
 
 // CHECK-LABEL: func.func @spgemm(
 // CHECK-NOT:     sparse.
@@ -15,6 +15,7 @@
 // CHECK:         scf.parallel
 // CHECK-NOT:       memref.alloc(%n)
 // CHECK:           %hash_keys = memref.alloc(%capacity) : memref<?xi32>
+// CHECK:           %used_slots = memref.alloc(%capacity) : memref<?xindex>
 // CHECK:           %size = scf.while
 // the probe loop: step while the slot holds another key
 // CHECK:           %[[H:.*]] = arith.andi %{{.*}}, %[[LAST:.*]] : index
@@ -26,11 +27,14 @@
 // CHECK:           } do {
 // CHECK:             arith.addi
 // CHECK:             arith.andi %{{.*}}, %[[LAST]] : index
-// the row's slots are reset after it is counted
-// CHECK:           scf.for %{{.*}} = %{{.*}} to %size
-// CHECK:             memref.store %{{.*}}, %hash_keys
+// a new key records its slot
+// CHECK:             memref.store %slot, %used_slots
+// the row's filled slots are reset after it is counted (never the whole table)
+// CHECK:           %[[USED:.*]] = memref.load %used_slots
+// CHECK:           memref.store %{{.*}}, %hash_keys[%[[USED]]]
 // CHECK:           memref.dealloc %hash_keys
-// the numeric phase: keys and values, insert on an empty slot, accumulate on a hit
+// the numeric phase: the table sized from the row's counted length; insert on an empty slot (appending
+// the column to C's row), accumulate on a hit
 // CHECK:         %c_indices = memref.alloc(%nnz)
 // CHECK:         scf.parallel
 // CHECK:           %hash_keys_1 = memref.alloc(%capacity) : memref<?xi32>
@@ -38,20 +42,19 @@
 // CHECK:             arith.mulf
 // CHECK:           %slot_1 = scf.while
 // CHECK:           %[[EMPTY:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : i32
-// CHECK:           scf.if %[[EMPTY]] {
+// CHECK:           scf.if %[[EMPTY]] -> (index) {
 // CHECK:             memref.store %{{.*}}, %hash_keys_1[%slot_1]
 // CHECK:             memref.store %{{.*}}, %hash_vals[%slot_1]
+// CHECK:             memref.store %{{.*}}, %c_indices
 // CHECK:           } else {
 // CHECK:             arith.addf
-// gather the occupied slots into C's row, clearing each
-// CHECK:           scf.for %[[SL:.*]] = %{{.*}} to %size_1
-// CHECK:             memref.store %{{.*}}, %c_indices
-// CHECK:             memref.store %{{.*}}, %c_values
-// CHECK:             memref.store %{{.*}}, %hash_keys_1[%[[SL]]]
-// the row's pairs sorted by column
-// CHECK:           func.call @ircc_sort_i32_f64(%c_indices, %c_values,
+// the row's columns sorted, then each value looked up
+// CHECK:           func.call @ircc_sort_i32(%c_indices,
+// CHECK:           %slot_2 = scf.while
+// CHECK:           memref.load %hash_vals[%slot_2]
+// CHECK:           memref.store %{{.*}}, %c_values
 // CHECK:         func.return %c_indptr, %c_indices, %c_values
-// CHECK:       func.func private @ircc_sort_i32_f64(
+// CHECK:       func.func private @ircc_sort_i32(
 
 // SERIAL-NOT:    scf.parallel
 // SERIAL:        func.return

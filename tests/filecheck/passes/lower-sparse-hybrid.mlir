@@ -13,7 +13,7 @@
 // CHECK:             %[[FEW:.*]] = arith.cmpi sle, %{{.*}}, %{{.*}} : index
 // CHECK:             %[[MANY:.*]] = arith.cmpi sgt, %{{.*}}, %{{.*}} : index
 // CHECK-NEXT:        %[[HEAP:.*]] = arith.andi %[[FEW]], %[[MANY]] : i1
-// CHECK-NEXT:        scf.if %[[HEAP]] {
+// CHECK-NEXT:        %{{.*}} = scf.if %[[HEAP]] -> (index) {
 // CHECK:               scf.while
 // CHECK:             } else {
 // CHECK:               func.call @ircc_sort_i32

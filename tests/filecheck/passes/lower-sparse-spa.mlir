@@ -2,6 +2,8 @@
 // RUN: ircc %s -p 'lower-sparse{algorithm=spa},canonicalize,cse' -t interp --emit=cse | filecheck %s --check-prefix=CLEAN
 // RUN: not ircc %s -p 'lower-sparse{algorithm=magic}' 2>&1 | filecheck %s --check-prefix=BAD
 // RUN: ircc %S/inputs/spgemm-masked.mlir -p 'lower-sparse{algorithm=spa}' | filecheck %s --check-prefix=MASK
+// RUN: ircc %s -p 'lower-sparse{algorithm=spa phases=1}' | filecheck %s --check-prefix=ONE
+// RUN: not ircc %s -p 'lower-sparse{phases=3}' 2>&1 | filecheck %s --check-prefix=BADPHASES
 
 // SpGEMM by Gustavson's rows with a dense accumulator (SPA), two phases: a marker tagged with the row
 // counts each row's distinct columns into C's row pointers, a scan sizes the output exactly, then the
@@ -9,9 +11,9 @@
 
 // CHECK-LABEL: func.func @spgemm(
 // CHECK-NOT:     sparse.
-// CHECK:         %c_indptr = memref.alloc(%{{.*}}) : memref<?xi32>
 // rows are split into partitions of about equal flops, each with its own marker (and accumulator)
 // CHECK:         %part_rows = memref.alloc
+// CHECK:         %c_indptr = memref.alloc(%{{.*}}) : memref<?xi32>
 // the symbolic phase: a new column when mark[j] != i
 // CHECK:         scf.parallel
 // CHECK:           %mark = memref.alloc(%n) : memref<?xi32>
@@ -65,6 +67,39 @@
 // MASK-NEXT:    %{{.*}} = arith.andi %[[NEW]], %[[IN]] : i1
 
 // BAD: lower-sparse: unknown algorithm 'magic'; algorithms are: spa, hash, esc, heap, hybrid
+
+// One phase: no symbolic phase (no marker count before the numeric one); each row gets min(flops, n)
+// slots of scratch, the numeric phase records the rows' lengths, a scan gives C's row pointers, and the
+// rows are copied down into exact arrays in parallel; the scratch is freed.
+// ONE-LABEL:   func.func @spgemm(
+// ONE:           %c_indptr = memref.alloc
+// ONE:           %row_bound = memref.alloc
+// ONE:           %upper_bound = scf.for
+// ONE:             arith.minsi %{{.*}}, %n : index
+// ONE:           %tmp_indices = memref.alloc(%upper_bound) : memref<?xi32>
+// ONE-NEXT:      %tmp_values = memref.alloc(%upper_bound) : memref<?xf64>
+// ONE-NEXT:      %{{.*}} = arith.constant
+// ONE-NOT:       %nnz
+// ONE:           scf.parallel
+// ONE:             %acc = memref.alloc(%n)
+// ONE:             memref.store %{{.*}}, %tmp_indices
+// the row's length, where the symbolic phase would have put its count
+// ONE:             %[[START:.*]] = memref.load %row_bound[%i] : memref<?xindex>
+// ONE-NEXT:        %[[LEN:.*]] = arith.subi %{{.*}}, %[[START]] : index
+// ONE:             %[[LEN32:.*]] = arith.index_cast %[[LEN]] : index to i32
+// ONE-NEXT:        memref.store %[[LEN32]], %c_indptr
+// ONE:           %nnz = scf.for
+// ONE:           %c_indices = memref.alloc(%nnz) : memref<?xi32>
+// ONE-NEXT:      %c_values = memref.alloc(%nnz) : memref<?xf64>
+// ONE:           scf.parallel
+// ONE:             memref.load %tmp_indices
+// ONE:             memref.store %{{.*}}, %c_indices
+// ONE:           memref.dealloc %row_bound
+// ONE-NEXT:      memref.dealloc %tmp_indices
+// ONE-NEXT:      memref.dealloc %tmp_values
+// ONE:           func.return %c_indptr, %c_indices, %c_values
+
+// BADPHASES: lower-sparse: phases must be 1 or 2, not 3
 
 func.func @spgemm(%ap: memref<?xi32>, %ai: memref<?xi32>, %av: memref<?xf64>, %m: index, %k: index,
                   %bp: memref<?xi32>, %bi: memref<?xi32>, %bv: memref<?xf64>, %n: index)
