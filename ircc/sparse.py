@@ -270,6 +270,9 @@ def _check_memory(A: Any, B: Any, M: Any, dtype: np.dtype, index_bits: int, flop
     per_entry = np.dtype(dtype).itemsize + index_bits // 8
     if flops * per_entry < _CHECK_ABOVE_BYTES:
         return
+    available = _available_bytes()
+    if available is None or flops * per_entry < available // 2:
+        return  # even the upper bound (one entry per multiply-add) fits: skip the lower bound's pass
     lower = 0
     if M is None and A.nnz:
         lengths = np.diff(B.indptr)[A.indices]
@@ -278,8 +281,7 @@ def _check_memory(A: Any, B: Any, M: Any, dtype: np.dtype, index_bits: int, flop
         longest = np.maximum.reduceat(lengths, np.minimum(starts, len(lengths) - 1))  # segment maxima, vectorized
         lower = int(longest[nonempty].sum())
     need = lower * per_entry + (A.shape[0] + 1) * (index_bits // 8)
-    available = _available_bytes()
-    if available is not None and need > available:
+    if need > available:
         raise MemoryError(f"ircc.sparse.matmul: the product needs at least {need / 2**30:.1f} GiB "
                           f"({lower:,} entries or more; {flops:,} multiply-adds) but only "
                           f"{available / 2**30:.1f} GiB of memory is available; multiply blocks of rows of A")

@@ -44,7 +44,7 @@ class Output:
     rows: Parts
     bounds: SSAValue
     count: SSAValue
-    max_flops: SSAValue
+    max_flops: SSAValue | None
     parallel: bool
     lengths: SSAValue | None = None  # one phase: C's row pointers, holding the rows' lengths until the scan
 
@@ -85,17 +85,29 @@ class Output:
         return Parts(cptr, cidx, cval, m, tmp.ncols)
 
 
+def whole_matrix(b: LoopBuilder, m: SSAValue) -> SSAValue:
+    """The partition bounds of a single partition: rows ``0:m``."""
+    bounds = b.alloc(INDEX, b.index(2))
+    bounds.name_hint = "part_rows"
+    b.store(b.index(0), bounds, b.index(0))
+    b.store(m, bounds, b.index(1))
+    return bounds
+
+
 CountRows = Callable[[LoopBuilder, SSAValue, SSAValue, SSAValue, SSAValue], None]
 
 
 def plan_output(b: LoopBuilder, a: Parts, bm: Parts, *, index_type, value_type, parallel: bool, parts: int,
                 mask: Mask | None, phases: int = 2, count_rows: CountRows | None = None,
-                before_count: Callable[[SSAValue], object] | None = None) -> Output:
+                before_count: Callable[[SSAValue], object] | None = None, need_max_flops: bool = False) -> Output:
     """Partitions and C's arrays for ``phases`` (see the module docstring). ``count_rows(b, cptr, first,
     end, max_flops)`` is the symbolic phase of a partition (default: the marker count);
     ``before_count(max_flops)`` runs once the partitions are known (to size scratch from the largest row)."""
     m, n = a.nrows, bm.ncols
-    bounds, count, _, most = flop_partitions(b, a, bm, parts)
+    if parts == 1 and before_count is None and not need_max_flops and phases == 2:
+        bounds, count, most = whole_matrix(b, m), b.index(1), None  # one partition: no pass to balance flops
+    else:
+        bounds, count, _, most = flop_partitions(b, a, bm, parts)
     if before_count is not None:
         before_count(most)
     cptr = b.alloc(index_type, b.add(m, b.index(1)))

@@ -87,7 +87,7 @@ class EscRows:
 def emit_esc(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type, sort_fn: str,
              parallel: bool = True, parts: int = 16, mask: Mask | None = None, phases: int = 2) -> Parts:
     plan = plan_output(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel, parts=parts,
-                       mask=mask, phases=phases)
+                       mask=mask, phases=phases, need_max_flops=True)
     width = b.max(plan.max_flops, b.index(1))
     numeric_rows(b, plan.bounds, plan.count, parallel,
                  lambda b: EscRows(b, a, bm, plan.rows, semiring=semiring, value_type=value_type, width=width,
