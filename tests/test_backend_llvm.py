@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -143,3 +145,30 @@ def test_loop_vectorizer_choice_is_reported() -> None:
     many = ircc.compile([x * y + i for i in range(8)], args=[x, y], target="llvm", cache=False)
     assert one.compile_stats["llvm-loop-vectorize"] is True
     assert many.compile_stats["llvm-loop-vectorize"] is False
+
+
+ALLOC_IOTA = """
+func.func @iota(%n: index) -> memref<?xf64> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %out = memref.alloc(%n) : memref<?xf64>
+  scf.for %i = %c0 to %n step %c1 {
+    %k = arith.index_cast %i : index to i64
+    %f = arith.sitofp %k : i64 to f64
+    memref.store %f, %out[%i] : memref<?xf64>
+  }
+  func.return %out : memref<?xf64>
+}
+"""
+
+
+@pytest.mark.parametrize("n", [0, 3, (4 << 20) // 8, (5 << 20) // 8 + 1])
+def test_allocations_small_and_huge_page_sized(n):
+    # 4 MiB and more: 2 MiB aligned and advised for huge pages on Linux (first touch is far cheaper)
+    k = ircc.compile(ALLOC_IOTA, target="llvm")
+    out = k(n)
+    np.testing.assert_array_equal(out, np.arange(n, dtype=np.float64))
+    if sys.platform.startswith("linux"):
+        assert "ircc_alloc" in k.sources["llvm"] and "madvise" in k.sources["llvm"]
+        if n >= (4 << 20) // 8:
+            assert out.ctypes.data % (2 << 20) == 0

@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Operation
 
+from ircc.backends.llvm.alloc import allocator
 from ircc.backends.llvm.lower import FunctionLowerer, location_of, region_block
 from ircc.backends.llvm.types import I1, I64, PTR, Memref, alloca, scalar_type
 from ircc.errors import BackendError
@@ -341,8 +342,7 @@ def _alloc(lo: FunctionLowerer, op: memref.AllocOp) -> None:
         nbytes = lo.b.mul(nbytes, ir.Constant(I64, d) if d >= 0 else next(it))
     # malloc(0) may return NULL; ask for at least one byte so a valid pointer comes back.
     nbytes = lo.b.select(lo.b.icmp_signed("<", nbytes, ir.Constant(I64, 1)), ir.Constant(I64, 1), nbytes)
-    malloc = lo.ml.declare("malloc", PTR, [I64])
-    data = lo.b.call(malloc, [nbytes])
+    data = lo.b.call(allocator(lo.ml), [nbytes])
     _set(lo, op, _new_memref(lo, op, t, dynamic, data))
 
 
