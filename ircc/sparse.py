@@ -288,15 +288,16 @@ def _check_memory(A: Any, B: Any, M: Any, dtype: np.dtype, index_bits: int, flop
 
 
 #: how ``algorithm="auto"`` decides, per call (a static estimate; the learned cost model comes later)
-AUTO_RULE = ("heap when A's rows hold at most 10.5 entries on average and the product at least 64 flops per "
-             "row (long output rows from few merges: a heap merge beats sorting); spa otherwise")
+AUTO_RULE = ("heap when A's rows hold at most 10.5 entries on average and the product 64 to 256 flops per "
+             "row (uniform-random-like: output rows of scattered columns from few merges, where SPA's dense "
+             "accumulator misses the cache); spa otherwise (hub rows, meshes, skewed graphs)")
 
 
 def choose_algorithm(A: Any, flops: int) -> str:
     rows = max(1, A.shape[0])
     per_row_entries = A.nnz / rows
     per_row_flops = flops / rows
-    return "heap" if per_row_entries <= 10.5 and per_row_flops >= 64 else "spa"
+    return "heap" if per_row_entries <= 10.5 and 64 <= per_row_flops <= 256 else "spa"
 
 
 def _canonical(X: Any, dtype: np.dtype) -> Any:

@@ -172,3 +172,21 @@ def test_allocations_small_and_huge_page_sized(n):
         assert "ircc_alloc" in k.sources["llvm"] and "madvise" in k.sources["llvm"]
         if n >= (4 << 20) // 8:
             assert out.ctypes.data % (2 << 20) == 0
+
+
+BIT_COUNTS = """
+func.func @bits(%a: i64, %b: i32) -> (i64, i64, i32, i32) {
+  %t = math.cttz %a : i64
+  %l = math.ctlz %a : i64
+  %u = math.cttz %b : i32
+  %v = math.ctlz %b : i32
+  func.return %t, %l, %u, %v : i64, i64, i32, i32
+}
+"""
+
+
+@pytest.mark.parametrize("target", ["llvm", "numba", "interp"])
+def test_bit_counts_agree_with_mlir_on_every_backend(target):
+    k = ircc.compile(BIT_COUNTS, target=target)
+    got = [tuple(int(x) for x in k(a, b)) for a, b in [(0, 0), (8, 1), (-1, -2), (1 << 40, 1 << 30)]]
+    assert got == [(64, 64, 32, 32), (3, 60, 0, 31), (0, 0, 1, 0), (40, 23, 30, 1)]  # 0 gives the width

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from xdsl.dialects import arith, memref, scf
+from xdsl.dialects import arith, math, memref, scf
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     FloatAttr,
@@ -103,6 +103,13 @@ class LoopBuilder:
 
     def shr(self, a: SSAValue, b: SSAValue) -> SSAValue:
         return self.value(arith.ShRUIOp(a, b))
+
+    def shl(self, a: SSAValue, b: SSAValue) -> SSAValue:
+        return self.value(arith.ShLIOp(a, b))
+
+    def cttz(self, a: SSAValue) -> SSAValue:
+        """Trailing zero bits of an integer (its width for 0)."""
+        return self.value(math.CountTrailingZerosOp(a))
 
     def min(self, a: SSAValue, b: SSAValue) -> SSAValue:
         if _is_float(a.type):

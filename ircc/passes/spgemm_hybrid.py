@@ -40,11 +40,11 @@ class HybridRows:
     """One partition's SPA and heap scratch (sharing the mask marker); ``row`` picks per row."""
 
     def __init__(self, b: LoopBuilder, a: Parts, bm: Parts, out: Parts, *, semiring: str, value_type,
-                 sort_fn: str | None, mask: Mask | None, longest: SSAValue, width: SSAValue):
+                 sort_fn: str | None, mask: Mask | None, width: SSAValue):
         self.a, self.bm = a, bm
         self.masks = MaskMarker(b, mask, bm.ncols, tag_type(a))
         self.spa = SpaRows(b, a, bm, out, semiring=semiring, value_type=value_type, sort_fn=sort_fn, mask=mask,
-                           masks=self.masks, longest=longest if sort_fn is not None else None)
+                           masks=self.masks)
         self.heap = HeapRows(b, a, bm, out, semiring=semiring, width=width, mask=mask, masks=self.masks)
 
     def row(self, b: LoopBuilder, i: SSAValue) -> SSAValue:
@@ -71,6 +71,6 @@ def emit_hybrid(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_typ
     width = b.max(b.min(longest, b.index(HEAP_MAX_ENTRIES)), b.index(1))
     numeric_rows(b, plan.bounds, plan.count, parallel,
                  lambda b: HybridRows(b, a, bm, plan.rows, semiring=semiring, value_type=value_type,
-                                      sort_fn=sort_fn, mask=mask, longest=longest, width=width),
+                                      sort_fn=sort_fn, mask=mask, width=width),
                  record=plan.record)
     return plan.finish(b)

@@ -277,6 +277,15 @@ def _absi(lo: FunctionLowerer, op: Operation) -> None:
     _set(lo, op, lo.b.select(neg, lo.b.neg(v), v))
 
 
+@handles(math.CountTrailingZerosOp)
+@handles(math.CountLeadingZerosOp)
+def _count_zeros(lo: FunctionLowerer, op: Operation) -> None:
+    v = lo.scalar(op.operands[0])
+    which = "cttz" if isinstance(op, math.CountTrailingZerosOp) else "ctlz"
+    fn = lo.ml.intrinsic(f"llvm.{which}.i{v.type.width}", v.type, [v.type, I1])
+    _set(lo, op, lo.b.call(fn, [v, ir.Constant(I1, 0)]))  # defined for 0: the width, as MLIR's
+
+
 # -- memref ----------------------------------------------------------------------------------
 @handles(memref.LoadOp)
 def _load(lo: FunctionLowerer, op: memref.LoadOp) -> None:

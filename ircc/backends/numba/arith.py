@@ -238,6 +238,13 @@ def _absi(r: FunctionRenderer, op: mathd.AbsIOp) -> None:
     r.assign(op, a if int_width(t) == 1 else wrap(f"abs({a})", t))
 
 
+def _bit_count(name: str):
+    def render(r: FunctionRenderer, op: Operation) -> None:
+        fn = r.helper(f"_ircc_{name}")
+        r.assign(op, f"{fn}({np_type(op.result.type)}({r.name(op.operands[0])}))")
+    return render
+
+
 def _round(r: FunctionRenderer, op: mathd.RoundOp) -> None:
     expr = f"{r.helper('_ircc_round')}({r.name(op.operand)})"
     r.assign(op, f"{np_type(op.result.type)}({expr})")
@@ -331,6 +338,8 @@ MATH_HANDLERS: dict[type[Operation], Handler] = {
     mathd.IPowIOp: _ipowi,
     mathd.AbsFOp: _float_call("abs"),
     mathd.AbsIOp: _absi,
+    mathd.CountTrailingZerosOp: _bit_count("cttz"),
+    mathd.CountLeadingZerosOp: _bit_count("ctlz"),
     mathd.FloorOp: _float_call("np.floor"),
     mathd.CeilOp: _float_call("np.ceil"),
     mathd.TruncOp: _float_call("np.trunc"),

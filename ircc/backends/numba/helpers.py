@@ -93,6 +93,22 @@ def _ircc_round(a):
         return t + np.copysign(1.0, a)
     return t
 ''',
+    "_ircc_cttz": '''
+from numba.cpython.unsafe.numbers import trailing_zeros as _ircc_trailing_zeros
+
+
+def _ircc_cttz(a):
+    """math.cttz: the trailing zero bits of a (its width for 0), in a's own type."""
+    return _ircc_trailing_zeros(a)
+''',
+    "_ircc_ctlz": '''
+from numba.cpython.unsafe.numbers import leading_zeros as _ircc_leading_zeros
+
+
+def _ircc_ctlz(a):
+    """math.ctlz: the leading zero bits of a (its width for 0), in a's own type."""
+    return _ircc_leading_zeros(a)
+''',
     "_ircc_ipowi": '''
 def _ircc_ipowi(a, n):
     """math.ipowi: integer power by squaring (wrapping); a negative exponent gives 0 unless |a| is 1."""

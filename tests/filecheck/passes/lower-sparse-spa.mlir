@@ -30,19 +30,31 @@
 // CHECK:         scf.parallel
 // CHECK:           %[[MARK:mark_?[0-9]*]] = memref.alloc(%n) : memref<?xi32>
 // CHECK:           %acc = memref.alloc(%n) : memref<?xf64>
-// each entry of A's row appends an ascending run of new columns: their starts, and a buffer to merge them
-// CHECK:           %runs = memref.alloc
-// CHECK:           %merge_buffer = memref.alloc
+// a two-level bitmap to sort long rows: one bit per column, one summary bit per word; zeroed once
+// CHECK:           %bits = memref.alloc(%{{.*}}) : memref<?xi64>
+// CHECK-NEXT:      %bits_summary = memref.alloc(%{{.*}}) : memref<?xi64>
 // CHECK:           arith.mulf
 // CHECK:           %[[SEEN:.*]] = arith.cmpi eq, %{{.*}}, %[[T2:tag_?[0-9]*]] : i32
 // CHECK:           scf.if %[[SEEN]] -> (index) {
 // CHECK:             arith.addf
 // CHECK:           } else {
 // CHECK:             memref.store %[[T2]], %[[MARK]][%{{.*}}]
-// each row sorted -- by scanning the marker (dense rows), the sort function (up to 32 entries) or by
-// merging the runs pairwise (scf.while) -- then its values gathered from the accumulator
+// each row sorted -- up to 16 entries by the sort function, longer ones by setting their bits and
+// reading them back in order (cttz of each summary word, then of each word it names), clearing as it
+// reads -- then its values gathered from the accumulator
 // CHECK:           func.call @ircc_sort_i32(%c_indices, %{{.*}}, %{{.*}}) : (memref<?xi32>, index, index) -> ()
-// CHECK:           memref.store %{{.*}}, %merge_buffer
+// CHECK:           } else {
+// CHECK:             arith.shli
+// CHECK:             arith.ori
+// CHECK:             memref.store %{{.*}}, %bits[
+// CHECK:             memref.store %{{.*}}, %bits_summary[
+// CHECK:             memref.load %bits_summary
+// CHECK:             math.cttz %{{.*}} : i64
+// CHECK:               memref.load %bits
+// CHECK:               math.cttz %{{.*}} : i64
+// CHECK:               memref.store %{{.*}}, %c_indices
+// CHECK:           memref.load %acc
+// CHECK:           memref.store %{{.*}}, %c_values
 // CHECK:           memref.dealloc %[[MARK]]
 // CHECK-NEXT:      memref.dealloc %acc
 // CHECK:         func.return %c_indptr, %c_indices, %c_values
