@@ -13,7 +13,8 @@ __version__ = "0.1.0"
 
 from ircc.errors import IrccError
 
-__all__ = ["IrccError", "Kernel", "Options", "Pipeline", "__version__", "compile", "jit", "parse", "prange", "sparse"]
+__all__ = ["IrccError", "Kernel", "Options", "Pipeline", "__version__", "compile", "graph", "jit", "parse", "prange",
+           "sparse"]
 
 
 def __getattr__(name: str):  # lazy: `import ircc` stays fast for the CLI
@@ -37,10 +38,10 @@ def __getattr__(name: str):  # lazy: `import ircc` stays fast for the CLI
         from ircc.frontends import python
 
         return getattr(python, name)
-    if name == "sparse":
+    if name in ("sparse", "graph"):
         import importlib
 
-        return importlib.import_module("ircc.sparse")
+        return importlib.import_module(f"ircc.{name}")
     if name == "parse":
         from ircc.ir.text import parse_module
 

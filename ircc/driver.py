@@ -67,6 +67,12 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
         from ircc.sparse import compile_spec
 
         return compile_spec(obj, target=target, **options)
+    from ircc.graph.query import GraphQuery
+
+    if isinstance(obj, GraphQuery):
+        from ircc.graph.query import compile_query
+
+        return compile_query(obj, target=target, **options)
     if _is_python_function(obj):
         return _compile_python(obj, signature, target=target, **options)
     if signature is not None:

@@ -27,7 +27,12 @@ def _ircc_dialects() -> dict[str, Callable[[], Dialect]]:
 
         return Sparse
 
-    return {"sparse": sparse}
+    def graph() -> Dialect:
+        from ircc.ir.dialects.graph import Graph
+
+        return Graph
+
+    return {"sparse": sparse, "graph": graph}
 
 
 def make_context(*, allow_unregistered: bool = False) -> Context:

@@ -42,6 +42,8 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
                                     "serialize scf.parallel into nested scf.for (no threads)"),
     "lower-sparse": (_ircc("lower_sparse", "LowerSparse"),
                      "lower the sparse dialect to loops over memrefs; algorithm=spa (SpGEMM strategy)"),
+    "lower-graph": (_ircc("lower_graph", "LowerGraph"),
+                    "lower graph-dialect matching plans to loops over memrefs (sorted-set merges, binary searches)"),
 }
 
 
