@@ -271,8 +271,7 @@ class ExprEmitter(EmitterBase):
     def floordiv(self, x: Val, y: Val) -> Val:
         t = x.type
         if t.is_float:  # type: ignore[union-attr]
-            q = self.value(arith.DivfOp(x.ssa, y.ssa, flags=self.fastmath_flags))
-            return Val(t, self.value(math.FloorOp(q)))
+            return Val(t, self._float_floordiv(x, y))
         safe, is_zero = self._nonzero_divisor(y)
         q = self.value(arith.FloorDivSIOp(x.ssa, safe.ssa))
         if is_zero is not None:
@@ -280,6 +279,25 @@ class ExprEmitter(EmitterBase):
         if self.lower.get(x.ssa, -1) >= 0 and (self.const_of(y) or 0) > 0:
             self.lower[q] = 0
         return Val(t, q)
+
+    def _float_floordiv(self, x: Val, y: Val) -> SSAValue:
+        """CPython's float ``//``: from the exact remainder, not floor(x / y), whose rounding (or underflow:
+        5e-324 // -7 is -1.0) can land on the wrong integer. A zero divisor gives floor(x / y) (inf/nan)."""
+        t = x.type
+        zero, one, half = (self.const(c, t).ssa for c in (0.0, 1.0, 0.5))  # type: ignore[arg-type]
+        naive = self.value(math.FloorOp(self.value(arith.DivfOp(x.ssa, y.ssa))))
+        mod = self.value(RemFOp(x.ssa, y.ssa))
+        div = self.value(arith.DivfOp(self.value(arith.SubfOp(x.ssa, mod)), y.ssa))
+        signs_differ = self.value(arith.XOrIOp(self.value(arith.CmpfOp(y.ssa, zero, "olt")),
+                                               self.value(arith.CmpfOp(mod, zero, "olt"))))
+        fix = self.value(arith.AndIOp(signs_differ, self.value(arith.CmpfOp(mod, zero, "une"))))
+        div = self.value(arith.SelectOp(fix, self.value(arith.SubfOp(div, one)), div))
+        floor = self.value(math.FloorOp(div))
+        round_up = self.value(arith.CmpfOp(self.value(arith.SubfOp(div, floor)), half, "ogt"))
+        floor = self.value(arith.SelectOp(round_up, self.value(arith.AddfOp(floor, one)), floor))
+        signed_zero = self.value(math.CopySignOp(zero, self.value(arith.DivfOp(x.ssa, y.ssa))))
+        result = self.value(arith.SelectOp(self.value(arith.CmpfOp(div, zero, "une")), floor, signed_zero))
+        return self.value(arith.SelectOp(self.value(arith.CmpfOp(y.ssa, zero, "oeq")), naive, result))
 
     def mod(self, x: Val, y: Val) -> Val:
         """Python's remainder: the sign of the divisor."""
