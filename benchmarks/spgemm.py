@@ -418,24 +418,24 @@ def run_matrix(w, A, repeats: int, anchors: dict[str, Anchor], kernels: dict, co
             res["errors"][f"{name} ({label})"] = _err(exc)
         return report
 
+    def contenders(threads: int) -> dict:
+        """Every anchor set to ``threads`` and every ircc kernel compiled for it, as calls to time."""
+        for anchor in anchors.values():
+            anchor.threads(threads)
+        fns = {name: (lambda a=anchors[name], p=prepared[name]: a.call(p)) for name in prepared}
+        for alg in algorithms:
+            if (alg, threads) in live_ircc:
+                fns[f"ircc-{alg}"] = lambda k=live_ircc[(alg, threads)]: k(A, A)
+        return fns
+
     # one thread: process CPU time
-    for anchor in anchors.values():
-        anchor.threads(1)
-    fns1 = {name: (lambda a=anchors[name], p=prepared[name]: a.call(p)) for name in prepared}
-    for alg in algorithms:
-        if (alg, 1) in live_ircc:
-            fns1[f"ircc-{alg}"] = lambda k=live_ircc[(alg, 1)]: k(A, A)
+    fns1 = contenders(1)
     t1 = interleaved(fns1, repeats, clock=time.process_time, on_error=timing_error("1 thread"))
     res["t1_cpu_s"] = {k: median(v) for k, v in t1.items() if v}
     res["t1_samples"] = t1
 
     # two threads: wall clock (scipy single-threaded, for reference)
-    for anchor in anchors.values():
-        anchor.threads(2)
-    fns2 = {name: (lambda a=anchors[name], p=prepared[name]: a.call(p)) for name in prepared}
-    for alg in algorithms:
-        if (alg, 2) in live_ircc:
-            fns2[f"ircc-{alg}"] = lambda k=live_ircc[(alg, 2)]: k(A, A)
+    fns2 = contenders(2)
     usage: dict[str, dict[str, list[float]]] = {}
     t2 = interleaved(fns2, repeats, clock=time.perf_counter, on_error=timing_error("2 threads"), usage=usage)
     for anchor in anchors.values():

@@ -200,13 +200,14 @@ class SpGemmCall:
                 M = M.copy()
                 M.eliminate_zeros()
         fits = max(A.nnz, B.nnz, m + 1, k + 1, n + 1, M.nnz if M is not None else 0) < 2**31
-        flops = int(np.diff(B.indptr)[A.indices].sum()) if A.nnz else 0
+        lengths = np.diff(B.indptr)[A.indices]  # each entry of A: the length of the row of B it selects
+        flops = int(lengths.sum())
         bound = min(flops, m * n)
         index_in = 32 if fits else 64
         index_out = 32 if fits and bound < 2**31 else 64
-        _check_memory(A, B, M, dtype, index_out, flops)
+        _check_memory(A, M, lengths, dtype, index_out, flops)
         algorithm = self.algorithm if self.algorithm != "auto" else choose_algorithm(A, flops)
-        phases, phases_note = self._phases(A, B, dtype, index_out, flops)
+        phases, phases_note = self._phases(A, n, lengths, dtype, index_out, flops)
         kernel = self.variant(index_in, index_out, algorithm, phases)
         it = np.int32 if index_in == 32 else np.int64
         if M is not None:
@@ -229,7 +230,8 @@ class SpGemmCall:
         return C
 
 
-    def _phases(self, A: Any, B: Any, dtype: np.dtype, index_bits: int, flops: int) -> tuple[int, str]:
+    def _phases(self, A: Any, n: int, lengths: np.ndarray, dtype: np.dtype, index_bits: int,
+                flops: int) -> tuple[int, str]:
         """One phase when asked for and its upper-bound scratch fits under the memory cap; else two."""
         if self.phases == 2:
             return 2, ""
@@ -242,10 +244,7 @@ class SpGemmCall:
             cap = available // 4 if available is not None else 2**30
         if flops * per_entry <= cap:  # flops bounds the scratch: no need for the exact bound
             return 1, ""
-        n = B.shape[1]
-        lengths = np.diff(B.indptr)[A.indices]
-        row_flops = np.add.reduceat(lengths, np.minimum(A.indptr[:-1], len(lengths) - 1)) * (np.diff(A.indptr) > 0)
-        bound = int(np.minimum(row_flops, n).sum()) * per_entry
+        bound = int(np.minimum(_per_row(np.add, lengths, A.indptr), n).sum()) * per_entry
         if bound <= cap:
             return 1, ""
         return 2, (f"one phase needs {_size(bound)} of upper-bound scratch, over the memory cap of {_size(cap)}: "
@@ -259,7 +258,15 @@ def _size(nbytes: int) -> str:
     return f"{nbytes} bytes"
 
 
-def _check_memory(A: Any, B: Any, M: Any, dtype: np.dtype, index_bits: int, flops: int) -> None:
+def _per_row(ufunc: np.ufunc, values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """``ufunc`` reduced over each row's segment of ``values`` (0 for an empty row), vectorized."""
+    if not len(values):
+        return np.zeros(len(indptr) - 1, dtype=values.dtype)
+    reduced = ufunc.reduceat(values, np.minimum(indptr[:-1], len(values) - 1))
+    return np.where(np.diff(indptr) > 0, reduced, 0)
+
+
+def _check_memory(A: Any, M: Any, lengths: np.ndarray, dtype: np.dtype, index_bits: int, flops: int) -> None:
     """Refuse before allocating when even a lower bound of C does not fit in the memory available now.
 
     Row i of C holds at least the longest row of B that A's row selects (without a mask), so the sum of
@@ -274,12 +281,8 @@ def _check_memory(A: Any, B: Any, M: Any, dtype: np.dtype, index_bits: int, flop
     if available is None or flops * per_entry < available // 2:
         return  # even the upper bound (one entry per multiply-add) fits: skip the lower bound's pass
     lower = 0
-    if M is None and A.nnz:
-        lengths = np.diff(B.indptr)[A.indices]
-        starts = A.indptr[:-1]
-        nonempty = np.diff(A.indptr) > 0
-        longest = np.maximum.reduceat(lengths, np.minimum(starts, len(lengths) - 1))  # segment maxima, vectorized
-        lower = int(longest[nonempty].sum())
+    if M is None:
+        lower = int(_per_row(np.maximum, lengths, A.indptr).sum())
     need = lower * per_entry + (A.shape[0] + 1) * (index_bits // 8)
     if need > available:
         raise MemoryError(f"ircc.sparse.matmul: the product needs at least {need / 2**30:.1f} GiB "

@@ -31,8 +31,6 @@ class PatternError(IrccError, ValueError):
 class Pattern:
     """An immutable pattern; build it with the class methods."""
 
-    __slots__ = ("k", "edges", "anti_edges", "labels", "names", "__dict__")
-
     def __init__(self, k: int, edges: Iterable[tuple[int, int]], anti_edges: Iterable[tuple[int, int]] = (),
                  labels: Sequence[int | None] | None = None, names: Sequence[Hashable] | None = None):
         self.k = k

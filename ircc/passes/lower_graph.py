@@ -23,6 +23,7 @@ from xdsl.dialects import builtin, func
 from xdsl.dialects.builtin import IntegerType, i32, i64
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
 
 from ircc.ir.builder import LoopBuilder
 from ircc.ir.dialects import graph as g
@@ -157,7 +158,9 @@ def _op(b: LoopBuilder, op: Operation, env: dict, indptr, indices, bufs):
             return [b.add(total, found)]
 
         return b.for_(s.lo, s.hi, [b.const(0, i64)], member)[0]
-    raise NotImplementedError(f"lower-graph: no lowering for {op.name}")
+    # graph.assemble and graph.for_vertices belong at function level, where LowerGraph.apply handles them
+    raise DiagnosticException(f"lower-graph: {op.name} inside a loop body; the plan's root loop and the graph "
+                              f"it reads must be at the function's top level")
 
 
 def _search(b: LoopBuilder, s: Slice, bound: SSAValue, strict: bool) -> SSAValue:

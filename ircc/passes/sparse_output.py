@@ -99,17 +99,15 @@ CountRows = Callable[[LoopBuilder, SSAValue, SSAValue, SSAValue, SSAValue], None
 
 def plan_output(b: LoopBuilder, a: Parts, bm: Parts, *, index_type, value_type, parallel: bool, parts: int,
                 mask: Mask | None, phases: int = 2, count_rows: CountRows | None = None,
-                before_count: Callable[[SSAValue], object] | None = None, need_max_flops: bool = False) -> Output:
+                need_max_flops: bool = False) -> Output:
     """Partitions and C's arrays for ``phases`` (see the module docstring). ``count_rows(b, cptr, first,
-    end, max_flops)`` is the symbolic phase of a partition (default: the marker count);
-    ``before_count(max_flops)`` runs once the partitions are known (to size scratch from the largest row)."""
+    end, max_flops)`` is the symbolic phase of a partition (default: the marker count); ``need_max_flops``:
+    the strategy sizes scratch from the largest row's flops, so the flop pass runs even for one partition."""
     m, n = a.nrows, bm.ncols
-    if parts == 1 and before_count is None and not need_max_flops and phases == 2:
+    if parts == 1 and not need_max_flops and phases == 2:
         bounds, count, most = whole_matrix(b, m), b.index(1), None  # one partition: no pass to balance flops
     else:
         bounds, count, _, most = flop_partitions(b, a, bm, parts)
-    if before_count is not None:
-        before_count(most)
     cptr = b.alloc(index_type, b.add(m, b.index(1)))
     cptr.name_hint = "c_indptr"
     if phases == 1:

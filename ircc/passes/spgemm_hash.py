@@ -44,10 +44,12 @@ from ircc.passes.sparse_output import plan_output
 HASH_SCALE = 107
 
 
-def table_size(b: LoopBuilder, flops: SSAValue, n: SSAValue) -> SSAValue:
+def table_size(b: LoopBuilder, flops: SSAValue, n: SSAValue, hint: str = "size") -> SSAValue:
     """The smallest power of two >= 2 * min(flops, n), at least 2."""
     want = b.mul(b.min(flops, n), b.index(2))
-    return b.while_([b.index(2)], lambda b, s: b.cmp("slt", s, want), lambda b, s: [b.mul(s, b.index(2))])[0]
+    size = b.while_([b.index(2)], lambda b, s: b.cmp("slt", s, want), lambda b, s: [b.mul(s, b.index(2))])[0]
+    size.name_hint = hint
+    return size
 
 
 class HashTable:
@@ -102,7 +104,6 @@ def count_columns_hash(b: LoopBuilder, a: Parts, bm: Parts, cptr: SSAValue, firs
         masks.start_row(b, i)
         lo, hi = row_range(b, a.indptr, i)
         size = table_size(b, row_flops(b, a, bm, lo, hi), bm.ncols)
-        size.name_hint = "size"
 
         def visit(b: LoopBuilder, j: SSAValue, p: SSAValue, q: SSAValue, count: SSAValue) -> SSAValue:
             key = b.cast(j, key_t)
@@ -142,7 +143,6 @@ class HashRows:
         lo, hi = row_range(b, a.indptr, i)
         start, end = row_range(b, out.indptr, i)
         size = table_size(b, b.sub(end, start), bm.ncols)  # the symbolic phase counted the row's columns
-        size.name_hint = "size"
 
         def visit(b: LoopBuilder, j: SSAValue, p: SSAValue, q: SSAValue, pos: SSAValue) -> SSAValue:
             key = b.cast(j, self.key_t)
@@ -183,22 +183,16 @@ class HashRows:
 def emit_hash(b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type,
               sort_fn: str | None, parallel: bool = True, parts: int = 16, mask: Mask | None = None,
               phases: int = 2) -> Parts:
+    """Each partition sizes its table from the largest row's flops (``table_size``: a few steps)."""
     n = bm.ncols
-    capacity: list[SSAValue] = []
 
     def count_rows(b: LoopBuilder, cptr: SSAValue, first: SSAValue, end: SSAValue, most: SSAValue) -> None:
-        count_columns_hash(b, a, bm, cptr, first, end, capacity[0], mask)
-
-    def table_capacity(most: SSAValue) -> SSAValue:
-        cap = table_size(b, most, n)
-        cap.name_hint = "capacity"
-        capacity.append(cap)
-        return cap
+        count_columns_hash(b, a, bm, cptr, first, end, table_size(b, most, n, "capacity"), mask)
 
     plan = plan_output(b, a, bm, index_type=index_type, value_type=value_type, parallel=parallel, parts=parts,
-                       mask=mask, phases=phases, count_rows=count_rows, before_count=table_capacity)
+                       mask=mask, phases=phases, count_rows=count_rows, need_max_flops=True)
     numeric_rows(b, plan.bounds, plan.count, parallel,
                  lambda b: HashRows(b, a, bm, plan.rows, semiring=semiring, value_type=value_type,
-                                    capacity=capacity[0], sort_fn=sort_fn, mask=mask),
+                                    capacity=table_size(b, plan.max_flops, n, "capacity"), sort_fn=sort_fn, mask=mask),
                  record=plan.record)
     return plan.finish(b)

@@ -9,11 +9,11 @@
 // CHECK-LABEL: func.func @spgemm(
 // CHECK-NOT:     sparse.
 // CHECK:         %row_flops = memref.alloc
-// the table capacity: a power of two from the largest row's flops
-// CHECK:         %capacity = scf.while
-// the symbolic phase in parallel: a table of keys per partition, no n-entry marker
+// the symbolic phase in parallel: a table of keys per partition, its capacity a power of two from the
+// largest row's flops; no n-entry marker
 // CHECK:         scf.parallel
 // CHECK-NOT:       memref.alloc(%n)
+// CHECK:           %capacity = scf.while
 // CHECK:           %hash_keys = memref.alloc(%capacity) : memref<?xi32>
 // CHECK:           %used_slots = memref.alloc(%capacity) : memref<?xindex>
 // CHECK:           %size = scf.while
@@ -37,8 +37,9 @@
 // the column to C's row), accumulate on a hit
 // CHECK:         %c_indices = memref.alloc(%nnz)
 // CHECK:         scf.parallel
-// CHECK:           %hash_keys_1 = memref.alloc(%capacity) : memref<?xi32>
-// CHECK:           %hash_vals = memref.alloc(%capacity) : memref<?xf64>
+// CHECK:           %[[CAP:capacity_[0-9]+]] = scf.while
+// CHECK:           %hash_keys_1 = memref.alloc(%[[CAP]]) : memref<?xi32>
+// CHECK:           %hash_vals = memref.alloc(%[[CAP]]) : memref<?xf64>
 // CHECK:             arith.mulf
 // CHECK:           %slot_1 = scf.while
 // CHECK:           %[[EMPTY:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : i32
