@@ -8,6 +8,7 @@
 
 from ircc.graph.datagraph import DataGraph
 from ircc.graph.pattern import MAX_VERTICES, Pattern, PatternError
-from ircc.graph.query import GraphQuery, count, query
+from ircc.graph.query import GraphQuery, count, exists, match, motifs, query
 
-__all__ = ["MAX_VERTICES", "DataGraph", "GraphQuery", "Pattern", "PatternError", "count", "query"]
+__all__ = ["MAX_VERTICES", "DataGraph", "GraphQuery", "Pattern", "PatternError", "count", "exists", "match", "motifs",
+           "query"]

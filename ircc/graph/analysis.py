@@ -20,8 +20,11 @@ from itertools import combinations
 from ircc.graph.pattern import Pattern
 
 
-def symmetry_conditions(p: Pattern) -> list[tuple[int, int]]:
-    """Pairs (a, b): the data vertex matched to pattern vertex a is smaller than b's."""
+def symmetry_conditions(p: Pattern, order: list[int] | None = None) -> list[tuple[int, int]]:
+    """Pairs (a, b): the data vertex matched to pattern vertex a is smaller than b's. Among the vertices
+    with the largest orbit the one matched earliest (``order``) is fixed first, so the conditions bind
+    the first levels and leave trailing vertices free (``graph-choose`` needs them so)."""
+    rank = {u: i for i, u in enumerate(order)} if order is not None else {u: u for u in range(p.k)}
     group = p.automorphisms()
     conditions: list[tuple[int, int]] = []
     while len(group) > 1:
@@ -30,7 +33,7 @@ def symmetry_conditions(p: Pattern) -> list[tuple[int, int]]:
         if not moved:
             break
         # the vertex with the largest orbit breaks the most symmetry (ties: the smallest id)
-        v = max(moved, key=lambda x: (len(orbits[x]), -x))
+        v = max(moved, key=lambda x: (len(orbits[x]), -rank.get(x, x)))
         conditions += [(v, u) for u in orbits[v] if u != v]
         group = [g for g in group if g[v] == v]
     return conditions
@@ -59,3 +62,40 @@ def matching_order(p: Pattern) -> list[int]:
         order.append(max(frontier, key=lambda u: (u in in_core, sum(v in order for v in p.neighbours(u)),
                                                   degree[u], -u)))
     return order
+
+
+def regular_automorphisms(p: Pattern) -> int:
+    """|Aut(P)| as the matcher sees it: automorphisms restricted to the regular vertices (distinct ones)."""
+    regular = [u for u in range(p.k) if u not in p.anti_vertices]
+    return len({tuple(perm[u] for u in regular) for perm in p.automorphisms()})
+
+
+def breadth_first_order(p: Pattern) -> list[int]:
+    """Regular vertices in breadth-first order from the smallest id (the order without ``graph-order``)."""
+    regular = [u for u in range(p.k) if u not in p.anti_vertices]
+    order = [regular[0]]
+    for u in order:
+        order += [v for v in p.neighbours(u) if v not in order]
+    return order
+
+
+def transitive_reduction(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pairs (a, b) not implied by a chain a < c < ... < b of other pairs (all of them are enforced)."""
+    after: dict[int, set[int]] = {}
+    for a, b in pairs:
+        after.setdefault(a, set()).add(b)
+
+    def reaches(a: int, b: int, skip: tuple[int, int]) -> bool:
+        todo, seen = [a], {a}
+        while todo:
+            x = todo.pop()
+            for y in after.get(x, ()):
+                if (x, y) == skip or y in seen:
+                    continue
+                if y == b:
+                    return True
+                seen.add(y)
+                todo.append(y)
+        return False
+
+    return [(a, b) for a, b in pairs if not reaches(a, b, (a, b))]

@@ -110,6 +110,29 @@ class DataGraph:
     def neighbours(self, v: int) -> np.ndarray:
         return self.indices[self.indptr[v]:self.indptr[v + 1]]
 
+    def degree_ordered(self, oriented: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+        """The graph with vertices renumbered by ascending degree (ties by id): ``(indptr, indices, labels,
+        old)`` where ``old[new_id]`` is the original id. ``oriented``: each list keeps only the larger new
+        ids (a hub then lists few vertices). Computed once per graph and kept."""
+        cache = self.__dict__.setdefault("_ordered", {})
+        if oriented in cache:
+            return cache[oriented]
+        n = self.n
+        old = np.argsort(self.degrees(), kind="stable")
+        new = np.empty(n, dtype=np.int64)
+        new[old] = np.arange(n, dtype=np.int64)
+        rows = new[np.repeat(np.arange(n, dtype=np.int64), self.degrees())]
+        cols = new[self.indices]
+        if oriented:
+            keep = cols > rows
+            rows, cols = rows[keep], cols[keep]
+        key = np.sort(rows * max(n, 1) + cols)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(key // max(n, 1), minlength=n), out=indptr[1:])
+        labels = self.labels[old] if self.labels is not None else None
+        cache[oriented] = (indptr, (key % max(n, 1)).astype(np.int32), labels, old)
+        return cache[oriented]
+
     def __repr__(self) -> str:
         labelled = ", labelled" if self.labels is not None else ""
         return f"DataGraph(n={self.n}, edges={self.num_edges}{labelled})"

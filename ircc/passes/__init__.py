@@ -42,8 +42,23 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
                                     "serialize scf.parallel into nested scf.for (no threads)"),
     "lower-sparse": (_ircc("lower_sparse", "LowerSparse"),
                      "lower the sparse dialect to loops over memrefs; algorithm=spa (SpGEMM strategy)"),
+    "graph-order": (_ircc("graph_order", "GraphOrder"),
+                    "graph patterns: the matching order, core (minimum vertex cover) first"),
+    "graph-symmetry": (_ircc("graph_symmetry", "GraphSymmetry"),
+                       "graph patterns: automorphisms and the symmetry-breaking conditions that count each "
+                       "subgraph once"),
+    "graph-plan": (_ircc("graph_plan", "GraphPlan"),
+                   "graph patterns: graph.pattern to a loop nest over candidate sets (from scratch per level)"),
+    "graph-reuse": (_ircc("graph_reuse", "GraphReuse"),
+                    "graph plans: hoist and share set algebra, continue from the loop's set, bounds first"),
+    "graph-count-last": (_ircc("graph_count_last", "GraphCountLast"),
+                         "graph plans: a last loop that only counts becomes graph.size"),
+    "graph-choose": (_ircc("graph_choose", "GraphChoose"),
+                     "graph plans: trailing vertices from one set counted as C(|S|, r); two by inclusion-exclusion"),
+    "graph-orient": (_ircc("graph_orient", "GraphOrient"),
+                     "graph plans: plans reading only N(v) above v (cliques) run on the degree-ordered orientation"),
     "lower-graph": (_ircc("lower_graph", "LowerGraph"),
-                    "lower graph-dialect matching plans to loops over memrefs (sorted-set merges, binary searches)"),
+                    "lower graph-dialect plans to loops over memrefs (merges, galloping, dynamic root chunks)"),
 }
 
 

@@ -301,6 +301,21 @@ def _store(lo: FunctionLowerer, op: memref.StoreOp) -> None:
     lo.b.store(lo.scalar(op.value), ptr)
 
 
+#: MLIR's AtomicRMWKind -> LLVM's atomicrmw operation (the integer kinds ircc emits)
+_ATOMIC_KINDS = {1: "add", 2: "xchg", 4: "max", 5: "umax", 7: "min", 8: "umin", 11: "or", 12: "and"}
+
+
+@handles(memref.AtomicRMWOp)
+def _atomic_rmw(lo: FunctionLowerer, op: memref.AtomicRMWOp) -> None:
+    kind = _ATOMIC_KINDS.get(op.kind.value.data)
+    if kind is None:
+        raise BackendError(f"memref.atomic_rmw: kind {op.kind.value.data} is not supported by the llvm backend"
+                           f"{location_of(op)}")
+    m = lo.memref(op.memref)
+    ptr = lo.element_pointer(m, [lo.scalar(i) for i in op.indices])
+    _set(lo, op, lo.b.atomic_rmw(kind, ptr, lo.scalar(op.value), "seq_cst"))
+
+
 @handles(memref.DimOp)
 def _dim(lo: FunctionLowerer, op: memref.DimOp) -> None:
     m = lo.memref(op.source)
