@@ -48,10 +48,18 @@ GALLOP_RATIO = 16
 
 @dataclass
 class Slice:
+    """Members buf[lo:hi] without ``excluded``; ``absent``: vertices known not to be members (a list never
+    holds its own vertex, a cut never holds its bound), which need no exclusion test."""
+
     buf: SSAValue
     lo: SSAValue
     hi: SSAValue
     excluded: list[SSAValue] = field(default_factory=list)
+    absent: list[SSAValue] = field(default_factory=list)
+
+    def cut(self, lo: SSAValue, hi: SSAValue, bound: SSAValue) -> Slice:
+        absent = _unique(self.absent + [bound])
+        return Slice(self.buf, lo, hi, _minus(self.excluded, absent), absent)
 
 
 @dataclass
@@ -61,6 +69,7 @@ class Lazy:
     x: Slice
     y: Slice
     excluded: list[SSAValue] = field(default_factory=list)
+    absent: list[SSAValue] = field(default_factory=list)
 
 
 @dataclass
@@ -282,6 +291,10 @@ def _emit(b: LoopBuilder, op: g.EmitOp, env: dict, ctx: Ctx) -> None:
         b.if_(b.cmp("ne", env[op.when], b.const(0, i64)), write)
 
 
+def _minus(values: list[SSAValue], absent: list[SSAValue]) -> list[SSAValue]:
+    return [v for v in values if not any(v is a for a in absent)]
+
+
 def _unique(values: list[SSAValue]) -> list[SSAValue]:
     out: list[SSAValue] = []
     for v in values:
@@ -294,11 +307,12 @@ def _op(b: LoopBuilder, op: Operation, env: dict, ctx: Ctx, budget: SSAValue | N
     one = b.index(1)
     if isinstance(op, g.NeighboursOp):
         v = env[op.vertex]
-        return Slice(ctx.indices, b.load_index(ctx.indptr, v), b.load_index(ctx.indptr, b.add(v, one)))
+        return Slice(ctx.indices, b.load_index(ctx.indptr, v), b.load_index(ctx.indptr, b.add(v, one)), [], [v])
     if isinstance(op, g.IntersectOp):
         x, y = env[op.lhs], env[op.rhs]
         if _counted_only(op):
-            return Lazy(x, y, _unique(x.excluded + y.excluded))
+            absent = _unique(x.absent + y.absent)
+            return Lazy(x, y, _minus(_unique(x.excluded + y.excluded), absent), absent)
         return _intersect(b, x, y, ctx.bufs[op])
     if isinstance(op, g.DifferenceOp):
         return _difference(b, env[op.lhs], env[op.rhs], ctx.bufs[op])
@@ -308,23 +322,27 @@ def _op(b: LoopBuilder, op: Operation, env: dict, ctx: Ctx, budget: SSAValue | N
         if at is not None and at[0] is s:  # the loop over s is at bound: the rest of s, no search
             pos = at[1]
             if isinstance(op, g.AboveOp):
-                return Slice(s.buf, b.add(pos, one), s.hi, s.excluded)
-            return Slice(s.buf, s.lo, pos, s.excluded)
+                return s.cut(b.add(pos, one), s.hi, bound)
+            return s.cut(s.lo, pos, bound)
         if isinstance(op, g.AboveOp):
-            return Slice(s.buf, _search(b, s.buf, s.lo, s.hi, bound, strict=True), s.hi, s.excluded)
-        return Slice(s.buf, s.lo, _search(b, s.buf, s.lo, s.hi, bound, strict=False), s.excluded)
+            return s.cut(_search(b, s.buf, s.lo, s.hi, bound, strict=True), s.hi, bound)
+        return s.cut(s.lo, _search(b, s.buf, s.lo, s.hi, bound, strict=False), bound)
     if isinstance(op, g.ExcludeOp):
         s = env[op.set]
-        more = _unique(s.excluded + [env[v] for v in op.vertices])
+        more = _minus(_unique(s.excluded + [env[v] for v in op.vertices]), s.absent)
         if isinstance(s, Lazy):
-            return Lazy(s.x, s.y, more)
-        return Slice(s.buf, s.lo, s.hi, more)
+            return Lazy(s.x, s.y, more, s.absent)
+        return Slice(s.buf, s.lo, s.hi, more, s.absent)
     if isinstance(op, g.WithLabelOp):
         return _with_label(b, env[op.set], ctx, op.label.value.data, ctx.bufs[op])
     if isinstance(op, g.SizeOp):
         return _size(b, env[op.set])
     if isinstance(op, g.EmptyOp):
-        return b.select(b.cmp("eq", _size(b, env[op.set]), b.const(0, i64)), b.const(1, i64), b.const(0, i64))
+        s = env[op.set]
+        if isinstance(s, Lazy):  # the merge stops at the first common member
+            return b.select(b.cmp("eq", _intersect_count(b, s.x, s.y, s.excluded, first_only=True), b.index(0)),
+                            b.const(1, i64), b.const(0, i64))
+        return b.select(b.cmp("eq", _size(b, s), b.const(0, i64)), b.const(1, i64), b.const(0, i64))
     if isinstance(op, g.ChooseOp):
         return _choose(b, _size(b, env[op.set]), op.r.value.data, op.ordered is not None)
     if isinstance(op, g.ForEachOp):
@@ -401,7 +419,7 @@ def _with_label(b: LoopBuilder, s: Slice, ctx: Ctx, label: int, out: SSAValue) -
         return [b.add(k, b.select(ok, b.index(1), b.index(0)))]
 
     k = b.for_(s.lo, s.hi, [b.index(0)], keep)[0]
-    return Slice(out, b.index(0), k, s.excluded)
+    return Slice(out, b.index(0), k, s.excluded, s.absent)
 
 
 def _search(b: LoopBuilder, buf: SSAValue, lo: SSAValue, hi: SSAValue, bound: SSAValue, strict: bool) -> SSAValue:
@@ -427,21 +445,25 @@ def _is_excluded(b: LoopBuilder, a: SSAValue, excluded: list[SSAValue]) -> SSAVa
     return hit
 
 
-def _common(b: LoopBuilder, x: Slice, y: Slice, on_common) -> SSAValue:
-    """Walks the members common to x and y in order, calling ``on_common(b, a, k)`` -> the next k; merges,
-    or gallops the shorter through the longer when it is over GALLOP_RATIO times shorter. Returns k."""
+def _common(b: LoopBuilder, x: Slice, y: Slice, on_common, first_only: bool = False) -> SSAValue:
+    """Walks x and y in order, calling ``on_common(b, a, hit, k)`` -> the next k for each candidate a (hit:
+    whether y holds it too; no branch, so the merge does not mispredict); merges, or gallops the shorter
+    through the longer when it is over GALLOP_RATIO times shorter. Returns k. ``first_only``: stop once k
+    is 1 (whether any member is common)."""
     one, zero = b.index(1), b.index(0)
     nx, ny = b.sub(x.hi, x.lo), b.sub(y.hi, y.lo)
     ratio = b.index(GALLOP_RATIO)
 
+    def more(b: LoopBuilder, go: SSAValue, k: SSAValue) -> SSAValue:
+        return b.and_(go, b.cmp("eq", k, zero)) if first_only else go
+
     def merge(b: LoopBuilder) -> list[SSAValue]:
         def cond(b: LoopBuilder, i: SSAValue, j: SSAValue, k: SSAValue) -> SSAValue:
-            return b.and_(b.cmp("slt", i, x.hi), b.cmp("slt", j, y.hi))
+            return more(b, b.and_(b.cmp("slt", i, x.hi), b.cmp("slt", j, y.hi)), k)
 
         def step(b: LoopBuilder, i: SSAValue, j: SSAValue, k: SSAValue) -> list[SSAValue]:
             a, c = b.load(x.buf, i), b.load(y.buf, j)
-            equal = b.cmp("eq", a, c)
-            k = b.if_(equal, lambda b: [on_common(b, a, k)], lambda b: [k], types=[k.type])[0]
+            k = on_common(b, a, b.cmp("eq", a, c), k)
             return [b.add(i, b.select(b.cmp("sgt", a, c), zero, one)),
                     b.add(j, b.select(b.cmp("slt", a, c), zero, one)), k]
 
@@ -454,11 +476,11 @@ def _common(b: LoopBuilder, x: Slice, y: Slice, on_common) -> SSAValue:
                 at = _search(b, large.buf, j, large.hi, a, strict=False)
                 held = b.if_(b.cmp("slt", at, large.hi), lambda b: [b.cmp("eq", b.load(large.buf, at), a)],
                              lambda b: [b.const(False, I1)], types=[I1])[0]
-                k = b.if_(held, lambda b: [on_common(b, a, k)], lambda b: [k], types=[k.type])[0]
+                k = on_common(b, a, held, k)
                 return [b.add(i, one), at, k]
 
             def cond(b: LoopBuilder, i: SSAValue, j: SSAValue, k: SSAValue) -> SSAValue:
-                return b.and_(b.cmp("slt", i, small.hi), b.cmp("slt", j, large.hi))
+                return more(b, b.and_(b.cmp("slt", i, small.hi), b.cmp("slt", j, large.hi)), k)
 
             return [b.while_([small.lo, large.lo, zero], cond, step)[2]]
         return run
@@ -470,22 +492,24 @@ def _common(b: LoopBuilder, x: Slice, y: Slice, on_common) -> SSAValue:
 
 
 def _intersect(b: LoopBuilder, x: Slice, y: Slice, out: SSAValue) -> Slice:
-    def store(b: LoopBuilder, a: SSAValue, k: SSAValue) -> SSAValue:
-        b.store(a, out, k)
-        return b.add(k, b.index(1))
+    def store(b: LoopBuilder, a: SSAValue, hit: SSAValue, k: SSAValue) -> SSAValue:
+        b.store(a, out, k)  # in bounds: k <= the members of x passed < |x| <= the buffer
+        return b.add(k, b.select(hit, b.index(1), b.index(0)))
 
     k = _common(b, x, y, store)
-    return Slice(out, b.index(0), k, _unique(x.excluded + y.excluded))
+    absent = _unique(x.absent + y.absent)
+    return Slice(out, b.index(0), k, _minus(_unique(x.excluded + y.excluded), absent), absent)
 
 
-def _intersect_count(b: LoopBuilder, x: Slice, y: Slice, excluded: list[SSAValue]) -> SSAValue:
-    def count(b: LoopBuilder, a: SSAValue, k: SSAValue) -> SSAValue:
-        hit = _is_excluded(b, a, excluded)
-        if hit is None:
-            return b.add(k, b.index(1))
-        return b.add(k, b.select(hit, b.index(0), b.index(1)))
+def _intersect_count(b: LoopBuilder, x: Slice, y: Slice, excluded: list[SSAValue], first_only: bool = False
+                     ) -> SSAValue:
+    def count(b: LoopBuilder, a: SSAValue, hit: SSAValue, k: SSAValue) -> SSAValue:
+        out = _is_excluded(b, a, excluded)
+        if out is not None:
+            hit = b.and_(hit, b.xor(out, b.const(True, I1)))
+        return b.add(k, b.select(hit, b.index(1), b.index(0)))
 
-    return _common(b, x, y, count)
+    return _common(b, x, y, count, first_only)
 
 
 def _difference(b: LoopBuilder, x: Slice, y: Slice, out: SSAValue) -> Slice:
@@ -511,7 +535,7 @@ def _difference(b: LoopBuilder, x: Slice, y: Slice, out: SSAValue) -> Slice:
         return [b.add(i, one), j, b.add(k, b.select(keep, one, zero))]
 
     k = b.while_([x.lo, y.lo, zero], cond, step)[2]
-    return Slice(out, zero, k, _unique(x.excluded + y.excluded))
+    return Slice(out, zero, k, _minus(_unique(x.excluded + y.excluded), x.absent), x.absent)
 
 
 __all__ = ["LowerGraph"]

@@ -1,9 +1,9 @@
-// RUN: ircc %s -p 'graph-symmetry,graph-plan' | filecheck %s
+// RUN: ircc %s -p 'graph-symmetry{direction=min},graph-plan' | filecheck %s
 // RUN: ircc %s -p 'graph-plan' | filecheck %s --check-prefix=NOSYM
-// RUN: ircc %s -p 'graph-symmetry,graph-plan{parallel=false}' | filecheck %s --check-prefix=SERIAL
+// RUN: ircc %s -p 'graph-symmetry{direction=min},graph-plan{parallel=false}' | filecheck %s --check-prefix=SERIAL
 
-// Triangles with an anti-vertex: a triangle no fourth vertex closes into a 4-clique. Every level builds
-// its candidates from scratch: neighbour lists intersected, cut by the symmetry bounds; the innermost
+// Triangles with an anti-vertex: a triangle no fourth vertex closes into a 4-clique (direction=min, so
+// the bounds read 'above'; auto takes max for anti-vertices). Every level builds its candidates from scratch: neighbour lists intersected, cut by the symmetry bounds; the innermost
 // body checks the anti-vertex (the common neighbours of the three, outside the match, must be empty).
 // CHECK-LABEL: func.func @count(
 // CHECK-NOT:     graph.pattern
