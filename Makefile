@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test test-full bench-symbolic bench-pyjit bench-spgemm docs lint clean
+.PHONY: demo test test-full bench-symbolic bench-pyjit bench-spgemm bench-graph docs lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ bench-pyjit: $(BENCH_STAMP)
 
 bench-spgemm: $(BENCH_STAMP)
 	$(PY) benchmarks/spgemm.py
+
+bench-graph: $(BENCH_STAMP)
+	$(PY) benchmarks/graph.py
 
 docs: $(STAMP)
 	$(PY) -m ircc.docgen docs
