@@ -47,6 +47,11 @@ def test_closed_forms_and_identities(threads):
     A = nx.to_scipy_sparse_array(g, format="csr").astype(np.int64)
     assert ircc.graph.count(G, Pattern.clique(3), threads=threads) == int((A @ A).multiply(A).sum()) // 6
     c4, c4_induced = (ircc.graph.count(G, Pattern.cycle(4), induced=i, threads=threads) for i in (False, True))
+    # closed 4-walks: d^2 from each vertex out and back twice, sum over neighbours a of (d_a - 1) there
+    # and back through a, and 8 per 4-cycle (4 starts, 2 directions)
+    d = np.asarray(A.sum(axis=1)).ravel()
+    A2 = A @ A
+    assert c4 == (int(A2.multiply(A2.T).sum()) - 2 * int((d * d).sum()) + int(d.sum())) // 8
     diamond = ircc.graph.count(G, Pattern.parse("a-b b-c c-d d-a a-c"), induced=True, threads=threads)
     k4 = ircc.graph.count(G, Pattern.clique(4), threads=threads)
     assert c4 == c4_induced + diamond + 3 * k4

@@ -53,3 +53,19 @@ def test_empty_graphs():
 def test_bad_graphs_say_what_is_wrong(build, message):
     with pytest.raises(GraphError, match=message):
         build()
+
+
+def test_degree_ordered_copy_is_the_same_graph_renumbered():
+    g = nx.powerlaw_cluster_graph(60, 3, 0.3, seed=1)
+    labels = np.arange(60) % 3
+    G = DataGraph.from_edges(60, list(g.edges), labels=labels)
+    indptr, indices, lab, old = G.degree_ordered()
+    degrees = np.diff(indptr)
+    assert np.all(np.diff(degrees) >= 0)  # ids ascend by degree
+    renamed = {(int(old[r]), int(old[c])) for r in range(60) for c in indices[indptr[r]:indptr[r + 1]]}
+    assert renamed == {(u, v) for u, v in g.edges} | {(v, u) for u, v in g.edges}
+    assert np.array_equal(lab, labels[old])
+    up, up_indices, _, _ = G.degree_ordered(oriented=True)
+    assert len(up_indices) == G.num_edges
+    assert all(np.all(up_indices[up[r]:up[r + 1]] > r) for r in range(60))
+    assert G.degree_ordered() is G.degree_ordered()  # made once
