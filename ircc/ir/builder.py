@@ -165,6 +165,12 @@ class LoopBuilder:
         t = m.type.element_type  # type: ignore[attr-defined]
         self.insert(memref.StoreOp.get(self.cast(v, t) if v.type != t else v, m, list(idx)))
 
+    def atomic_add(self, v: SSAValue, m: SSAValue, *idx: SSAValue) -> SSAValue:
+        """``memref.atomic_rmw addi``: adds v to the element and returns its old value (adding 0 is an
+        atomic read)."""
+        return self.value(memref.AtomicRMWOp(operands=[v, m, list(idx)], result_types=[v.type],
+                                             properties={"kind": IntegerAttr(1, IntegerType(64))}))
+
     def dim(self, m: SSAValue, k: int) -> SSAValue:
         return self.value(memref.DimOp(m, self.index(k)))
 

@@ -35,12 +35,7 @@ from ircc.passes.graph_reuse import inside
 
 def excluded(s: SSAValue) -> set[SSAValue]:
     """Vertices a set's definition excludes (through cuts and exclusions)."""
-    out: set[SSAValue] = set()
-    while isinstance(s.owner, (g.AboveOp, g.BelowOp, g.ExcludeOp)):
-        if isinstance(s.owner, g.ExcludeOp):
-            out.update(s.owner.vertices)
-        s = s.owner.set
-    return out
+    return {x for cut in g.cuts(s) if isinstance(cut, g.ExcludeOp) for x in cut.vertices}
 
 
 def _counted(loop: g.ForEachOp) -> g.ChooseOp | None:

@@ -45,7 +45,7 @@ from xdsl.dialects import arith, builtin
 from xdsl.dialects.builtin import IndexType, IntegerAttr, i64
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
+from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from ircc.graph.analysis import breadth_first_order, regular_automorphisms, transitive_reduction
@@ -150,15 +150,9 @@ def _expand(pattern: g.PatternOp, parallel: bool) -> None:
         quotient = arith.DivSIOp(result, divisor.result)
         new_ops += [divisor, quotient]
         result = quotient.result
-    Rewriter.insert_op(new_ops, _before(pattern))
+    Rewriter.insert_op(new_ops, InsertPoint.before(pattern))
     pattern.result.replace_all_uses_with(result)
     Rewriter.erase_op(pattern)
-
-
-def _before(op: Operation):
-    from xdsl.rewriter import InsertPoint
-
-    return InsertPoint.before(op)
 
 
 __all__ = ["GraphPlan"]

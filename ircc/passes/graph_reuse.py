@@ -103,12 +103,8 @@ def beyond(w: SSAValue, v: SSAValue, kind: str) -> bool:
     loop = w.owner.parent_op() if isinstance(w.owner, Block) else None
     if not isinstance(loop, g.ForEachOp) or w is not loop.body.block.args[0]:
         return False
-    s = loop.set
-    while isinstance(s.owner, (g.AboveOp, g.BelowOp, g.ExcludeOp)):
-        if isinstance(s.owner, g.AboveOp if kind == "above" else g.BelowOp) and beyond(s.owner.bound, v, kind):
-            return True
-        s = s.owner.set
-    return False
+    wanted = g.AboveOp if kind == "above" else g.BelowOp
+    return any(isinstance(cut, wanted) and beyond(cut.bound, v, kind) for cut in g.cuts(loop.set))
 
 
 def _cut_by(value: SSAValue, kind: str, v: SSAValue) -> bool:
@@ -133,14 +129,10 @@ def _continue_from_loop_sets(module: builtin.ModuleOp) -> None:
         s, v = loop.set, loop.body.block.args[0]
         # every set S was cut from, nearest first, with the kinds of cut between it and S
         kinds: set[str] = set()
-        x = s
-        while isinstance(x.owner, (g.AboveOp, g.BelowOp, g.ExcludeOp)):
-            if isinstance(x.owner, g.AboveOp):
-                kinds.add("above")
-            elif isinstance(x.owner, g.BelowOp):
-                kinds.add("below")
-            x = x.owner.set
-            _substitute(x, s, v, set(kinds), loop)
+        for cut in g.cuts(s):
+            if not isinstance(cut, g.ExcludeOp):
+                kinds.add("above" if isinstance(cut, g.AboveOp) else "below")
+            _substitute(cut.set, s, v, set(kinds), loop)
 
 
 def _substitute(base: SSAValue, s: SSAValue, v: SSAValue, kinds: set[str], loop: g.ForEachOp) -> None:

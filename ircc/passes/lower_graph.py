@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xdsl.context import Context
-from xdsl.dialects import arith, builtin, func, memref
+from xdsl.dialects import arith, builtin, func
 from xdsl.dialects.builtin import IntegerAttr, IntegerType, UnitAttr, i32, i64
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
@@ -181,21 +181,20 @@ class LowerGraph(ModulePass):
             cursor = b.alloc(i64, b.index(2)) if emits else None
             ctx = Ctx(indptr, indices, labels, bufs, cursor)
             if self.schedule == "dynamic":
-                def take(b: LoopBuilder, c: SSAValue) -> SSAValue:
-                    nxt = b.value(memref.AtomicRMWOp(operands=[b.const(1, i64), shared, [zero]], result_types=[i64],
-                                                     properties={"kind": IntegerAttr(1, i64)}))
-                    go = b.cmp("slt", b.cast(nxt, c.type), chunks)
-                    if limit is not None:
-                        stop = b.value(memref.AtomicRMWOp(operands=[b.const(0, i64), shared, [one]],
-                                                          result_types=[i64], properties={"kind": IntegerAttr(1, i64)}))
-                        go = b.and_(go, b.cmp("eq", stop, b.const(0, i64)))
-                    return go, b.cast(nxt, c.type)
+                def take(b: LoopBuilder) -> SSAValue:
+                    return b.cast(b.atomic_add(b.const(1, i64), shared, zero), zero.type)
 
-                def cond(b: LoopBuilder, c: SSAValue):
-                    go, nxt = take(b, c)
-                    return go, nxt
+                def more(b: LoopBuilder, c: SSAValue) -> SSAValue:
+                    go = b.cmp("slt", c, chunks)
+                    if limit is not None:  # another worker reached the limit
+                        go = b.and_(go, b.cmp("eq", b.atomic_add(b.const(0, i64), shared, one), b.const(0, i64)))
+                    return go
 
-                _while_taking(b, zero, cond, lambda b, c: chunk_body(b, c, ctx))
+                def run(b: LoopBuilder, c: SSAValue) -> list[SSAValue]:
+                    chunk_body(b, c, ctx)
+                    return [take(b)]
+
+                b.while_([take(b)], more, run)
             else:
                 def cyclic(b: LoopBuilder, c: SSAValue) -> None:
                     if limit is None:
@@ -221,22 +220,6 @@ class LowerGraph(ModulePass):
         root.result.replace_all_uses_with(total)
         root.detach()
         root.erase()
-
-
-def _while_taking(b: LoopBuilder, start: SSAValue, cond, body) -> None:
-    """``scf.while``: ``cond(b, c)`` gives (go, next chunk) each round; ``body(b, chunk)`` runs while go."""
-    from xdsl.dialects import scf
-    from xdsl.ir import Region
-
-    t = start.type
-    before, after = Block(arg_types=[t]), Block(arg_types=[t])
-    bb = b._child(before)
-    go, nxt = cond(bb, before.args[0])
-    bb.insert(scf.ConditionOp(go, nxt))
-    ab = b._child(after)
-    body(ab, after.args[0])
-    ab.insert(scf.YieldOp(after.args[0]))
-    b.insert(scf.WhileOp([start], [t], Region(before), Region(after)))
 
 
 def _counted_only(op: Operation) -> bool:
@@ -381,11 +364,16 @@ def _for_each(b: LoopBuilder, op: g.ForEachOp, env: dict, ctx: Ctx, budget: SSAV
     return b.while_([s.lo, b.const(0, i64)], more, lambda b, p, t: [b.add(p, b.index(1)), member(b, p, t)])[1]
 
 
+def _at(b: LoopBuilder, buf: SSAValue, at: SSAValue, hi: SSAValue, pred: str, x: SSAValue) -> SSAValue:
+    """``at < hi and buf[at] <pred> x`` (i1), reading buf[at] only when at < hi."""
+    return b.if_(b.cmp("slt", at, hi), lambda b: [b.cmp(pred, b.load(buf, at), x)],
+                 lambda b: [b.const(False, I1)], types=[I1])[0]
+
+
 def _present(b: LoopBuilder, s: Slice, x: SSAValue) -> SSAValue:
     """1 (index) when the sorted slice holds x."""
     at = _search(b, s.buf, s.lo, s.hi, x, strict=False)
-    held = b.if_(b.cmp("slt", at, s.hi), lambda b: [b.cmp("eq", b.load(s.buf, at), b.cast(x, i32))],
-                 lambda b: [b.const(False, I1)], types=[I1])[0]
+    held = _at(b, s.buf, at, s.hi, "eq", b.cast(x, i32))
     return b.select(held, b.index(1), b.index(0))
 
 
@@ -474,8 +462,7 @@ def _common(b: LoopBuilder, x: Slice, y: Slice, on_common, first_only: bool = Fa
             def step(b: LoopBuilder, i: SSAValue, j: SSAValue, k: SSAValue) -> list[SSAValue]:
                 a = b.load(small.buf, i)
                 at = _search(b, large.buf, j, large.hi, a, strict=False)
-                held = b.if_(b.cmp("slt", at, large.hi), lambda b: [b.cmp("eq", b.load(large.buf, at), a)],
-                             lambda b: [b.const(False, I1)], types=[I1])[0]
+                held = _at(b, large.buf, at, large.hi, "eq", a)
                 k = on_common(b, a, held, k)
                 return [b.add(i, one), at, k]
 
@@ -524,12 +511,10 @@ def _difference(b: LoopBuilder, x: Slice, y: Slice, out: SSAValue) -> Slice:
 
         # y's cursor moves past the values below a; a stays when y does not hold it
         def behind(b: LoopBuilder, jj: SSAValue) -> SSAValue:
-            return b.if_(b.cmp("slt", jj, y.hi), lambda b: [b.cmp("slt", b.load(y.buf, jj), a)],
-                         lambda b: [b.const(False, I1)], types=[I1])[0]
+            return _at(b, y.buf, jj, y.hi, "slt", a)
 
         j = b.while_([j], behind, lambda b, jj: [b.add(jj, one)])[0]
-        held = b.if_(b.cmp("slt", j, y.hi), lambda b: [b.cmp("eq", b.load(y.buf, j), a)],
-                     lambda b: [b.const(False, I1)], types=[I1])[0]
+        held = _at(b, y.buf, j, y.hi, "eq", a)
         keep = b.xor(held, b.const(True, I1))
         b.if_(keep, lambda b: b.store(a, out, k))
         return [b.add(i, one), j, b.add(k, b.select(keep, one, zero))]

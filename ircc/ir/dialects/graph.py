@@ -344,11 +344,9 @@ class ExcludeOp(IRDLOperation):
         super().__init__(operands=[s, list(vertices)], result_types=[SetType()])
 
 
-@irdl_op_definition
-class SizeOp(IRDLOperation):
-    """The number of members (the last level of a count: no loop)."""
+class _SetCountOp(IRDLOperation):
+    """An i64 computed from a set."""
 
-    name = "graph.size"
     set = operand_def(SetType)
     result = result_def(IntegerType)
     traits = traits_def(Pure())
@@ -356,6 +354,13 @@ class SizeOp(IRDLOperation):
 
     def __init__(self, s):
         super().__init__(operands=[s], result_types=[i64])
+
+
+@irdl_op_definition
+class SizeOp(_SetCountOp):
+    """The number of members (the last level of a count: no loop)."""
+
+    name = "graph.size"
 
 
 @irdl_op_definition
@@ -375,17 +380,10 @@ class WithLabelOp(IRDLOperation):
 
 
 @irdl_op_definition
-class EmptyOp(IRDLOperation):
+class EmptyOp(_SetCountOp):
     """1 when the set has no members, else 0 (an anti-vertex: no outside vertex may close the match)."""
 
     name = "graph.empty"
-    set = operand_def(SetType)
-    result = result_def(IntegerType)
-    traits = traits_def(Pure())
-    assembly_format = "$set attr-dict `:` type($set) `->` type($result)"
-
-    def __init__(self, s):
-        super().__init__(operands=[s], result_types=[i64])
 
 
 @irdl_op_definition
@@ -423,6 +421,13 @@ class EmitOp(IRDLOperation):
 
     def __init__(self, rows, vertices, when=None):
         super().__init__(operands=[rows, list(vertices), [when] if when is not None else []])
+
+def cuts(s):
+    """The ops ``s`` was cut by, nearest first: its chain of ``graph.above`` / ``below`` / ``exclude``."""
+    while isinstance(s.owner, (AboveOp, BelowOp, ExcludeOp)):
+        yield s.owner
+        s = s.owner.set
+
 
 Graph = Dialect("graph", [AssembleOp, PatternOp, ForVerticesOp, ForEachOp, YieldOp, NeighboursOp, IntersectOp,
                           DifferenceOp, AboveOp, BelowOp, ExcludeOp, SizeOp, WithLabelOp, EmptyOp, ChooseOp, EmitOp],

@@ -17,8 +17,9 @@
 // workers take the next chunk of 64 root vertices from a shared counter until none is left
 // CHECK:         "scf.parallel"
 // CHECK-NOT:       %set_buffer
+// CHECK:           "memref.atomic_rmw"(%{{.*}}, %next_chunk_and_stop, %{{.*}}) <{kind = 1 : i64}>
 // CHECK:           scf.while
-// CHECK:             "memref.atomic_rmw"(%{{.*}}, %next_chunk_and_stop, %{{.*}}) <{kind = 1 : i64}>
+// CHECK:             arith.cmpi slt, %{{.*}}, %chunks : index
 // CHECK:             scf.condition
 // graph.above %n0, %v0: a binary search for the first neighbour > v0
 // CHECK:             scf.for
@@ -38,6 +39,7 @@
 // ... else a merge that counts the common members
 // CHECK:                       arith.cmpi eq, %{{.*}}, %{{.*}} : i32
 // CHECK:           memref.store %{{.*}}, %chunk_counts
+// CHECK:           "memref.atomic_rmw"(%{{.*}}, %next_chunk_and_stop, %{{.*}}) <{kind = 1 : i64}>
 // the chunks' counts summed in chunk order
 // CHECK:         %[[TOTAL:.*]] = scf.for
 // CHECK:         memref.dealloc %chunk_counts
