@@ -26,6 +26,9 @@ def _add_shared_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-p", "--pipeline", default=None, help="pass pipeline, as xdsl-opt -p spells it: 'canonicalize,cse'")
     p.add_argument("--threads", type=int, default=None, help="worker threads for parallel loops (default: all cores)")
     p.add_argument("--fastmath", action="store_true", help="allow value-changing floating-point rewrites")
+    p.add_argument("--eqsat", action=argparse.BooleanOptionalAction, default=None,
+                   help="run the e-graph pass (eqsat) first; --no-eqsat removes it (default: as the input's "
+                        "frontend decides: off for MLIR files)")
     p.add_argument("--no-verify", dest="verify", action="store_false", help="do not verify after every pass")
     p.add_argument("--no-cache", dest="cache", action="store_false", help="do not use the on-disk compile cache")
     p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass (stderr)")
@@ -71,6 +74,7 @@ def _options(ns: argparse.Namespace) -> dict[str, Any]:
         "print_ir_after_all": ns.print_ir_after_all, "print_ir_after": ns.print_ir_after,
         "print_ir_before": ns.print_ir_before, "print_ir_after_change": ns.print_ir_after_change,
         "dump_dir": ns.dump_dir, "time_passes": ns.time_passes, "pipeline": ns.pipeline or "",
+        "eqsat": ns.eqsat,
     }
     if ns.threads is not None:
         opts["threads"] = ns.threads
@@ -174,8 +178,10 @@ def _passes_only(module, ns: argparse.Namespace, opts: dict[str, Any]) -> int:
     from ircc.options import Options
     from ircc.passes.pipeline import Pipeline, parse_pipeline_spec
 
+    from ircc.driver import with_eqsat
+
     options = Options.from_kwargs(**{k: v for k, v in opts.items() if k != "pipeline"})
-    passes = parse_pipeline_spec(opts["pipeline"])
+    passes = with_eqsat(parse_pipeline_spec(opts["pipeline"]), options, default_on=False)
     if ns.emit is not None:
         from ircc.driver import stop_index
 
@@ -192,8 +198,11 @@ def _ahead_of_time(module, ns: argparse.Namespace, opts: dict[str, Any], kind: s
     from ircc.options import Options
     from ircc.passes.pipeline import Pipeline, parse_pipeline_spec
 
+    from ircc.driver import with_eqsat
+
     options = Options.from_kwargs(**{k: v for k, v in opts.items() if k != "pipeline"})
-    Pipeline(parse_pipeline_spec(opts["pipeline"]), options).run(module, record=False)
+    passes = with_eqsat(parse_pipeline_spec(opts["pipeline"]), options, default_on=False)
+    Pipeline(passes, options).run(module, record=False)
     out = Path(ns.output)
     header = (write_shared if kind == "shared" else write_object)(module, out, options)
     print(f"wrote {out} and {header}", file=sys.stderr)

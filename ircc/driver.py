@@ -127,14 +127,12 @@ def compile_module(module: ModuleOp, rebuild, default_pipeline: str, frontend: s
 
 def _run(module: ModuleOp, rebuild, default_pipeline: str, opts: Options, stats: dict[str, Any], t_start: float,
          *, layout: Any, entry: str | None, wrap=None) -> Kernel:
-    if opts.eqsat:
-        raise IrccError("option eqsat=True: the e-graph pass is not part of this version of ircc yet")
-
     resolved = resolve_target(opts.target)
     stats["target"] = resolved
     backend = get_backend(resolved)
     spec = default_pipeline if opts.pipeline is None else opts.pipeline
-    passes = parse_pipeline_spec(spec) + parse_pipeline_spec(backend.lowering)
+    passes = with_eqsat(parse_pipeline_spec(spec), opts, default_on=stats["frontend"] == "sympy")
+    passes += parse_pipeline_spec(backend.lowering)
     stop = stop_index(opts.emit, passes)
     if stop is not None:
         passes = passes[:stop]
@@ -147,6 +145,8 @@ def _run(module: ModuleOp, rebuild, default_pipeline: str, opts: Options, stats:
     stats["passes_s"] = time.perf_counter() - t0
     stats["pass_timings"] = {f"{i:02d}-{t.name}": t.seconds for i, t in enumerate(timings, 1)}
     stats["pipeline"] = ",".join(p.name for p in passes)
+    if "eqsat" in pipeline.reports:
+        stats["eqsat"] = pipeline.reports["eqsat"]
     if stop is not None:
         stats["emit"] = opts.emit
         return Kernel(stages=stages, artifact=None, call=None, compile_stats=stats, entry=entry, target=resolved)
@@ -165,6 +165,20 @@ def _run(module: ModuleOp, rebuild, default_pipeline: str, opts: Options, stats:
             call = wrap(call)
     return Kernel(stages=stages, artifact=artifact, call=call, compile_stats=stats, entry=entry_name,
                   target=resolved)
+
+
+def with_eqsat(passes: list, opts: Options, *, default_on: bool) -> list:
+    """The optimization passes with the e-graph pass switched as ``eqsat=`` says (None: on where the frontend
+    wants it, for sympy kernels); it goes first, with the kernel's ``fastmath``, unless the pipeline names it."""
+    from ircc.passes.eqsat import EqSat
+
+    on = default_on if opts.eqsat is None else bool(opts.eqsat)
+    named = any(isinstance(p, EqSat) for p in passes)
+    if not on:
+        return [p for p in passes if not isinstance(p, EqSat)] if opts.eqsat is False else passes
+    if named:
+        return passes
+    return [EqSat(fastmath=opts.fastmath, cost=opts.cost), *passes]
 
 
 def _is_python_function(obj: Any) -> bool:

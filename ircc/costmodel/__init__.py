@@ -5,6 +5,8 @@ For now fixed rules and a static table; the learned model plugs in behind the sa
 
 from __future__ import annotations
 
+import functools
+
 from xdsl.dialects import memref, scf
 from xdsl.dialects.builtin import ModuleOp
 
@@ -28,3 +30,35 @@ def llvm_loop_vectorize(module: ModuleOp) -> bool:
             if stores > MAX_STORES_FOR_LOOP_VECTORIZER:
                 return False
     return True
+
+
+# -- per-op costs (the e-graph pass's extraction asks these) -------------------------------------------------
+_OP_COSTS_FILE = "op_costs.json"
+
+
+@functools.cache
+def _op_cost_tables() -> dict[str, dict[str, float]]:
+    import json
+    from pathlib import Path
+
+    return json.loads((Path(__file__).parent / _OP_COSTS_FILE).read_text())["costs"]
+
+
+def op_costs(dtype: str = "f64", cost: str = "static") -> dict[str, float]:
+    """Nanoseconds per element of each arith / math op (keys as ``ircc.costmodel.measure.OPS``) for
+    ``dtype`` ('f64' or 'f32'): the static table measured on this machine by ``python -m
+    ircc.costmodel.measure``. ``cost="learned"`` answers the same until a learned model ships."""
+    if cost not in ("static", "learned"):
+        raise ValueError(f"cost={cost!r}: expected 'static' or 'learned'")
+    return dict(_op_cost_tables()[dtype])
+
+
+def egraph_op_costs(dtype: str = "f64", cost: str = "static") -> dict[str, int]:
+    """The per-op table as the e-graph's integer constructor costs (picoseconds per element).
+
+    Every op costs at least an ``add``: in the timing loop LLVM folds a negation into the sum that consumes it
+    (measured ~0), but in a straight-line kernel each op left in the IR is an instruction; a free ``neg``
+    would let extraction trade a subtraction for an addition of a negation at no cost."""
+    table = op_costs(dtype, cost)
+    floor = table["add"]
+    return {op: max(1, round(max(ns, floor) * 1000)) for op, ns in table.items()}

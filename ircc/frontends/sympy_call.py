@@ -60,8 +60,8 @@ class SympyCall:
         out = self._new(shape, dtype=layout.dtype)
         try:
             self._loop(*args, out)
-        except TypeError:
-            return None  # another dtype or a strided view: the general path converts
+        except (TypeError, ValueError):
+            return None  # another dtype (TypeError) or a strided view (ValueError): the general path converts
         if layout.kind == "matrix":
             return out
         if layout.kind == "scalar":

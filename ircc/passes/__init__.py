@@ -38,6 +38,9 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
              "xDSL: hoist loop-invariant pure ops out of scf loops"),
     "expand-powi": (_ircc("expand_powi", "ExpandPowi"),
                     "rewrite x**n with a constant integer n as a chain of multiplications"),
+    "eqsat": (_ircc("eqsat", "EqSat"),
+              "equality saturation (egglog) on float arithmetic, DAG-aware extraction by the op-cost table; "
+              "fastmath=true adds the rules that change rounding"),
     "convert-scf-parallel-to-for": (_ircc("convert_scf_parallel_to_for", "ConvertScfParallelToFor"),
                                     "serialize scf.parallel into nested scf.for (no threads)"),
     "lower-sparse": (_ircc("lower_sparse", "LowerSparse"),

@@ -7,9 +7,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
@@ -47,6 +48,32 @@ def pass_spec_text(p: ModulePass) -> str:
 
 
 @dataclass
+class PassContext:
+    """What a running pass may know about the pipeline around it: where the dumps go (None: nowhere) and
+    the stage's number, and a place for a report (``ircc.compile`` puts it in ``kernel.compile_stats``)."""
+
+    dump_dir: Path | None
+    index: int
+    name: str
+    reports: dict[str, Any]
+
+    def dump_path(self, suffix: str) -> Path | None:
+        """``<dump_dir>/NN-<pass>.<suffix>`` beside the stage's IR dump, or None without a dump directory."""
+        if self.dump_dir is None:
+            return None
+        self.dump_dir.mkdir(parents=True, exist_ok=True)
+        return self.dump_dir / f"{self.index:02d}-{self.name}.{suffix}"
+
+
+_CONTEXT: ContextVar[PassContext | None] = ContextVar("ircc_pass_context", default=None)
+
+
+def current_pass_context() -> PassContext | None:
+    """The context of the pass now running under a ``Pipeline`` (None outside one)."""
+    return _CONTEXT.get()
+
+
+@dataclass
 class PassTiming:
     name: str
     seconds: float
@@ -63,6 +90,8 @@ class Pipeline:
     passes: list[ModulePass]
     options: Options = field(default_factory=Options)
     stream: TextIO = field(default_factory=lambda: sys.stderr)
+    #: reports passes left through ``current_pass_context()``, by pass name
+    reports: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, spec: str, options: Options | None = None, **kw: object) -> Pipeline:
@@ -113,12 +142,16 @@ class Pipeline:
             if name in opts.print_ir_before:
                 self._print("Before", name, text)
             start = time.perf_counter()
+            dump_dir = Path(opts.dump_dir) if opts.dump_dir else None
+            token = _CONTEXT.set(PassContext(dump_dir, index, name, self.reports))
             try:
                 p.apply(ctx, module)
                 if opts.verify:
                     module.verify()
             except Exception as err:
                 raise self._failure(index, p, text if record else None, err) from None
+            finally:
+                _CONTEXT.reset(token)
             timings.append(PassTiming(name, time.perf_counter() - start))
             if not record:
                 continue
