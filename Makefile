@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test test-full bench-symbolic bench-pyjit bench-spgemm bench-graph docs lint clean
+.PHONY: demo test test-full bench-symbolic bench-pyjit bench-spgemm bench-graph bench-eqsat docs lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ bench-spgemm: $(BENCH_STAMP)
 
 bench-graph: $(BENCH_STAMP)
 	$(PY) benchmarks/graph.py
+
+bench-eqsat: $(BENCH_STAMP)
+	$(PY) benchmarks/eqsat.py
 
 docs: $(STAMP)
 	$(PY) -m ircc.docgen docs

@@ -131,7 +131,9 @@ def _run(module: ModuleOp, rebuild, default_pipeline: str, opts: Options, stats:
     stats["target"] = resolved
     backend = get_backend(resolved)
     spec = default_pipeline if opts.pipeline is None else opts.pipeline
-    passes = with_eqsat(parse_pipeline_spec(spec), opts, default_on=stats["frontend"] == "sympy")
+    # eqsat is part of the sympy frontend's default optimization; an explicit pipeline= replaces the default
+    passes = with_eqsat(parse_pipeline_spec(spec), opts,
+                        default_on=stats["frontend"] == "sympy" and opts.pipeline is None)
     passes += parse_pipeline_spec(backend.lowering)
     stop = stop_index(opts.emit, passes)
     if stop is not None:
@@ -168,8 +170,9 @@ def _run(module: ModuleOp, rebuild, default_pipeline: str, opts: Options, stats:
 
 
 def with_eqsat(passes: list, opts: Options, *, default_on: bool) -> list:
-    """The optimization passes with the e-graph pass switched as ``eqsat=`` says (None: on where the frontend
-    wants it, for sympy kernels); it goes first, with the kernel's ``fastmath``, unless the pipeline names it."""
+    """The optimization passes with the e-graph pass switched as ``eqsat=`` says (None: ``default_on``, true for
+    sympy kernels on their default pipeline); it goes first, with the kernel's ``fastmath``, unless the
+    pipeline names it already (then its own options hold); ``eqsat=False`` removes it."""
     from ircc.passes.eqsat import EqSat
 
     on = default_on if opts.eqsat is None else bool(opts.eqsat)

@@ -39,11 +39,11 @@ class Kernel:
             self._stages = self._stages()
         return self._stages
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._call is None:
             stop = self.compile_stats.get("emit")
             raise IrccError(f"this kernel stopped at stage '{stop}' (emit=...): it has IR but no code to run")
-        return self._call(*args)
+        return self._call(*args, **kwargs) if kwargs else self._call(*args)
 
     @property
     def source(self) -> str:

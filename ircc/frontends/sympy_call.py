@@ -26,11 +26,13 @@ class SympyCall:
         self._new = np.zeros if layout.zeroed else np.empty  # see ZEROED_OUTPUT_ATTR
         self._point_shape = layout.matrix_shape or ((layout.nout,) if layout.kind == "tuple" else (1,))
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, out: np.ndarray | None = None) -> Any:
         layout = self.layout
         if len(args) != self._nargs:
             names = ", ".join(layout.arg_names)
             raise ArgumentError(f"kernel takes {self._nargs} argument(s) ({names}), got {len(args)}")
+        if out is not None:
+            return self._into(args, out)
         if type(args[0]) is np.ndarray:
             fast = self._same_length_arrays(args)
             return fast if fast is not None else self._arrays(args)
@@ -43,6 +45,30 @@ class SympyCall:
             return self(*[float(a) if not isinstance(a, (bool, np.bool_)) else int(a) for a in args])
         fast = self._same_length_arrays(args)
         return fast if fast is not None else self._arrays(args)
+
+    def _into(self, args: tuple[Any, ...], out: np.ndarray) -> np.ndarray:
+        """``kernel(*arrays, out=buf)``: evaluate into a caller's array (points first, as returned for a
+        Matrix; ``(n, nout)`` otherwise), with no allocation and no copy; returns ``buf``."""
+        layout = self.layout
+        n = None
+        for name, a in zip(layout.arg_names, args):
+            if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype != layout.dtype or not a.flags.c_contiguous:
+                raise ArgumentError(f"with out=, every argument must be a contiguous 1-D {layout.dtype} array; "
+                                    f"{name} is not (convert with numpy.ascontiguousarray(x, dtype=...))")
+            if n is None:
+                n = a.shape[0]
+            elif a.shape[0] != n:
+                raise ArgumentError(f"with out=, all arguments need one length: {name} has {a.shape[0]}, not {n}")
+        shape = (n, *layout.matrix_shape) if layout.kind == "matrix" else (n, layout.nout)
+        if not isinstance(out, np.ndarray) or out.shape != shape or out.dtype != layout.dtype or \
+                not out.flags.c_contiguous or not out.flags.writeable:
+            got = f"{out.shape} {out.dtype}" if isinstance(out, np.ndarray) else type(out).__name__
+            raise ArgumentError(f"out= must be a writeable C-contiguous {layout.dtype} array of shape {shape}; "
+                                f"got {got}")
+        if layout.zeroed:
+            out.fill(0)  # outputs identically zero are not stored by the kernel
+        self._loop(*args, out)
+        return out
 
     def _same_length_arrays(self, args: tuple[Any, ...]) -> Any:
         """The common case without copies: 1-D arrays of the kernel's dtype, all of one length (the

@@ -231,7 +231,7 @@ class EqSat(ModulePass):
         report.stop = f"iteration limit ({self.iter_limit})"
         for _ in range(self.iter_limit):
             growth = report.sizes[-1] / report.sizes[-2] if len(report.sizes) > 1 else 1.0
-            if len(report.sizes) > 1 and report.sizes[-1] * growth > 4 * self.node_limit:
+            if len(report.sizes) > 1 and report.sizes[-1] * growth > 2 * self.node_limit:
                 report.stop = f"the next iteration would pass the node limit ({self.node_limit})"
                 return
             if time.perf_counter() - t0 + last_s * max(growth, 1.0) > budget:
