@@ -59,6 +59,10 @@ def test_pipeline_option_sets_limits(tmp_path) -> None:
                      pipeline="eqsat{fastmath=true node-limit=60}")
     report = next((tmp_path / "n").glob("*-eqsat.report.txt")).read_text()
     assert "node limit (60)" in report
+    k = ircc.compile(EXPR, args=[x, y], cache=False, dump_dir=str(tmp_path / "s"), pipeline="eqsat{node-limit=3}")
+    report = next((tmp_path / "s").glob("*-eqsat.report.txt")).read_text()
+    assert "skipped: " in report and "more than the node limit (3)" in report
+    assert k.compile_stats["eqsat"]["cost_after"] == k.compile_stats["eqsat"]["cost_before"]
 
 
 def test_dump_shows_sizes_rules_costs_and_picture(tmp_path) -> None:

@@ -42,5 +42,7 @@ def test_workload_against_mpmath(workload, fastmath: bool) -> None:
     err = np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want)))
     assert err <= TOLERANCE[fastmath], f"{name}: max error {err:.3g} (fastmath={fastmath})"
     assert stats["cost_after"] <= stats["cost_before"]
-    if fastmath:  # the rewrites that change rounding found something on every workload
-        assert stats["cost_after"] < stats["cost_before"], stats
+    if fastmath and name != "robertson":  # found something worth more than min-gain (10%) by the table
+        assert stats["cost_after"] < 0.9 * stats["cost_before"], stats
+    if name == "robertson":  # 18 ops, already minimal: the best rewrite (fma) saves 6% and is not taken
+        assert stats["cost_after"] == stats["cost_before"], stats
