@@ -189,11 +189,17 @@ class ExprBlock:
                 out.append(f"(Pow2Recip {c!r} {1.0 / c!r})")
         return "\n".join(out)
 
-    def program(self) -> str:
+    def program(self, reassociate: bool = False) -> str:
+        """egglog commands for the block's terms; ``reassociate`` (fastmath only) writes sum and product
+        trees in ranked order first (``eqsat_reassociate``)."""
         mapped = set(self.ops)
         named = {v for op in self.ops for v in op.results
                  if v in self.roots or sum(1 for u in v.uses if u.operation in mapped) > 1}
         text = {op.results[0]: body for op, body in zip(self.ops, self.lets)}
+        if reassociate:
+            from ircc.passes.eqsat_reassociate import reassociate as ranked
+
+            text.update(ranked(self))
         lines = []
 
         def render(v: SSAValue, top: bool) -> str:

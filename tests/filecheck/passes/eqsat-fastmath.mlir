@@ -145,3 +145,20 @@ func.func @cancel(%a: f64, %b: f64) -> f64 {
   %y = arith.subf %x, %b : f64
   func.return %y : f64
 }
+
+// l*m1*c - l*m2*c - l*m3*c = (l*c) * (m1 - m2 - m3): 6 multiplications become 2
+// CHECK-LABEL: func.func @sum_of_products(
+// CHECK-COUNT-2: arith.{{mulf|subf}}
+// CHECK-COUNT-2: arith.{{mulf|subf}}
+// CHECK-NEXT:    func.return
+func.func @sum_of_products(%l: f64, %c: f64, %m1: f64, %m2: f64, %m3: f64) -> f64 {
+  %a = arith.mulf %l, %m1 : f64
+  %a2 = arith.mulf %a, %c : f64
+  %b = arith.mulf %l, %m2 : f64
+  %b2 = arith.mulf %b, %c : f64
+  %d = arith.mulf %l, %m3 : f64
+  %d2 = arith.mulf %d, %c : f64
+  %s = arith.subf %a2, %b2 : f64
+  %t = arith.subf %s, %d2 : f64
+  func.return %t : f64
+}
