@@ -197,7 +197,7 @@ class EqSat(ModulePass):
         t1 = time.perf_counter()
         serialized = egraph.serialize([])
         graph, roots = self._extract(serialized, costs, eb.roots)
-        choice, cost = extract(graph, list(dict.fromkeys(roots.values())))
+        choice, cost = extract(graph, list(dict.fromkeys(roots.values())), loaded=eb.loaded)
         report.extract_s = time.perf_counter() - t1
         if self.picture and context is not None:
             _picture(serialized, context, number)
@@ -212,7 +212,8 @@ class EqSat(ModulePass):
             report.egraph_s += time.perf_counter() - t2
             t3 = time.perf_counter()
             fused = self._extract(egraph.serialize([]), costs, names)
-            fused_choice, fused_cost = extract(fused[0], list(dict.fromkeys(fused[1].values())))
+            lets = dict(line[len("(let "):-1].split(" ", 1) for line in text.splitlines())
+            fused_choice, fused_cost = extract(fused[0], list(dict.fromkeys(fused[1].values())), loaded=lets)
             report.extract_s += time.perf_counter() - t3
             if fused_cost < min(cost, report.cost_before * 1000) * (1 - self.min_gain):
                 graph, roots, choice, cost = fused[0], fused[1], fused_choice, fused_cost

@@ -115,6 +115,7 @@ class ExprBlock:
     leaves: list[SSAValue] = field(default_factory=list)
     values: dict[str, SSAValue] = field(default_factory=dict)  # vK -> value
     roots: dict[SSAValue, str] = field(default_factory=dict)  # root value -> its let name ($vK)
+    loaded: dict[str, str] = field(default_factory=dict)  # let name -> the term program() loaded for it
     constants: set[float] = field(default_factory=set)
 
     @property
@@ -209,10 +210,13 @@ class ExprBlock:
                 return "$" + self.terms[v]
             return _REF.sub(lambda m: render(self.values[m.group(0)], False), text[v])
 
+        self.loaded = {}
         for op in self.ops:
             v = op.results[0]
             if v in named:
-                lines.append(f"(let ${self.terms[v]} {render(v, True)})")
+                term = render(v, True)
+                self.loaded["$" + self.terms[v]] = term
+                lines.append(f"(let ${self.terms[v]} {term})")
         return self.facts() + "\n" + "\n".join(lines)
 
     # -- terms -> IR ---------------------------------------------------------------------------

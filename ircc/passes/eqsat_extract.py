@@ -5,6 +5,9 @@ prefers rewrites that duplicate work a DAG would share (and cannot see that ``1/
 Here the cost of a program is the sum, over the distinct e-classes it computes, of the chosen node's cost:
 
 1. tree costs by a worklist fixpoint (Bellman-Ford over e-nodes) give an acyclic first choice per e-class;
+   the program the e-graph was loaded with (found again by walking its terms through the e-classes) is the
+   other start, and the cheaper of the two is refined, so extraction never returns a program dearer than
+   the one it was given;
 2. rounds of re-choice: with the current program's set of computed e-classes ``S``, each e-class in ``S``
    takes the node minimizing ``cost(node) + sum(share of children not in S)``: a child already computed is
    free, one that ``k`` e-classes of ``S`` could use (a node of theirs reads it) costs its best tree cost / k
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 
 from ircc.passes.eqsat_bridge import LEAF_OPS, powi_chain
@@ -140,8 +144,10 @@ def _walk(graph: Graph, choice: dict[str, int], roots: list[str]) -> tuple[float
     return total, seen
 
 
-def extract(graph: Graph, roots: list[str], rounds: int = 8) -> tuple[dict[str, int], float]:
-    """The chosen node per e-class and the program's DAG cost."""
+def extract(graph: Graph, roots: list[str], rounds: int = 8,
+            loaded: dict[str, str] | None = None) -> tuple[dict[str, int], float]:
+    """The chosen node per e-class and the program's DAG cost; ``loaded`` (let name -> term text) is the
+    program the e-graph started from, a second starting point."""
     best, choice = tree_costs(graph)
     missing = [r for r in roots if r not in choice]
     if missing:
@@ -149,6 +155,12 @@ def extract(graph: Graph, roots: list[str], rounds: int = 8) -> tuple[dict[str, 
     result = dag_cost(graph, choice, roots)
     assert result is not None, "tree-cost extraction is acyclic"
     cost, used = result
+    if loaded:
+        seeded = dict(choice)
+        seeded.update(_loaded_choice(graph, loaded))
+        seeded_result = dag_cost(graph, seeded, roots)
+        if seeded_result is not None and seeded_result[0] < cost:
+            choice, (cost, used) = seeded, seeded_result
     for _ in range(rounds):
         proposal = dict(choice)
         changed = False
@@ -180,6 +192,72 @@ def extract(graph: Graph, roots: list[str], rounds: int = 8) -> tuple[dict[str, 
             break
         choice, cost, used = proposal, new_cost, new_used
     return choice, cost
+
+
+_TOKEN = re.compile(r"\(|\)|[^\s()]+")
+
+
+def _parse_term(text: str):
+    """``(Add (Leaf 0) $v3)`` -> ``("Add", ("Leaf", 0), "$v3")``; numbers as int / float."""
+    stack: list[list] = [[]]
+    for tok in _TOKEN.findall(text):
+        if tok == "(":
+            stack.append([])
+        elif tok == ")":
+            done = tuple(stack.pop())
+            stack[-1].append(done)
+        elif tok[0] == "$" or tok[0].isalpha():
+            stack[-1].append(tok)
+        else:
+            stack[-1].append(float(tok) if any(c in tok for c in ".en") else int(tok))
+    return stack[0][0]
+
+
+def _loaded_choice(graph: Graph, loaded: dict[str, str]) -> dict[str, int]:
+    """The nodes of the loaded program, found by walking its terms from each let's e-class."""
+    terms = {name: _parse_term(text) for name, text in loaded.items()}
+    leaf_class: dict[tuple, str] = {}
+    for i, n in enumerate(graph.nodes):
+        if n.op in LEAF_OPS:
+            leaf_class[(n.op, *(n.ints or n.floats))] = n.eclass
+    choice: dict[str, int] = {}
+
+    def known(arg) -> str | None:
+        if isinstance(arg, str):
+            return graph.lets.get(arg)
+        if arg[0] in LEAF_OPS:
+            return leaf_class.get(arg)
+        return None
+
+    def walk(cls: str, term) -> None:
+        if isinstance(term, str):
+            term = terms.get(term)
+            if term is None:
+                return
+        if cls in choice:
+            return
+        op, args = term[0], term[1:]
+        kids = [a for a in args if isinstance(a, (tuple, str))]
+        prims = [a for a in args if not isinstance(a, (tuple, str))]
+        best_i, best_score = None, -1
+        for i in graph.classes.get(cls, ()):
+            n = graph.nodes[i]
+            if n.op != op or len(n.children) != len(kids) or (n.ints or n.floats) != prims:
+                continue
+            score = sum(1 for ch, a in zip(n.children, kids) if known(a) == ch)
+            if score > best_score:
+                best_i, best_score = i, score
+        if best_i is None:
+            return
+        choice[cls] = best_i
+        for ch, a in zip(graph.nodes[best_i].children, kids):
+            walk(ch, a)
+
+    for name in terms:
+        cls = graph.lets.get(name)
+        if cls is not None:
+            walk(cls, name)
+    return choice
 
 
 def _marginal(node: Node, used: set[str], share: dict[str, float]) -> float:

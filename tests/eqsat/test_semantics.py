@@ -21,7 +21,12 @@ ARGS = [x, y, z]
 #: the error bound stated for fastmath rewrites of well-conditioned expressions (relative, vs mpmath)
 FASTMATH_RTOL = 1e-12
 
-POINTS = [np.random.default_rng(11).uniform(-2.0, 2.0, 16) for _ in range(3)]
+#: random points plus the values exact rules must not get wrong: signed zeros, infinities, NaN, the
+#: smallest subnormal, the largest double (each argument meets each special value and the others vary)
+_SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1.7976931348623157e308, 1.0, -1.0]
+POINTS = [np.concatenate([np.random.default_rng(11 + k).uniform(-2.0, 2.0, 16),
+                          np.array(_SPECIAL), np.random.default_rng(20 + k).permutation(_SPECIAL)])
+          for k in range(3)]
 POSITIVE = [np.random.default_rng(12).uniform(0.5, 2.0, 16) for _ in range(3)]
 
 
