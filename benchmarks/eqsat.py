@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-bytes", type=int, default=256 << 10, help="in-cache output size (bytes)")
     parser.add_argument("--sample-ms", type=float, default=30.0, help="CPU time per in-cache sample")
     parser.add_argument("--stream-points", type=int, default=100_000)
-    parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--check-points", type=int, default=64)
     parser.add_argument("--only", default=None, help="comma-separated workloads")
     ns = parser.parse_args(argv)
