@@ -115,8 +115,14 @@ def test_out_argument_fills_the_callers_array() -> None:
     buf = np.full((4, 5), 7.0)  # most outputs are zero: the kernel does not store them, the call zeroes them
     assert kernel(a, b, out=buf) is buf
     np.testing.assert_array_equal(buf, np.column_stack([a + b, a * b, *[np.zeros(4)] * 3]))
-    with pytest.raises(ArgumentError, match=r"shape \(4, 5\)"):
+    with pytest.raises(ArgumentError, match=r"as many points as out= has rows \(3\); x has 4"):
         kernel(a, b, out=np.empty((3, 5)))
+    with pytest.raises(ArgumentError, match=r"shape \(4, 5\); got \(4, 4\)"):
+        kernel(a, b, out=np.empty((4, 4)))
+    with pytest.raises(ArgumentError, match="contiguous 1-D float64"):
+        kernel(a.astype(np.float32), b, out=np.empty((4, 5)))
+    with pytest.raises(ArgumentError, match="contiguous 1-D float64"):
+        kernel(2.0, b, out=np.empty((4, 5)))
     with pytest.raises(ArgumentError, match="contiguous 1-D float64"):
         kernel(a[::2], b[::2], out=np.empty((2, 5)))
     # strided views are converted on the ordinary path

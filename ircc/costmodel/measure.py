@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     doc = {
         "unit": "ns per element (one thread, llvm backend, vectorized loop, no fastmath)",
         "command": "python -m ircc.costmodel.measure",
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "machine": {"cpu": platform.processor() or platform.machine(), "platform": platform.platform(),
                     "load_average": load},
         "points": n, "repeats": repeats, "applications_per_point": K,

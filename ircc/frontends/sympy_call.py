@@ -25,6 +25,7 @@ class SympyCall:
         self._nargs = len(layout.arg_names)
         self._new = np.zeros if layout.zeroed else np.empty  # see ZEROED_OUTPUT_ATTR
         self._point_shape = layout.matrix_shape or ((layout.nout,) if layout.kind == "tuple" else (1,))
+        self._out_point_shape = layout.matrix_shape or (layout.nout,)
 
     def __call__(self, *args: Any, out: np.ndarray | None = None) -> Any:
         layout = self.layout
@@ -48,27 +49,44 @@ class SympyCall:
 
     def _into(self, args: tuple[Any, ...], out: np.ndarray) -> np.ndarray:
         """``kernel(*arrays, out=buf)``: evaluate into a caller's array (points first, as returned for a
-        Matrix; ``(n, nout)`` otherwise), with no allocation and no copy; returns ``buf``."""
+        Matrix; ``(n, nout)`` otherwise), with no allocation and no copy; returns ``buf``. The length check keeps
+        memory safe (every argument as long as ``buf``); rank, dtype and contiguity are checked by the entry."""
         layout = self.layout
-        n = None
+        if type(out) is not np.ndarray or out.ndim != (3 if layout.kind == "matrix" else 2):
+            raise ArgumentError(f"out= must be a numpy array of shape (points, {self._out_shape_text()})")
+        n = out.shape[0]
+        try:  # lengths in one C-level pass (a Python loop over 90 arguments cost 9 us per call)
+            lengths = set(map(len, args))
+        except TypeError:
+            lengths = set()
+        if lengths != {n}:
+            self._into_error(args, out)
+        if out.shape[1:] != self._out_point_shape or not out.flags.writeable:
+            self._into_error(args, out)
+        if layout.zeroed:
+            out.fill(0)  # outputs identically zero are not stored by the kernel
+        try:
+            self._loop(*args, out)
+        except (TypeError, ValueError):
+            self._into_error(args, out)
+        return out
+
+    def _out_shape_text(self) -> str:
+        return ", ".join(map(str, self._out_point_shape))
+
+    def _into_error(self, args: tuple[Any, ...], out: np.ndarray) -> None:
+        layout = self.layout
+        n = out.shape[0]
         for name, a in zip(layout.arg_names, args):
             if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype != layout.dtype or not a.flags.c_contiguous:
                 raise ArgumentError(f"with out=, every argument must be a contiguous 1-D {layout.dtype} array; "
                                     f"{name} is not (convert with numpy.ascontiguousarray(x, dtype=...))")
-            if n is None:
-                n = a.shape[0]
-            elif a.shape[0] != n:
-                raise ArgumentError(f"with out=, all arguments need one length: {name} has {a.shape[0]}, not {n}")
-        shape = (n, *layout.matrix_shape) if layout.kind == "matrix" else (n, layout.nout)
-        if not isinstance(out, np.ndarray) or out.shape != shape or out.dtype != layout.dtype or \
-                not out.flags.c_contiguous or not out.flags.writeable:
-            got = f"{out.shape} {out.dtype}" if isinstance(out, np.ndarray) else type(out).__name__
-            raise ArgumentError(f"out= must be a writeable C-contiguous {layout.dtype} array of shape {shape}; "
-                                f"got {got}")
-        if layout.zeroed:
-            out.fill(0)  # outputs identically zero are not stored by the kernel
-        self._loop(*args, out)
-        return out
+            if a.shape[0] != n:
+                raise ArgumentError(f"with out=, every argument needs as many points as out= has rows ({n}); "
+                                    f"{name} has {a.shape[0]}")
+        shape = (n, *self._out_point_shape)
+        raise ArgumentError(f"out= must be a writeable C-contiguous {layout.dtype} array of shape {shape}; "
+                            f"got {out.shape} {out.dtype}")
 
     def _same_length_arrays(self, args: tuple[Any, ...]) -> Any:
         """The common case without copies: 1-D arrays of the kernel's dtype, all of one length (the

@@ -1,15 +1,15 @@
 """``eqsat``: equality saturation on float arithmetic (egglog), then the cheapest equivalent program.
 
 For each block and float type, the ``arith`` / ``math`` ops become terms of one egglog e-graph (sharing kept:
-a value used twice is one e-class; everything else is an opaque leaf). The rulesets in ``ircc.passes.eqsat_rules`` run one
-iteration at a time until the e-graph saturates or a limit is hit (``node-limit`` e-nodes, ``iter-limit``
-iterations, ``time-limit`` seconds of rewriting per block; an iteration whose growth would overshoot the node
-limit is not started). The extractor (``eqsat_extract``) then picks, per e-class, the node that makes the
-whole program cheapest, each shared subterm paid once, with the per-op costs of ``ircc.costmodel``; the block
-is rebuilt with each e-class computed once, just before its first user. A block whose best program is not
-cheaper than its current one is left as it is. Fused multiply-adds are formed last, on the extracted program
-alone, and kept only where they make it at least ``min-gain`` (default 10%) cheaper: under fastmath LLVM
-contracts ``a*b + c`` itself, and the table, which prices ops one by one, misses the latency and scheduling
+a value used twice is one e-class; everything else is an opaque leaf). The rulesets in
+``ircc.passes.eqsat_rules`` run one iteration at a time until the e-graph saturates or a limit is hit
+(``node-limit`` e-nodes, ``iter-limit`` iterations, ``time-limit`` seconds of rewriting per block; an iteration whose
+growth would overshoot the node limit is not started). The extractor (``eqsat_extract``) then picks, per e-class, the
+node that makes the whole program cheapest, each shared subterm paid once, with the per-op costs of
+``ircc.costmodel``; the block is rebuilt with each e-class computed once, just before its first user. A block whose
+best program is not cheaper than its current one is left as it is. Fused multiply-adds are formed last, on the
+extracted program alone, and kept only where they make it at least ``min-gain`` (default 10%) cheaper: under fastmath
+LLVM contracts ``a*b + c`` itself, and the table, which prices ops one by one, misses the latency and scheduling
 that decide such small differences (measured: Robertson's kernel, 6% cheaper by the table with fmas, ran 7%
 slower).
 

@@ -217,7 +217,7 @@ def _loaded_choice(graph: Graph, loaded: dict[str, str]) -> dict[str, int]:
     """The nodes of the loaded program, found by walking its terms from each let's e-class."""
     terms = {name: _parse_term(text) for name, text in loaded.items()}
     leaf_class: dict[tuple, str] = {}
-    for i, n in enumerate(graph.nodes):
+    for n in graph.nodes:
         if n.op in LEAF_OPS:
             leaf_class[(n.op, *(n.ints or n.floats))] = n.eclass
     choice: dict[str, int] = {}

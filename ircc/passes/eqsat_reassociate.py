@@ -6,9 +6,10 @@ inner value has one use, by the next op of the tree (a value used twice, or outs
 its own tree). Each tree is flattened into signed terms / factors and written back as a left-deep chain:
 
 - a product's factors go by how many terms of the enclosing sum contain them, most first (then by how many
-  products of the block contain them, then by first appearance), so terms sharing factors share a left operand: ``l0*m1*cos(q1) + l0*m2*cos(q1)`` becomes
-  ``((l0*cos(q1))*m1) + ((l0*cos(q1))*m2)``, which the ``factor`` rule ``a*b + a*c -> a*(b+c)`` takes in one
-  step, and a long sum in one step per term, where with associativity the e-graph would explode first;
+  products of the block contain them, then by first appearance), so terms sharing factors share a left
+  operand: ``l0*m1*cos(q1) + l0*m2*cos(q1)`` becomes ``((l0*cos(q1))*m1) + ((l0*cos(q1))*m2)``, which the
+  ``factor`` rule ``a*b + a*c -> a*(b+c)`` takes in one step, and a long sum in one step per term, where
+  with associativity the e-graph would explode first;
 - a sum's terms go positive first, then negative, each group by last appearance first (so the sums
   ``m8 + ... + m1`` and ``m8 + ... + m2`` that factoring leaves behind share their prefix);
   ``-a - b - c`` becomes ``-(a + b + c)``.

@@ -6,8 +6,8 @@
 - ``fractions``: ``a/c + b/c`` -> ``(a + b)/c``, ``(a/b)/c`` -> ``a/(b*c)``, ``(a/b)*c`` -> ``(a*c)/b``,
   ``a/(b/c)`` -> ``(a*c)/b``, and reciprocal sharing ``a/d`` -> ``a * (1/d)`` (the extractor pays for ``1/d``
   once, so several divisions by one ``d`` become one division and multiplications);
-- ``cancel``: ``x - x`` -> 0, ``x + 0`` -> ``x`` (also for -0.0), ``x * 0`` -> 0, ``x / x`` -> 1, ``-(a - b)`` -> ``b - a`` (wrong for inf / NaN
-  or signed zeros only).
+- ``cancel``: ``x - x`` -> 0, ``x + 0`` -> ``x`` (also for -0.0), ``x * 0`` -> 0, ``x / x`` -> 1,
+  ``-(a - b)`` -> ``b - a`` (wrong for inf / NaN or signed zeros only).
 """
 
 from __future__ import annotations
