@@ -145,9 +145,11 @@ def _walk(graph: Graph, choice: dict[str, int], roots: list[str]) -> tuple[float
 
 
 def extract(graph: Graph, roots: list[str], rounds: int = 8,
-            loaded: dict[str, str] | None = None) -> tuple[dict[str, int], float]:
-    """The chosen node per e-class and the program's DAG cost; ``loaded`` (let name -> term text) is the
-    program the e-graph started from, a second starting point."""
+            loaded: dict[str, str] | None = None) -> tuple[dict[str, int], float, float]:
+    """The chosen node per e-class, the program's DAG cost, and the loaded program's cost as the e-graph
+    sees it (``inf`` without ``loaded``: let name -> term text, the program the e-graph started from, which
+    is also a second starting point). The loaded program's cost counts congruent duplicates once (``k*y``
+    and ``y*k`` after commutation): merges LLVM's own CSE makes too."""
     best, choice = tree_costs(graph)
     missing = [r for r in roots if r not in choice]
     if missing:
@@ -155,12 +157,15 @@ def extract(graph: Graph, roots: list[str], rounds: int = 8,
     result = dag_cost(graph, choice, roots)
     assert result is not None, "tree-cost extraction is acyclic"
     cost, used = result
+    loaded_cost = math.inf
     if loaded:
         seeded = dict(choice)
         seeded.update(_loaded_choice(graph, loaded))
         seeded_result = dag_cost(graph, seeded, roots)
-        if seeded_result is not None and seeded_result[0] < cost:
-            choice, (cost, used) = seeded, seeded_result
+        if seeded_result is not None:
+            loaded_cost = seeded_result[0]
+            if loaded_cost < cost:
+                choice, (cost, used) = seeded, seeded_result
     for _ in range(rounds):
         proposal = dict(choice)
         changed = False
@@ -191,7 +196,7 @@ def extract(graph: Graph, roots: list[str], rounds: int = 8,
         if new_cost >= cost - 1e-9:
             break
         choice, cost, used = proposal, new_cost, new_used
-    return choice, cost
+    return choice, cost, loaded_cost
 
 
 _TOKEN = re.compile(r"\(|\)|[^\s()]+")

