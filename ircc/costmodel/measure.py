@@ -133,6 +133,17 @@ def measure(dtype: str, n: int, repeats: int, ops: list[str]) -> dict[str, float
     return costs
 
 
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("op_costs.json"))
@@ -154,8 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         "unit": "ns per element (one thread, llvm backend, vectorized loop, no fastmath)",
         "command": "python -m ircc.costmodel.measure",
         "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpu": platform.processor() or platform.machine(), "platform": platform.platform(),
-                    "load_average": load},
+        "machine": {"cpu": _cpu_model(), "platform": platform.platform(), "load_average": load},
         "points": n, "repeats": repeats, "applications_per_point": K,
         "costs": table,
     }

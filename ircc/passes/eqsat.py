@@ -51,7 +51,8 @@ from xdsl.ir import Block
 from xdsl.passes import ModulePass
 
 from ircc.errors import IrccError
-from ircc.passes.eqsat_bridge import ExprBlock, declarations, float_types, powi_chain
+from ircc.passes.eqsat_bridge import BY_CLASS, ExprBlock, declarations, float_types, powi_chain
+from ircc.passes.expand_powi import constant_exponent
 
 
 @dataclass
@@ -294,17 +295,13 @@ def _size(egraph) -> int:
 
 
 def _original_cost(eb: ExprBlock, costs: dict[str, int]) -> float:
-    from ircc.passes.eqsat_bridge import BY_CLASS
-
     total = 0.0
     for op in eb.ops:
         spec = BY_CLASS.get(type(op))
         if spec is not None:
             total += costs[spec.cost_key]
         elif op.name == "math.fpowi":
-            from ircc.passes.eqsat_bridge import _constant_int
-
-            total += costs["mul"] * powi_chain(_constant_int(op.rhs) or 0)
+            total += costs["mul"] * powi_chain(constant_exponent(op.rhs) or 0)
     return total
 
 
@@ -329,8 +326,3 @@ def _picture(serialized, context, number: int) -> None:
     if dot is not None:
         subprocess.run([dot, "-Tsvg", str(path), "-o", str(path.with_suffix(".svg"))], check=False,
                        capture_output=True, timeout=60)
-
-
-def report_of(context_reports: dict[str, Any]) -> dict[str, Any] | None:
-    """The pass's summary as ``kernel.compile_stats['eqsat']`` shows it."""
-    return context_reports.get(EqSat.name)

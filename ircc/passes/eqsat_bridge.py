@@ -26,6 +26,7 @@ from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from ircc.ir.dialects.math_ext import ErfcOp
+from ircc.passes.expand_powi import constant_exponent
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class ExprBlock:
         if isinstance(op, arith.ConstantOp):
             return self._constant(op)
         if isinstance(op, math.FPowIOp):
-            n = _constant_int(op.rhs)
+            n = constant_exponent(op.rhs)
             if n is None or op.lhs.type != self.ftype:
                 return None
             return f"(PowI {self._leaf(op.lhs)} {n})"
@@ -312,13 +313,6 @@ class ExprBlock:
 
 class _NotDominated(Exception):
     pass
-
-
-def _constant_int(value: SSAValue) -> int | None:
-    owner = value.owner
-    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
-        return int(owner.value.value.data)
-    return None
 
 
 def float_types(block: Block) -> list[Attribute]:
