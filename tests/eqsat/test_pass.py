@@ -107,3 +107,13 @@ def test_cli_switch(tmp_path) -> None:
     assert out.count("arith.divf") == 1
     out = subprocess.run(cmd[:4] + ["--emit", "input"], capture_output=True, text=True, check=True).stdout
     assert out.count("arith.divf") == 2
+
+
+def test_float32_kernels() -> None:
+    pts = [np.linspace(0.5, 1.5, 9, dtype=np.float32), np.linspace(1.0, 2.0, 9, dtype=np.float32)]
+    plain = np.array(ircc.compile(EXPR, args=[x, y], dtype=np.float32, eqsat=False, cache=False)(*pts))
+    exact = np.array(ircc.compile(EXPR, args=[x, y], dtype=np.float32, cache=False)(*pts))
+    fast = ircc.compile(EXPR, args=[x, y], dtype=np.float32, fastmath=True, cache=False)
+    assert np.array_equal(plain, exact)
+    assert fast.compile_stats["eqsat"]["cost_after"] < fast.compile_stats["eqsat"]["cost_before"]
+    np.testing.assert_allclose(np.array(fast(*pts)), plain, rtol=2e-6)
