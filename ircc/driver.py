@@ -42,7 +42,8 @@ def _is_sympy(obj: Any) -> bool:
 
 
 def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.float64,
-            entry: str | None = None, name: str = "kernel", signature: Any = None, **options: Any) -> Kernel:
+            entry: str | None = None, name: str = "kernel", signature: Any = None, example_inputs: Any = None,
+            **options: Any) -> Kernel:
     """Compile ``obj`` for ``target`` and return a ``Kernel``.
 
     Args:
@@ -55,6 +56,9 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
         entry: for MLIR, the function ``kernel(...)`` calls (default: the only one).
         signature: for a Python function, the argument types: ``"(float64[:, :], int64)"``, a list of
             type strings / numpy dtypes / example values.
+        example_inputs: for a ``torch.nn.Module`` (or a function of torch tensors), a tuple of example
+            tensors: the model is exported with ``torch.export`` at their shapes; the kernel takes and
+            returns torch tensors (``ircc.frontends.torch``).
         **options: the shared options (``threads``, ``fastmath``, ``pipeline``, ``cache``, ``verify``,
             ``dump_dir``, ``print_ir_after_all``, ... see ``ircc.options.Options``).
 
@@ -73,6 +77,10 @@ def compile(obj: Any, *, target: str = "cpu", args: Any = None, dtype: Any = np.
         from ircc.graph.query import compile_query
 
         return compile_query(obj, target=target, **options)
+    if example_inputs is not None or _is_torch_module(obj):
+        from ircc.frontends.torch import compile_torch
+
+        return compile_torch(obj, example_inputs, target=target, **options)
     if _is_python_function(obj):
         return _compile_python(obj, signature, target=target, **options)
     if signature is not None:
@@ -182,6 +190,13 @@ def with_eqsat(passes: list, opts: Options, *, default_on: bool) -> list:
     if named:
         return passes
     return [EqSat(fastmath=opts.fastmath, cost=opts.cost), *passes]
+
+
+def _is_torch_module(obj: Any) -> bool:
+    import sys
+
+    torch = sys.modules.get("torch")  # a torch module exists only if torch was imported
+    return torch is not None and isinstance(obj, torch.nn.Module)
 
 
 def _is_python_function(obj: Any) -> bool:

@@ -41,6 +41,10 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
     "eqsat": (_ircc("eqsat", "EqSat"),
               "equality saturation (egglog) on float arithmetic, DAG-aware extraction by the op-cost table; "
               "fastmath=true adds the rules that change rounding"),
+    "convert-linalg-to-loops": (_xdsl("xdsl.transforms.convert_linalg_to_loops", "ConvertLinalgToLoopsPass"),
+                                "xDSL: lower linalg ops on memrefs to scf.for loop nests"),
+    "lower-affine": (_xdsl("xdsl.transforms.lower_affine", "LowerAffinePass"),
+                     "xDSL: lower affine ops (affine.apply, affine.for, ...) to arith and scf"),
     "convert-scf-parallel-to-for": (_ircc("convert_scf_parallel_to_for", "ConvertScfParallelToFor"),
                                     "serialize scf.parallel into nested scf.for (no threads)"),
     "lower-sparse": (_ircc("lower_sparse", "LowerSparse"),

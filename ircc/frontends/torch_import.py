@@ -1,0 +1,297 @@
+"""The torch frontend, first step: ``torch.export`` graphs into the IR at the ``linalg`` level.
+
+``build_module(model, example_inputs)`` exports the model (``torch.export.export(...).run_decompositions()``,
+core ATen), then writes one function in destination-passing style::
+
+    func.func @forward(%p_l1_weight: memref<5x3xf32>, ..., %x: memref<4x3xf32>, %out0: memref<4x2xf32>)
+
+Parameters and buffers come first, as arguments (the kernel passes the module's current tensors at every
+call, so updated weights are seen), then the user inputs, then one output memref per result. Each ATen op
+becomes ``linalg`` ops on memrefs (``linalg.matmul``, ``linalg.fill``, ``linalg.generic`` for elementwise
+arithmetic with broadcasting, transposes and reductions); intermediates are ``memref.alloc``. The
+``convert-linalg-to-loops`` pass (xDSL) takes it to loops.
+
+Shapes are the example inputs' (static); dtypes float32 and float64. An ATen op outside ``SUPPORTED`` raises
+``IrccError`` naming it and the line of the user's Python that produced it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from xdsl.dialects import arith, func, math, memref
+from xdsl.dialects.builtin import (
+    AffineMapAttr,
+    ArrayAttr,
+    Float32Type,
+    Float64Type,
+    FloatAttr,
+    FunctionType,
+    MemRefType,
+    ModuleOp,
+)
+from xdsl.dialects.linalg.ops import FillOp, GenericOp, IteratorTypeAttr, MatmulOp, YieldOp
+from xdsl.ir import Block, Region, SSAValue
+from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr, AffineMap
+
+from ircc.errors import IrccError
+
+UNARY: dict[str, Callable[[Block, SSAValue, Any], SSAValue]] = {}
+BINARY: dict[str, type] = {"add": arith.AddfOp, "sub": arith.SubfOp, "mul": arith.MulfOp, "div": arith.DivfOp}
+
+
+def _unary(name: str):
+    def register(fn):
+        UNARY[name] = fn
+        return fn
+
+    return register
+
+
+def _emit(block: Block, op) -> SSAValue:
+    block.add_op(op)
+    return op.results[0]
+
+
+def _const(block: Block, value: float, t) -> SSAValue:
+    return _emit(block, arith.ConstantOp(FloatAttr(float(value), t)))
+
+
+@_unary("neg")
+def _neg(b, x, t):
+    return _emit(b, arith.NegfOp(x))
+
+
+@_unary("relu")
+def _relu(b, x, t):
+    return _emit(b, arith.MaximumfOp(x, _const(b, 0.0, t)))
+
+
+@_unary("exp")
+def _exp(b, x, t):
+    return _emit(b, math.ExpOp(x))
+
+
+@_unary("tanh")
+def _tanh(b, x, t):
+    return _emit(b, math.TanhOp(x))
+
+
+@_unary("sigmoid")
+def _sigmoid(b, x, t):
+    one = _const(b, 1.0, t)
+    e = _emit(b, math.ExpOp(_emit(b, arith.NegfOp(x))))
+    return _emit(b, arith.DivfOp(one, _emit(b, arith.AddfOp(one, e))))
+
+
+SUPPORTED = ("mm", "addmm", "permute (2-D)", "t", "add / sub / mul / div (tensor or scalar, broadcasting)",
+             *sorted(UNARY), "sum (all elements)")
+
+
+@dataclass
+class TorchLayout:
+    """How the kernel's arguments map to the module: parameter / buffer names first, then user inputs."""
+
+    state: tuple[str, ...]  # fully qualified names of parameters and buffers, in argument order
+    n_inputs: int
+    outputs: tuple[tuple[tuple[int, ...], Any], ...]  # (shape, torch dtype) per result
+
+
+#: where the model comes from when torch records no frame of the user's code (set by ``build_module``)
+_ORIGIN: list[str] = []
+
+
+def _user_line(node) -> str:
+    trace = node.meta.get("stack_trace") or ""
+    skip = (os.path.dirname(__import__("torch").__file__), os.path.dirname(os.path.dirname(__file__)))
+    frames = [ln.strip() for ln in trace.splitlines() if ln.strip().startswith("File ")]
+    for frame in reversed(frames):  # the innermost frame of the user's own code
+        path = frame.split('"')[1] if '"' in frame else ""
+        if not path.startswith(skip):
+            lines = trace.splitlines()
+            i = next(k for k, ln in enumerate(lines) if ln.strip() == frame)
+            source = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            return f"{frame.removeprefix('File ')}: {source}" if source else frame.removeprefix("File ")
+    if _ORIGIN and _ORIGIN[-1]:
+        return f"{_ORIGIN[-1]} (torch recorded no line inside it)"
+    return "an unknown line (the exported graph kept no stack trace)"
+
+
+class _Builder:
+    def __init__(self, block: Block, ftype):
+        self.block, self.ftype = block, ftype
+
+    def alloc(self, shape) -> SSAValue:
+        return _emit(self.block, memref.AllocOp([], [], MemRefType(self.ftype, list(shape))))
+
+    def generic(self, inputs: list[SSAValue], maps: list[AffineMap], out: SSAValue, rank: int,
+                body: Callable[[Block, list[SSAValue]], SSAValue], reduce_dims: tuple[int, ...] = ()) -> None:
+        args = [self.ftype] * (len(inputs) + 1)
+        inner = Block(arg_types=args)
+        result = body(inner, list(inner.args))
+        inner.add_op(YieldOp(result))
+        iterators = [IteratorTypeAttr.reduction() if d in reduce_dims else IteratorTypeAttr.parallel()
+                     for d in range(rank)]
+        self.block.add_op(GenericOp(inputs, [out], Region(inner), [AffineMapAttr(m) for m in maps],
+                                    ArrayAttr(iterators)))
+
+
+def _broadcast_map(in_shape, out_shape) -> AffineMap:
+    """Numpy broadcasting as an affine map from the output's loop indices."""
+    rank = len(out_shape)
+    offset = rank - len(in_shape)
+    exprs = []
+    for k, size in enumerate(in_shape):
+        d = offset + k
+        exprs.append(AffineConstantExpr(0) if size == 1 and out_shape[d] != 1 else AffineDimExpr(d))
+    return AffineMap(rank, 0, tuple(exprs))
+
+
+def _identity(rank: int) -> AffineMap:
+    return AffineMap(rank, 0, tuple(AffineDimExpr(d) for d in range(rank)))
+
+
+def build_module(model, example_inputs: tuple, name: str = "forward",
+                 origin: str = "") -> tuple[ModuleOp, TorchLayout]:
+    """The IR for ``model`` at the example inputs' shapes; ``origin`` names the user's function for errors
+    when torch records no frame of it."""
+    _ORIGIN.append(origin)
+    try:
+        return _build(model, example_inputs, name)
+    finally:
+        _ORIGIN.pop()
+
+
+def _build(model, example_inputs: tuple, name: str) -> tuple[ModuleOp, TorchLayout]:
+    import torch
+
+    try:
+        exported = torch.export.export(model, tuple(example_inputs))
+    except Exception as err:  # torch explains what it could not trace
+        raise IrccError(f"torch frontend: torch.export could not trace the model: {err}") from None
+    ep = exported.run_decompositions()
+    sig = ep.graph_signature
+    state_names = {**sig.inputs_to_parameters, **sig.inputs_to_buffers}
+    placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
+    dtypes = {n.meta["val"].dtype for n in placeholders}
+    if not dtypes <= {torch.float32, torch.float64} or len(dtypes) != 1:
+        raise IrccError(f"torch frontend: inputs and parameters must all be float32 or all float64; got "
+                        f"{', '.join(sorted(map(str, dtypes)))}")
+    ftype = Float32Type() if dtypes == {torch.float32} else Float64Type()
+    output_node = next(n for n in ep.graph.nodes if n.op == "output")
+    results = list(output_node.args[0])
+    arg_types = [MemRefType(ftype, list(n.meta["val"].shape)) for n in placeholders]
+    arg_types += [MemRefType(ftype, list(r.meta["val"].shape)) for r in results]
+    block = Block(arg_types=arg_types)
+    values: dict[Any, SSAValue] = {}
+    for n, arg in zip(placeholders, block.args):
+        arg.name_hint = n.name
+        values[n] = arg
+    outs = list(block.args[len(placeholders):])
+    for k, o in enumerate(outs):
+        o.name_hint = f"out{k}"
+    b = _Builder(block, ftype)
+    out_for = {r: outs[k] for k, r in enumerate(results) if r.op == "call_function" and results.count(r) == 1}
+    for node in ep.graph.nodes:
+        if node.op != "call_function":
+            continue
+        shape = tuple(node.meta["val"].shape)
+        dest = out_for.get(node) or b.alloc(shape)
+        _lower(node, values, dest, shape, b)
+        values[node] = dest
+    for r, o in zip(results, outs):
+        if values[r] is not o:  # an input returned as it is, or a result returned twice: copy
+            rank = len(r.meta["val"].shape)
+            b.generic([values[r]], [_identity(rank)] * 2, o, rank, lambda blk, a: a[0])
+    block.add_op(func.ReturnOp())
+    fn = func.FuncOp(name, FunctionType.from_lists(arg_types, []), Region(block))
+    state = tuple(state_names[n.name] for n in placeholders if n.name in state_names)
+    layout = TorchLayout(state, len(placeholders) - len(state),
+                         tuple((tuple(r.meta["val"].shape), r.meta["val"].dtype) for r in results))
+    user_first = [n.name for n in placeholders if n.name in state_names]
+    if [n.name for n in placeholders[:len(state)]] != user_first:
+        raise IrccError("torch frontend: the exported graph interleaves parameters and inputs; not supported yet")
+    return ModuleOp([fn]), layout
+
+
+def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Builder) -> None:
+    op = node.target
+    name = getattr(op, "_opname", str(op))
+    overload = f"aten.{name}.{getattr(op, '_overloadname', 'default')}"
+    rank = len(shape)
+    args = node.args
+
+    def value(a) -> SSAValue:
+        return values[a]
+
+    def in_shape(a) -> tuple[int, ...]:
+        return tuple(a.meta["val"].shape)
+
+    if name == "mm" or name == "addmm":
+        if name == "addmm":
+            bias, x, w = args[:3]
+            if node.kwargs.get("beta", 1) != 1 or node.kwargs.get("alpha", 1) != 1:
+                raise _unsupported(node, overload, "alpha / beta other than 1")
+            b.generic([value(bias)], [_broadcast_map(in_shape(bias), shape), _identity(rank)], dest, rank,
+                      lambda blk, a: a[0])
+        else:
+            x, w = args[:2]
+            b.block.add_op(FillOp([_const(b.block, 0.0, b.ftype)], [dest], []))
+        b.block.add_op(MatmulOp([value(x), value(w)], [dest]))
+        return
+    if name in ("permute", "t", "transpose"):
+        perm = list(args[1]) if name == "permute" else [1, 0]
+        if name == "transpose":
+            d0, d1 = (d % len(in_shape(args[0])) for d in args[1:3])
+            perm = list(range(len(in_shape(args[0]))))
+            perm[d0], perm[d1] = perm[d1], perm[d0]
+        # out[i0, i1, ...] = in[... i_k at position perm[k] ...]
+        exprs = [None] * rank
+        for k, p in enumerate(perm):
+            exprs[p] = AffineDimExpr(k)
+        b.generic([value(args[0])], [AffineMap(rank, 0, tuple(exprs)), _identity(rank)], dest, rank,
+                  lambda blk, a: a[0])
+        return
+    if name in BINARY:
+        lhs, rhs = args[:2]
+        alpha = node.kwargs.get("alpha", 1)
+        if alpha != 1:
+            raise _unsupported(node, overload, "alpha other than 1")
+        inputs, maps, pos = [], [], []
+        for a in (lhs, rhs):
+            if hasattr(a, "meta"):
+                pos.append(len(inputs))
+                inputs.append(value(a))
+                maps.append(_broadcast_map(in_shape(a), shape))
+            else:
+                pos.append(float(a))
+        cls = BINARY[name]
+
+        def body(blk, a):
+            ops = [a[p] if isinstance(p, int) else _const(blk, p, b.ftype) for p in pos]
+            return _emit(blk, cls(ops[0], ops[1]))
+
+        b.generic(inputs, [*maps, _identity(rank)], dest, rank, body)
+        return
+    if name in UNARY:
+        fn = UNARY[name]
+        b.generic([value(args[0])], [_broadcast_map(in_shape(args[0]), shape), _identity(rank)], dest, rank,
+                  lambda blk, a: fn(blk, a[0], b.ftype))
+        return
+    if name == "sum" and (len(args) < 2 or not args[1]) and not node.kwargs.get("dtype"):
+        src = in_shape(args[0])
+        b.block.add_op(FillOp([_const(b.block, 0.0, b.ftype)], [dest], []))
+        r = len(src)
+        b.generic([value(args[0])], [_identity(r), AffineMap(r, 0, ())], dest, r,
+                  lambda blk, a: _emit(blk, arith.AddfOp(a[0], a[1])), reduce_dims=tuple(range(r)))
+        return
+    raise _unsupported(node, overload)
+
+
+def _unsupported(node, overload: str, why: str = "") -> IrccError:
+    detail = f" ({why})" if why else ""
+    return IrccError(f"torch frontend: unsupported ATen op {overload}{detail} at {_user_line(node)}; supported "
+                     f"so far: {', '.join(SUPPORTED)}")

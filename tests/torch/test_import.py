@@ -1,0 +1,92 @@
+"""The torch frontend's first step: torch.export graphs through linalg and loops, against eager."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import ircc  # noqa: E402
+from ircc.errors import ArgumentError, IrccError  # noqa: E402
+
+TARGETS = ("interp", "llvm", "numba")
+
+
+class MLP(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.l1 = torch.nn.Linear(3, 5)
+        self.l2 = torch.nn.Linear(5, 2)
+
+    def forward(self, x):
+        h = self.l1(x)
+        return self.l2(torch.sigmoid(h) * 2.0 + x.sum() - torch.tanh(h).exp() / 3.0)
+
+
+def _close(got, want) -> None:
+    assert got.shape == want.shape and got.dtype == want.dtype
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_mlp_matches_eager_and_sees_updated_weights(target: str) -> None:
+    torch.manual_seed(0)
+    model, x = MLP(), torch.randn(4, 3)
+    kernel = ircc.compile(model, example_inputs=(x,), target=target, cache=False)
+    with torch.no_grad():
+        _close(kernel(x), model(x))
+        model.l1.weight.add_(0.5)  # parameters are arguments: the kernel sees the change
+        _close(kernel(x), model(x))
+    assert kernel.compile_stats["frontend"] == "torch"
+    assert "linalg.matmul" in kernel.mlir("input") and "linalg" not in kernel.mlir("cse")
+
+
+CASES = {
+    "add broadcast": (lambda a, b: a + b, [(3, 1), (1, 4)]),
+    "sub row": (lambda a, b: a - b, [(3, 4), (4,)]),
+    "mul scalar": (lambda a: a * 2.5, [(2, 3)]),
+    "div": (lambda a, b: a / (b * b + 1.0), [(2, 3), (2, 3)]),
+    "neg relu": (lambda a: torch.relu(-a), [(5,)]),
+    "exp tanh sigmoid": (lambda a: torch.exp(torch.tanh(a)) + torch.sigmoid(a), [(2, 2, 3)]),
+    "transpose mm": (lambda a, b: a.t() @ b, [(3, 2), (3, 4)]),
+    "permute": (lambda a: a.permute(2, 0, 1) * 1.0, [(2, 3, 4)]),
+    "sum": (lambda a, b: a.sum() + b, [(3, 4), (2,)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_ops_against_eager(case: str, dtype) -> None:
+    fn, shapes = CASES[case]
+    torch.manual_seed(1)
+    inputs = tuple(torch.randn(s, dtype=dtype) for s in shapes)
+    kernel = ircc.compile(fn, example_inputs=inputs, target="interp", cache=False)
+    _close(kernel(*inputs), fn(*inputs))
+
+
+class Softmax(torch.nn.Module):
+    def forward(self, a):
+        return torch.softmax(a, dim=-1)  # the line the error names
+
+
+def test_unsupported_op_names_it_and_the_users_line() -> None:
+    with pytest.raises(IrccError, match=r"unsupported ATen op aten\._softmax\.default at .*test_import\.py"
+                                        r"\", line \d+, in forward: return torch\.softmax\(a, dim=-1\)"):
+        ircc.compile(Softmax(), example_inputs=(torch.randn(2, 3),), target="interp")
+
+    def fn(a):
+        return torch.softmax(a, dim=-1)
+
+    with pytest.raises(IrccError, match=r"aten\._softmax\.default at .*test_import\.py\", line \d+, in fn "
+                                        r"\(torch recorded no line inside it\)"):
+        ircc.compile(fn, example_inputs=(torch.randn(2, 3),), target="interp")
+
+
+def test_bad_calls_are_refused() -> None:
+    kernel = ircc.compile(MLP(), example_inputs=(torch.randn(4, 3),), target="interp", cache=False)
+    with pytest.raises(ArgumentError, match=r"expected a torch.float32 tensor of shape \(4, 3\)"):
+        kernel(torch.randn(5, 3))
+    with pytest.raises(ArgumentError, match="takes 1 input"):
+        kernel()
+    with pytest.raises(IrccError, match="must all be float32 or all float64; got torch.int64"):
+        ircc.compile(lambda a: a + 1, example_inputs=(torch.ones(3, dtype=torch.int64),))
