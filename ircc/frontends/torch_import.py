@@ -87,8 +87,9 @@ def _sigmoid(b, x, t):
     return _emit(b, arith.DivfOp(one, _emit(b, arith.AddfOp(one, e))))
 
 
-SUPPORTED = ("mm", "addmm", "permute (2-D)", "t", "add / sub / mul / div (tensor or scalar, broadcasting)",
-             *sorted(UNARY), "sum (all elements)")
+SUPPORTED = ("mm", "addmm", "permute", "t", "transpose",
+             "add / sub / mul / div (tensor or scalar, broadcasting)", *sorted(UNARY),
+             "sum / mean / amax (all elements or dims, keepdim)", "_softmax", "_log_softmax")
 
 
 @dataclass
@@ -281,14 +282,51 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         b.generic([value(args[0])], [_broadcast_map(in_shape(args[0]), shape), _identity(rank)], dest, rank,
                   lambda blk, a: fn(blk, a[0], b.ftype))
         return
-    if name == "sum" and (len(args) < 2 or not args[1]) and not node.kwargs.get("dtype"):
+    if name in ("sum", "mean", "amax") and not node.kwargs.get("dtype"):
         src = in_shape(args[0])
-        b.block.add_op(FillOp([_const(b.block, 0.0, b.ftype)], [dest], []))
-        r = len(src)
-        b.generic([value(args[0])], [_identity(r), AffineMap(r, 0, ())], dest, r,
-                  lambda blk, a: _emit(blk, arith.AddfOp(a[0], a[1])), reduce_dims=tuple(range(r)))
+        dims = args[1] if len(args) > 1 and args[1] else list(range(len(src)))
+        keepdim = bool(args[2]) if len(args) > 2 else bool(node.kwargs.get("keepdim", False))
+        _reduce(b, value(args[0]), src, [d % max(len(src), 1) for d in dims], keepdim,
+                "max" if name == "amax" else "add", dest)
+        if name == "mean":
+            count = 1
+            for d in dims:
+                count *= src[d % len(src)]
+            b.generic([dest], [_identity(rank)] * 2, dest, rank,
+                      lambda blk, a: _emit(blk, arith.DivfOp(a[0], _const(blk, float(count), b.ftype))))
+        return
+    if name in ("_softmax", "_log_softmax"):
+        x, dim = value(args[0]), args[1] % rank
+        kept = tuple(1 if d == dim else s for d, s in enumerate(shape))
+        peak, total, shifted = b.alloc(kept), b.alloc(kept), b.alloc(shape)
+        _reduce(b, x, shape, [dim], True, "max", peak)
+        near = [_identity(rank), _broadcast_map(kept, shape), _identity(rank)]
+        b.generic([x, peak], near, shifted, rank, lambda blk, a: _emit(blk, arith.SubfOp(a[0], a[1])))
+        exps = b.alloc(shape)
+        b.generic([shifted], [_identity(rank)] * 2, exps, rank, lambda blk, a: _emit(blk, math.ExpOp(a[0])))
+        _reduce(b, exps, shape, [dim], True, "add", total)
+        if name == "_softmax":
+            b.generic([exps, total], near, dest, rank, lambda blk, a: _emit(blk, arith.DivfOp(a[0], a[1])))
+        else:
+            b.generic([shifted, total], near, dest, rank,
+                      lambda blk, a: _emit(blk, arith.SubfOp(a[0], _emit(blk, math.LogOp(a[1])))))
+        for buf in (peak, total, shifted, exps):
+            b.block.add_op(memref.DeallocOp.get(buf))
         return
     raise _unsupported(node, overload)
+
+
+def _reduce(b: _Builder, src: SSAValue, src_shape, dims: list[int], keepdim: bool, kind: str,
+            dest: SSAValue) -> None:
+    """``dest`` = the sum or max of ``src`` over ``dims`` (``dest`` has them as size 1, or not at all)."""
+    r = len(src_shape)
+    init = 0.0 if kind == "add" else float("-inf")
+    b.block.add_op(FillOp([_const(b.block, init, b.ftype)], [dest], []))
+    exprs = tuple((AffineConstantExpr(0) if keepdim else None) if d in dims else AffineDimExpr(d) for d in range(r))
+    out_map = AffineMap(r, 0, tuple(e for e in exprs if e is not None))
+    cls = arith.AddfOp if kind == "add" else arith.MaximumfOp
+    b.generic([src], [_identity(r), out_map], dest, r, lambda blk, a: _emit(blk, cls(a[0], a[1])),
+              reduce_dims=tuple(dims))
 
 
 def _unsupported(node, overload: str, why: str = "") -> IrccError:
