@@ -40,6 +40,8 @@ from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr, AffineMap
 from ircc.errors import IrccError
 
 UNARY: dict[str, Callable[[Block, SSAValue, Any], SSAValue]] = {}
+#: ops that only give the same elements another shape (row-major): one copy each, for now
+RESHAPES = ("view", "_unsafe_view", "reshape", "unsqueeze", "squeeze", "flatten")
 BINARY: dict[str, type] = {"add": arith.AddfOp, "sub": arith.SubfOp, "mul": arith.MulfOp, "div": arith.DivfOp}
 
 
@@ -87,9 +89,41 @@ def _sigmoid(b, x, t):
     return _emit(b, arith.DivfOp(one, _emit(b, arith.AddfOp(one, e))))
 
 
-SUPPORTED = ("mm", "addmm", "permute", "t", "transpose",
-             "add / sub / mul / div (tensor or scalar, broadcasting)", *sorted(UNARY),
-             "sum / mean / amax (all elements or dims, keepdim)", "_softmax", "_log_softmax")
+@_unary("sqrt")
+def _sqrt(b, x, t):
+    return _emit(b, math.SqrtOp(x))
+
+
+@_unary("rsqrt")
+def _rsqrt(b, x, t):
+    return _emit(b, arith.DivfOp(_const(b, 1.0, t), _emit(b, math.SqrtOp(x))))
+
+
+@_unary("log")
+def _log(b, x, t):
+    return _emit(b, math.LogOp(x))
+
+
+@_unary("silu")
+def _silu(b, x, t):
+    return _emit(b, arith.MulfOp(x, _sigmoid(b, x, t)))
+
+
+def _gelu(b, x, t, approximate: str):
+    half, one = _const(b, 0.5, t), _const(b, 1.0, t)
+    if approximate == "tanh":  # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+        cube = _emit(b, arith.MulfOp(_emit(b, arith.MulfOp(x, x)), x))
+        inner = _emit(b, arith.AddfOp(x, _emit(b, arith.MulfOp(_const(b, 0.044715, t), cube))))
+        core = _emit(b, math.TanhOp(_emit(b, arith.MulfOp(_const(b, 0.7978845608028654, t), inner))))
+    else:  # 0.5 x (1 + erf(x / sqrt(2)))
+        core = _emit(b, math.ErfOp(_emit(b, arith.MulfOp(x, _const(b, 0.7071067811865476, t)))))
+    return _emit(b, arith.MulfOp(_emit(b, arith.MulfOp(half, x)), _emit(b, arith.AddfOp(one, core))))
+
+
+SUPPORTED = ("mm", "addmm", "bmm (and matmul, which decomposes to it)", "permute", "t", "transpose",
+             "add / sub / mul / div (tensor or scalar, broadcasting)", *sorted(UNARY), "gelu (erf and tanh)",
+             "sum / mean / amax (all elements or dims, keepdim)", "_softmax", "_log_softmax",
+             "view / reshape / unsqueeze / squeeze / flatten", "expand", "clone")
 
 
 @dataclass
@@ -243,6 +277,16 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
             b.block.add_op(FillOp([_const(b.block, 0.0, b.ftype)], [dest], []))
         b.block.add_op(MatmulOp([value(x), value(w)], [dest]))
         return
+    if name == "bmm":
+        # out[b, i, j] += x[b, i, k] * w[b, k, j]: a generic over (b, i, j, k), k reduced
+        b.block.add_op(FillOp([_const(b.block, 0.0, b.ftype)], [dest], []))
+        d = [AffineDimExpr(k) for k in range(4)]
+        maps = [AffineMap(4, 0, (d[0], d[1], d[3])), AffineMap(4, 0, (d[0], d[3], d[2])),
+                AffineMap(4, 0, (d[0], d[1], d[2]))]
+        b.generic([value(args[0]), value(args[1])], maps, dest, 4,
+                  lambda blk, a: _emit(blk, arith.AddfOp(_emit(blk, arith.MulfOp(a[0], a[1])), a[2])),
+                  reduce_dims=(3,))
+        return
     if name in ("permute", "t", "transpose"):
         perm = list(args[1]) if name == "permute" else [1, 0]
         if name == "transpose":
@@ -254,6 +298,27 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         for k, p in enumerate(perm):
             exprs[p] = AffineDimExpr(k)
         b.generic([value(args[0])], [AffineMap(rank, 0, tuple(exprs)), _identity(rank)], dest, rank,
+                  lambda blk, a: a[0])
+        return
+    if name in RESHAPES:
+        # a row-major reshape: the output's linear index, split by the input's strides (floordiv / mod)
+        src = in_shape(args[0])
+        linear = AffineConstantExpr(0)
+        stride = 1
+        for d in reversed(range(rank)):
+            linear = AffineDimExpr(d) * stride + linear if stride != 1 else AffineDimExpr(d) + linear
+            stride *= shape[d]
+        exprs, stride = [], 1
+        for size in reversed(src):
+            exprs.append((linear // stride) % size if size != 1 else AffineConstantExpr(0))
+            stride *= size
+        b.generic([value(args[0])], [AffineMap(rank, 0, tuple(reversed(exprs))), _identity(rank)], dest, rank,
+                  lambda blk, a: a[0])
+        return
+    if name in ("expand", "clone", "alias", "detach", "_to_copy") and hasattr(args[0], "meta"):
+        if name == "_to_copy" and node.kwargs.get("dtype") not in (None, args[0].meta["val"].dtype):
+            raise _unsupported(node, overload, "a dtype conversion")
+        b.generic([value(args[0])], [_broadcast_map(in_shape(args[0]), shape), _identity(rank)], dest, rank,
                   lambda blk, a: a[0])
         return
     if name in BINARY:
@@ -276,6 +341,11 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
             return _emit(blk, cls(ops[0], ops[1]))
 
         b.generic(inputs, [*maps, _identity(rank)], dest, rank, body)
+        return
+    if name == "gelu":
+        approximate = node.kwargs.get("approximate", args[1] if len(args) > 1 else "none")
+        b.generic([value(args[0])], [_identity(rank)] * 2, dest, rank,
+                  lambda blk, a: _gelu(blk, a[0], b.ftype, approximate))
         return
     if name in UNARY:
         fn = UNARY[name]

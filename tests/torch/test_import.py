@@ -57,6 +57,19 @@ CASES = {
     "softmax": (lambda a: torch.softmax(a, dim=-1), [(3, 5)]),
     "log_softmax dim 0": (lambda a: torch.log_softmax(a, dim=0), [(3, 5)]),
     "transpose 3-D": (lambda a: a.transpose(0, 2) + 1.0, [(2, 3, 4)]),
+    "view": (lambda a: a.view(6, 4) * 2.0, [(2, 3, 4)]),
+    "reshape unsqueeze": (lambda a, b: a.reshape(3, 2).unsqueeze(0) + b, [(6,), (4, 3, 2)]),
+    "expand": (lambda a: a.expand(3, 4) + 0.5, [(1, 4)]),
+    "flatten": (lambda a: torch.flatten(a, 1) - 1.0, [(2, 3, 4)]),
+    "bmm": (lambda a, b: torch.bmm(a, b), [(2, 3, 4), (2, 4, 5)]),
+    "matmul batched": (lambda a, b: a @ b, [(2, 3, 4), (4, 5)]),
+    "sqrt rsqrt log": (lambda a: torch.sqrt(a * a + 1.0) + torch.rsqrt(a * a + 2.0) + torch.log(a * a + 1.0),
+                       [(3, 4)]),
+    "silu": (lambda a: torch.nn.functional.silu(a), [(3, 4)]),
+    "gelu erf": (lambda a: torch.nn.functional.gelu(a), [(3, 4)]),
+    "gelu tanh": (lambda a: torch.nn.functional.gelu(a, approximate="tanh"), [(3, 4)]),
+    "attention": (lambda q, k, v: torch.softmax(q @ k.transpose(1, 2) / 2.0, dim=-1) @ v,
+                  [(2, 3, 4), (2, 5, 4), (2, 5, 4)]),
 }
 
 
@@ -70,18 +83,18 @@ def test_ops_against_eager(case: str, dtype) -> None:
     _close(kernel(*inputs), fn(*inputs))
 
 
-class Gelu(torch.nn.Module):
+class Cumsum(torch.nn.Module):
     def forward(self, a):
-        return torch.nn.functional.gelu(a)  # the line the error names
+        return torch.cumsum(a, dim=0)  # the line the error names
 
 
 def test_unsupported_op_names_it_and_the_users_line() -> None:
     with pytest.raises(IrccError, match=r"unsupported ATen op aten\.\w+\.default at .*test_import\.py"
-                                        r"\", line \d+, in forward: return torch\.nn\.functional\.gelu\(a\)"):
-        ircc.compile(Gelu(), example_inputs=(torch.randn(2, 3),), target="interp")
+                                        r"\", line \d+, in forward: return torch\.cumsum\(a, dim=0\)"):
+        ircc.compile(Cumsum(), example_inputs=(torch.randn(2, 3),), target="interp")
 
     def fn(a):
-        return torch.nn.functional.gelu(a)
+        return torch.cumsum(a, dim=0)
 
     with pytest.raises(IrccError, match=r"aten\.\w+\.default at .*test_import\.py\", line \d+, in fn "
                                         r"\(torch recorded no line inside it\)"):
