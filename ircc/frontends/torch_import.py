@@ -158,9 +158,12 @@ def _user_line(node) -> str:
 class _Builder:
     def __init__(self, block: Block, ftype):
         self.block, self.ftype = block, ftype
+        self.allocs: list[SSAValue] = []  # intermediates, freed before the function returns
 
     def alloc(self, shape) -> SSAValue:
-        return _emit(self.block, memref.AllocOp([], [], MemRefType(self.ftype, list(shape))))
+        buf = _emit(self.block, memref.AllocOp([], [], MemRefType(self.ftype, list(shape))))
+        self.allocs.append(buf)
+        return buf
 
     def generic(self, inputs: list[SSAValue], maps: list[AffineMap], out: SSAValue, rank: int,
                 body: Callable[[Block, list[SSAValue]], SSAValue], reduce_dims: tuple[int, ...] = ()) -> None:
@@ -241,6 +244,8 @@ def _build(model, example_inputs: tuple, name: str) -> tuple[ModuleOp, TorchLayo
         if values[r] is not o:  # an input returned as it is, or a result returned twice: copy
             rank = len(r.meta["val"].shape)
             b.generic([values[r]], [_identity(rank)] * 2, o, rank, lambda blk, a: a[0])
+    for buf in b.allocs:
+        block.add_op(memref.DeallocOp.get(buf))
     block.add_op(func.ReturnOp())
     fn = func.FuncOp(name, FunctionType.from_lists(arg_types, []), Region(block))
     state = tuple(state_names[n.name] for n in placeholders if n.name in state_names)
@@ -380,8 +385,6 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         else:
             b.generic([shifted, total], near, dest, rank,
                       lambda blk, a: _emit(blk, arith.SubfOp(a[0], _emit(blk, math.LogOp(a[1])))))
-        for buf in (peak, total, shifted, exps):
-            b.block.add_op(memref.DeallocOp.get(buf))
         return
     raise _unsupported(node, overload)
 

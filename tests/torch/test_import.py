@@ -38,7 +38,9 @@ def test_mlp_matches_eager_and_sees_updated_weights(target: str) -> None:
         model.l1.weight.add_(0.5)  # parameters are arguments: the kernel sees the change
         _close(kernel(x), model(x))
     assert kernel.compile_stats["frontend"] == "torch"
-    assert "linalg.matmul" in kernel.mlir("input") and "linalg" not in kernel.mlir("cse")
+    text = kernel.mlir("input")
+    assert "linalg.matmul" in text and "linalg" not in kernel.mlir("cse")
+    assert text.count("memref.alloc") == text.count("memref.dealloc") > 0  # intermediates are freed
 
 
 CASES = {
