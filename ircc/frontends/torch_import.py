@@ -17,6 +17,7 @@ Shapes are the example inputs' (static); dtypes float32 and float64. An ATen op 
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,7 +124,8 @@ def _gelu(b, x, t, approximate: str):
 SUPPORTED = ("mm", "addmm", "bmm (and matmul, which decomposes to it)", "permute", "t", "transpose",
              "add / sub / mul / div (tensor or scalar, broadcasting)", *sorted(UNARY), "gelu (erf and tanh)",
              "sum / mean / amax (all elements or dims, keepdim)", "_softmax", "_log_softmax",
-             "view / reshape / unsqueeze / squeeze / flatten", "expand", "clone")
+             "view / reshape / unsqueeze / squeeze / flatten", "expand", "clone", "split / split_with_sizes",
+             "native_layer_norm", "pow (scalar exponent)")
 
 
 @dataclass
@@ -232,11 +234,21 @@ def _build(model, example_inputs: tuple, name: str) -> tuple[ModuleOp, TorchLayo
     for k, o in enumerate(outs):
         o.name_hint = f"out{k}"
     b = _Builder(block, ftype)
-    out_for = {r: outs[k] for k, r in enumerate(results) if r.op == "call_function" and results.count(r) == 1}
+    out_for = {r: outs[k] for k, r in enumerate(results)
+               if r.op == "call_function" and results.count(r) == 1 and r.target is not operator.getitem}
     for node in ep.graph.nodes:
         if node.op != "call_function":
             continue
-        shape = tuple(node.meta["val"].shape)
+        if node.target is operator.getitem:  # one result of a multi-result op: the same buffer
+            values[node] = values[node.args[0]][node.args[1]]
+            continue
+        val = node.meta["val"]
+        if isinstance(val, (tuple, list)):
+            dests = [b.alloc(tuple(v.shape)) for v in val]
+            _lower_multi(node, values, dests, b)
+            values[node] = dests
+            continue
+        shape = tuple(val.shape)
         dest = out_for.get(node) or b.alloc(shape)
         _lower(node, values, dest, shape, b)
         values[node] = dest
@@ -326,6 +338,16 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         b.generic([value(args[0])], [_broadcast_map(in_shape(args[0]), shape), _identity(rank)], dest, rank,
                   lambda blk, a: a[0])
         return
+    if name == "pow" and not hasattr(args[1], "meta"):
+        exponent = float(args[1])
+
+        def power(blk, a):
+            if exponent == 2.0:
+                return _emit(blk, arith.MulfOp(a[0], a[0]))
+            return _emit(blk, math.PowFOp(a[0], _const(blk, exponent, b.ftype)))
+
+        b.generic([value(args[0])], [_broadcast_map(in_shape(args[0]), shape), _identity(rank)], dest, rank, power)
+        return
     if name in BINARY:
         lhs, rhs = args[:2]
         alpha = node.kwargs.get("alpha", 1)
@@ -385,6 +407,69 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         else:
             b.generic([shifted, total], near, dest, rank,
                       lambda blk, a: _emit(blk, arith.SubfOp(a[0], _emit(blk, math.LogOp(a[1])))))
+        return
+    raise _unsupported(node, overload)
+
+
+def _lower_multi(node, values: dict, dests: list[SSAValue], b: _Builder) -> None:
+    """Ops with several results (``getitem`` nodes pick them)."""
+    op = node.target
+    name = getattr(op, "_opname", str(op))
+    overload = f"aten.{name}.{getattr(op, '_overloadname', 'default')}"
+    args = node.args
+    src = tuple(args[0].meta["val"].shape)
+    rank = len(src)
+    if name in ("split_with_sizes", "split"):
+        dim = (args[2] if len(args) > 2 else node.kwargs.get("dim", 0)) % rank
+        offset = 0
+        for dest, val in zip(dests, node.meta["val"]):
+            exprs = tuple(AffineDimExpr(d) + offset if d == dim and offset else AffineDimExpr(d) for d in range(rank))
+            # the piece goes first as an (unread) input: loop bounds come from the first operand indexed by a
+            # plain loop dimension, which must be the piece, not the whole source
+            b.generic([dest, values[args[0]]], [_identity(rank), AffineMap(rank, 0, exprs), _identity(rank)], dest,
+                      rank, lambda blk, a: a[1])
+            offset += val.shape[dim]
+        return
+    if name == "native_layer_norm":
+        x, normalized, weight, bias, eps = values[args[0]], args[1], args[2], args[3], float(args[4])
+        out, mean, rstd = dests
+        dims = list(range(rank - len(normalized), rank))
+        count = 1
+        for d in dims:
+            count *= src[d]
+        kept = tuple(1 if d in dims else s for d, s in enumerate(src))
+        near = _broadcast_map(kept, src)
+        _reduce(b, x, src, dims, True, "add", mean)
+        b.generic([mean], [_identity(rank)] * 2, mean, rank,
+                  lambda blk, a: _emit(blk, arith.DivfOp(a[0], _const(blk, float(count), b.ftype))))
+        centered, squares = b.alloc(src), b.alloc(src)
+        b.generic([x, mean], [_identity(rank), near, _identity(rank)], centered, rank,
+                  lambda blk, a: _emit(blk, arith.SubfOp(a[0], a[1])))
+        b.generic([centered], [_identity(rank)] * 2, squares, rank,
+                  lambda blk, a: _emit(blk, arith.MulfOp(a[0], a[0])))
+        _reduce(b, squares, src, dims, True, "add", rstd)
+
+        def inverse_std(blk, a):
+            var = _emit(blk, arith.DivfOp(a[0], _const(blk, float(count), b.ftype)))
+            return _rsqrt(blk, _emit(blk, arith.AddfOp(var, _const(blk, eps, b.ftype))), b.ftype)
+
+        b.generic([rstd], [_identity(rank)] * 2, rstd, rank, inverse_std)
+        inputs, maps = [centered, rstd], [_identity(rank), near]
+        for extra in (weight, bias):
+            if extra is not None:
+                inputs.append(values[extra])
+                maps.append(_broadcast_map(tuple(extra.meta["val"].shape), src))
+
+        def affine(blk, a):
+            y = _emit(blk, arith.MulfOp(a[0], a[1]))
+            k = 2
+            if weight is not None:
+                y, k = _emit(blk, arith.MulfOp(y, a[k])), k + 1
+            if bias is not None:
+                y = _emit(blk, arith.AddfOp(y, a[k]))
+            return y
+
+        b.generic(inputs, [*maps, _identity(rank)], out, rank, affine)
         return
     raise _unsupported(node, overload)
 

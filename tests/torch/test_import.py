@@ -72,6 +72,11 @@ CASES = {
     "gelu tanh": (lambda a: torch.nn.functional.gelu(a, approximate="tanh"), [(3, 4)]),
     "attention": (lambda q, k, v: torch.softmax(q @ k.transpose(1, 2) / 2.0, dim=-1) @ v,
                   [(2, 3, 4), (2, 5, 4), (2, 5, 4)]),
+    "layer_norm": (lambda a, w, b: torch.nn.functional.layer_norm(a, (4,), w, b), [(2, 3, 4), (4,), (4,)]),
+    "layer_norm 2 dims, no affine": (lambda a: torch.nn.functional.layer_norm(a, (3, 4)), [(2, 3, 4)]),
+    "rms_norm by hand": (lambda a, w: a * torch.rsqrt(a.pow(2).mean(-1, keepdim=True) + 1e-6) * w, [(3, 8), (8,)]),
+    "split": (lambda a: a.split(2, dim=1)[1] * 3.0, [(2, 6)]),
+    "pow": (lambda a: (a * a + 1.0).pow(1.5), [(2, 3)]),
 }
 
 
@@ -88,6 +93,34 @@ def test_ops_against_eager(case: str, dtype) -> None:
 class Cumsum(torch.nn.Module):
     def forward(self, a):
         return torch.cumsum(a, dim=0)  # the line the error names
+
+
+class GPT2Block(torch.nn.Module):
+    """A GPT-2-style transformer block (pre-norm, two heads, tanh GELU), random weights."""
+
+    def __init__(self, d: int = 8, heads: int = 2) -> None:
+        super().__init__()
+        self.ln1, self.ln2 = torch.nn.LayerNorm(d), torch.nn.LayerNorm(d)
+        self.qkv, self.proj = torch.nn.Linear(d, 3 * d), torch.nn.Linear(d, d)
+        self.fc, self.out = torch.nn.Linear(d, 4 * d), torch.nn.Linear(4 * d, d)
+        self.heads = heads
+
+    def forward(self, x):
+        b, t, c = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(c, dim=2)
+        q, k, v = (z.view(b, t, self.heads, c // self.heads).transpose(1, 2) for z in (q, k, v))
+        att = torch.softmax(q @ k.transpose(-2, -1) / (c // self.heads) ** 0.5, dim=-1)
+        x = x + self.proj((att @ v).transpose(1, 2).contiguous().view(b, t, c))
+        return x + self.out(torch.nn.functional.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+
+
+@pytest.mark.parametrize("target", ["interp", "llvm"])
+def test_gpt2_block_matches_eager(target: str) -> None:
+    torch.manual_seed(2)
+    model, x = GPT2Block(), torch.randn(2, 5, 8)
+    kernel = ircc.compile(model, example_inputs=(x,), target=target, cache=False)
+    with torch.no_grad():
+        _close(kernel(x), model(x))
 
 
 def test_unsupported_op_names_it_and_the_users_line() -> None:
