@@ -125,7 +125,7 @@ SUPPORTED = ("mm", "addmm", "bmm (and matmul, which decomposes to it)", "permute
              "add / sub / mul / div (tensor or scalar, broadcasting)", *sorted(UNARY), "gelu (erf and tanh)",
              "sum / mean / amax (all elements or dims, keepdim)", "_softmax", "_log_softmax",
              "view / reshape / unsqueeze / squeeze / flatten", "expand", "clone", "split / split_with_sizes",
-             "native_layer_norm", "pow (scalar exponent)")
+             "native_layer_norm", "pow (scalar exponent)", "cat", "slice", "select")
 
 
 @dataclass
@@ -331,6 +331,29 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
             stride *= size
         b.generic([value(args[0])], [AffineMap(rank, 0, tuple(reversed(exprs))), _identity(rank)], dest, rank,
                   lambda blk, a: a[0])
+        return
+    if name == "cat":
+        tensors, dim = args[0], (args[1] if len(args) > 1 else node.kwargs.get("dim", 0)) % rank
+        offset = 0
+        for t in tensors:
+            exprs = tuple(AffineDimExpr(d) + offset if d == dim and offset else AffineDimExpr(d) for d in range(rank))
+            b.generic([value(t)], [_identity(rank), AffineMap(rank, 0, exprs)], dest, rank, lambda blk, a: a[0])
+            offset += in_shape(t)[dim]
+        return
+    if name in ("slice", "select"):
+        src = in_shape(args[0])
+        dim = args[1] % len(src)
+        if name == "slice":
+            start, step = args[2] if len(args) > 2 and args[2] is not None else 0, args[4] if len(args) > 4 else 1
+            start = max(start + src[dim], 0) if start < 0 else min(start, src[dim])
+            exprs = tuple(AffineDimExpr(d) * step + start if d == dim else AffineDimExpr(d) for d in range(rank))
+        else:  # select: the dimension disappears
+            index = args[2] + src[dim] if args[2] < 0 else args[2]
+            dims = iter(AffineDimExpr(d) for d in range(rank))
+            exprs = tuple(AffineConstantExpr(index) if d == dim else next(dims) for d in range(len(src)))
+        # the result goes first as an (unread) input, so the loop bounds are its own
+        b.generic([dest, value(args[0])], [_identity(rank), AffineMap(rank, 0, exprs), _identity(rank)], dest,
+                  rank, lambda blk, a: a[1])
         return
     if name in ("expand", "clone", "alias", "detach", "_to_copy") and hasattr(args[0], "meta"):
         if name == "_to_copy" and node.kwargs.get("dtype") not in (None, args[0].meta["val"].dtype):

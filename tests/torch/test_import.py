@@ -77,6 +77,8 @@ CASES = {
     "rms_norm by hand": (lambda a, w: a * torch.rsqrt(a.pow(2).mean(-1, keepdim=True) + 1e-6) * w, [(3, 8), (8,)]),
     "split": (lambda a: a.split(2, dim=1)[1] * 3.0, [(2, 6)]),
     "pow": (lambda a: (a * a + 1.0).pow(1.5), [(2, 3)]),
+    "cat": (lambda a, b: torch.cat([a, b * 2.0, a], dim=1), [(2, 3), (2, 1)]),
+    "slice and select": (lambda a: a[:, 1:5:2] + a[:, -2:] + a[1, :2], [(3, 6)]),
 }
 
 
