@@ -192,14 +192,15 @@ class EqSat(ModulePass):
         t0 = time.perf_counter()
         # phase 1: every ruleset but fma, iteration by iteration, on the block's own terms
         main = [n for n in rulesets if n != "fma"]
-        egraph = self._egraph(costs, main, eb.type_name, eb.program(reassociate=self.fastmath))
+        program, loaded = eb.program(reassociate=self.fastmath)
+        egraph = self._egraph(costs, main, eb.type_name, program)
         report.sizes.append(_size(egraph))
         self._saturate(egraph, main, report, budget - (time.perf_counter() - t0))
         report.egraph_s = time.perf_counter() - t0
         t1 = time.perf_counter()
         serialized = egraph.serialize([])
         graph, roots = self._extract(serialized, costs, eb.roots)
-        choice, cost, loaded_cost = extract(graph, list(dict.fromkeys(roots.values())), loaded=eb.loaded)
+        choice, cost, loaded_cost = extract(graph, list(dict.fromkeys(roots.values())), loaded=loaded)
         # the input as the e-graph sees it: congruent duplicates (k*y, y*k) once, as LLVM's CSE will have them
         reference = min(report.cost_before * 1000, loaded_cost)
         report.extract_s = time.perf_counter() - t1
@@ -209,18 +210,18 @@ class EqSat(ModulePass):
             # phase 2: fused multiply-adds on the extracted program alone (on the saturated e-graph the rule
             # would match every sum against every product its e-classes hold)
             t2 = time.perf_counter()
-            text, names = program_of(graph, choice, roots)
+            text, names, lets = program_of(graph, choice, roots)
             egraph = self._egraph(costs, ["fma"], eb.type_name, text)
             out = egraph.run_program(*egraph.parse_program("(run fma 1)"))
             _count(report, out[0].report)
             report.egraph_s += time.perf_counter() - t2
             t3 = time.perf_counter()
-            fused = self._extract(egraph.serialize([]), costs, names)
-            lets = dict(line[len("(let "):-1].split(" ", 1) for line in text.splitlines())
-            fused_choice, fused_cost, _ = extract(fused[0], list(dict.fromkeys(fused[1].values())), loaded=lets)
+            fused_graph, fused_roots = self._extract(egraph.serialize([]), costs, names)
+            fused_choice, fused_cost, _ = extract(fused_graph, list(dict.fromkeys(fused_roots.values())),
+                                                  loaded=lets)
             report.extract_s += time.perf_counter() - t3
             if fused_cost < min(cost, reference) * (1 - self.min_gain):
-                graph, roots, choice, cost = fused[0], fused[1], fused_choice, fused_cost
+                graph, roots, choice, cost = fused_graph, fused_roots, fused_choice, fused_cost
         report.cost_after = report.best = cost / 1000
         if cost < reference - 1e-6:
             report.changed = eb.rebuild(graph, choice, roots)

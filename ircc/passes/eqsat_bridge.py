@@ -116,7 +116,6 @@ class ExprBlock:
     leaves: list[SSAValue] = field(default_factory=list)
     values: dict[str, SSAValue] = field(default_factory=dict)  # vK -> value
     roots: dict[SSAValue, str] = field(default_factory=dict)  # root value -> its let name ($vK)
-    loaded: dict[str, str] = field(default_factory=dict)  # let name -> the term program() loaded for it
     constants: set[float] = field(default_factory=set)
 
     @property
@@ -191,9 +190,10 @@ class ExprBlock:
                 out.append(f"(Pow2Recip {c!r} {1.0 / c!r})")
         return "\n".join(out)
 
-    def program(self, reassociate: bool = False) -> str:
-        """egglog commands for the block's terms; ``reassociate`` (fastmath only) writes sum and product
-        trees in ranked order first (``eqsat_reassociate``)."""
+    def program(self, reassociate: bool = False) -> tuple[str, dict[str, str]]:
+        """egglog commands for the block's terms, and let name -> term (what ``extract(loaded=)`` takes);
+        ``reassociate`` (fastmath only) writes sum and product trees in ranked order first
+        (``eqsat_reassociate``)."""
         mapped = set(self.ops)
         named = {v for op in self.ops for v in op.results
                  if v in self.roots or sum(1 for u in v.uses if u.operation in mapped) > 1}
@@ -202,7 +202,7 @@ class ExprBlock:
             from ircc.passes.eqsat_reassociate import reassociate as ranked
 
             text.update(ranked(self))
-        lines = []
+        loaded: dict[str, str] = {}
 
         def render(v: SSAValue, top: bool) -> str:
             if v not in text:
@@ -211,14 +211,12 @@ class ExprBlock:
                 return "$" + self.terms[v]
             return _REF.sub(lambda m: render(self.values[m.group(0)], False), text[v])
 
-        self.loaded = {}
         for op in self.ops:
             v = op.results[0]
             if v in named:
-                term = render(v, True)
-                self.loaded["$" + self.terms[v]] = term
-                lines.append(f"(let ${self.terms[v]} {term})")
-        return self.facts() + "\n" + "\n".join(lines)
+                loaded["$" + self.terms[v]] = render(v, True)
+        lets = "\n".join(f"(let {name} {term})" for name, term in loaded.items())
+        return self.facts() + "\n" + lets, loaded
 
     # -- terms -> IR ---------------------------------------------------------------------------
     def rebuild(self, graph, choice: dict[str, int], root_classes: dict[SSAValue, str]) -> bool:

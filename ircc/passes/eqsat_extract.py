@@ -45,10 +45,6 @@ class Graph:
     classes: dict[str, list[int]] = field(default_factory=dict)  # e-class -> node indices
     lets: dict[str, str] = field(default_factory=dict)  # let name ($vK) -> e-class
 
-    @property
-    def size(self) -> int:
-        return len(self.nodes)
-
 
 def parse(serialized_json: str, mul_cost: int, sort: str = "M") -> Graph:
     """The ``sort``-typed part of egglog's serialized e-graph."""
@@ -282,9 +278,9 @@ def _acyclic(graph: Graph, proposal: dict[str, int], previous: dict[str, int], r
             proposal[c] = previous[c]
 
 
-def program_of(graph: Graph, choice: dict[str, int], roots: dict) -> tuple[str, dict]:
-    """The chosen program as egglog ``let``s (roots and e-classes used twice; the rest inline) and the
-    root -> let name map."""
+def program_of(graph: Graph, choice: dict[str, int], roots: dict) -> tuple[str, dict, dict[str, str]]:
+    """The chosen program as egglog ``let``s (roots and e-classes used twice; the rest inline), the
+    root -> let name map, and let name -> term (what ``extract(loaded=)`` takes)."""
     uses: dict[str, int] = {}
     result = dag_cost(graph, choice, list(roots.values()))
     assert result is not None
@@ -294,14 +290,12 @@ def program_of(graph: Graph, choice: dict[str, int], roots: dict) -> tuple[str, 
     root_classes = set(roots.values())
     names = {cls: f"$c{k}" for k, cls in enumerate(sorted(c for c in result[1]
                                                           if c in root_classes or uses.get(c, 0) > 1))}
-    lines: list[str] = []
-    done: set[str] = set()
+    lets: dict[str, str] = {}  # in definition order
 
     def term(cls: str, top: bool = False) -> str:
         if not top and cls in names:
-            if cls not in done:
-                lines.append(f"(let {names[cls]} {term(cls, True)})")
-                done.add(cls)
+            if names[cls] not in lets:
+                lets[names[cls]] = term(cls, True)
             return names[cls]
         node = graph.nodes[choice[cls]]
         if node.op in ("Leaf", "Special"):
@@ -315,4 +309,5 @@ def program_of(graph: Graph, choice: dict[str, int], roots: dict) -> tuple[str, 
 
     for cls in roots.values():
         term(cls)
-    return "\n".join(lines), {value: names[cls] for value, cls in roots.items()}
+    text = "\n".join(f"(let {name} {body})" for name, body in lets.items())
+    return text, {value: names[cls] for value, cls in roots.items()}, lets

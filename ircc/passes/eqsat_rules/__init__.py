@@ -33,6 +33,3 @@ def all_rulesets() -> dict[str, Ruleset]:
             out[rs.name] = rs
     return out
 
-
-def exact_names() -> list[str]:
-    return [n for n, rs in all_rulesets().items() if rs.exact]
