@@ -35,7 +35,7 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", **opt
         code = getattr(model, "__code__", None)
         if code is not None:
             origin = f'"{code.co_filename}", line {code.co_firstlineno}, in {code.co_name}'
-        model = _FunctionModule(model)
+        model = _function_module(model)
     t0 = time.perf_counter()
     module, layout = build_module(model, example_inputs, origin=origin)
     frontend_s = time.perf_counter() - t0
@@ -66,12 +66,9 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", **opt
                           wrap=wrap, frontend_s=frontend_s, **options)
 
 
-class _FunctionModule:
+def _function_module(fn):
     """A function of tensors as the ``nn.Module`` torch.export wants (its ``forward``). torch records no frame
     of a function called this way, so errors name the function's definition instead."""
+    import torch
 
-    def __new__(cls, fn):
-        import torch
-
-        wrapped = type("Function", (torch.nn.Module,), {"forward": staticmethod(fn)})
-        return wrapped()
+    return type("Function", (torch.nn.Module,), {"forward": staticmethod(fn)})()

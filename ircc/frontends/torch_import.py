@@ -137,11 +137,7 @@ class TorchLayout:
     outputs: tuple[tuple[tuple[int, ...], Any], ...]  # (shape, torch dtype) per result
 
 
-#: where the model comes from when torch records no frame of the user's code (set by ``build_module``)
-_ORIGIN: list[str] = []
-
-
-def _user_line(node) -> str:
+def _user_line(node, origin: str) -> str:
     trace = node.meta.get("stack_trace") or ""
     skip = (os.path.dirname(__import__("torch").__file__), os.path.dirname(os.path.dirname(__file__)))
     frames = [ln.strip() for ln in trace.splitlines() if ln.strip().startswith("File ")]
@@ -152,15 +148,32 @@ def _user_line(node) -> str:
             i = next(k for k, ln in enumerate(lines) if ln.strip() == frame)
             source = lines[i + 1].strip() if i + 1 < len(lines) else ""
             return f"{frame.removeprefix('File ')}: {source}" if source else frame.removeprefix("File ")
-    if _ORIGIN and _ORIGIN[-1]:
-        return f"{_ORIGIN[-1]} (torch recorded no line inside it)"
+    if origin:
+        return f"{origin} (torch recorded no line inside it)"
     return "an unknown line (the exported graph kept no stack trace)"
 
 
 class _Builder:
-    def __init__(self, block: Block, ftype):
+    def __init__(self, block: Block, ftype, origin: str):
         self.block, self.ftype = block, ftype
+        self.origin = origin  # the user's function, for errors where torch recorded no frame of it
         self.allocs: list[SSAValue] = []  # intermediates, freed before the function returns
+
+    def fill(self, dest: SSAValue, value: float) -> None:
+        self.block.add_op(FillOp([_const(self.block, value, self.ftype)], [dest], []))
+
+    def copy(self, src: SSAValue, src_map: AffineMap, dest: SSAValue, out_map: AffineMap | None = None, *,
+             bounds_from_dest: bool = False) -> None:
+        """``dest[out_map(i)] = src[src_map(i)]`` over the loop indices ``i``. With ``bounds_from_dest`` the
+        destination also goes first as an (unread) input: convert-linalg-to-loops takes each loop's bound
+        from the first operand indexed by that plain loop dimension, which must then be the destination
+        (a slice or a piece of a split), not the larger source."""
+        rank = src_map.num_dims
+        out_map = out_map or _identity(rank)
+        if bounds_from_dest:
+            self.generic([dest, src], [out_map, src_map, out_map], dest, rank, lambda blk, a: a[1])
+        else:
+            self.generic([src], [src_map, out_map], dest, rank, lambda blk, a: a[0])
 
     def alloc(self, shape) -> SSAValue:
         buf = _emit(self.block, memref.AllocOp([], [], MemRefType(self.ftype, list(shape))))
@@ -198,14 +211,6 @@ def build_module(model, example_inputs: tuple, name: str = "forward",
                  origin: str = "") -> tuple[ModuleOp, TorchLayout]:
     """The IR for ``model`` at the example inputs' shapes; ``origin`` names the user's function for errors
     when torch records no frame of it."""
-    _ORIGIN.append(origin)
-    try:
-        return _build(model, example_inputs, name)
-    finally:
-        _ORIGIN.pop()
-
-
-def _build(model, example_inputs: tuple, name: str) -> tuple[ModuleOp, TorchLayout]:
     import torch
 
     try:
@@ -216,6 +221,9 @@ def _build(model, example_inputs: tuple, name: str) -> tuple[ModuleOp, TorchLayo
     sig = ep.graph_signature
     state_names = {**sig.inputs_to_parameters, **sig.inputs_to_buffers}
     placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
+    is_state = [n.name in state_names for n in placeholders]
+    if is_state != sorted(is_state, reverse=True):
+        raise IrccError("torch frontend: the exported graph interleaves parameters and inputs; not supported yet")
     dtypes = {n.meta["val"].dtype for n in placeholders}
     if not dtypes <= {torch.float32, torch.float64} or len(dtypes) != 1:
         raise IrccError(f"torch frontend: inputs and parameters must all be float32 or all float64; got "
@@ -233,7 +241,7 @@ def _build(model, example_inputs: tuple, name: str) -> tuple[ModuleOp, TorchLayo
     outs = list(block.args[len(placeholders):])
     for k, o in enumerate(outs):
         o.name_hint = f"out{k}"
-    b = _Builder(block, ftype)
+    b = _Builder(block, ftype, origin)
     out_for = {r: outs[k] for k, r in enumerate(results)
                if r.op == "call_function" and results.count(r) == 1 and r.target is not operator.getitem}
     for node in ep.graph.nodes:
@@ -254,8 +262,7 @@ def _build(model, example_inputs: tuple, name: str) -> tuple[ModuleOp, TorchLayo
         values[node] = dest
     for r, o in zip(results, outs):
         if values[r] is not o:  # an input returned as it is, or a result returned twice: copy
-            rank = len(r.meta["val"].shape)
-            b.generic([values[r]], [_identity(rank)] * 2, o, rank, lambda blk, a: a[0])
+            b.copy(values[r], _identity(len(r.meta["val"].shape)), o)
     for buf in b.allocs:
         block.add_op(memref.DeallocOp.get(buf))
     block.add_op(func.ReturnOp())
@@ -263,16 +270,11 @@ def _build(model, example_inputs: tuple, name: str) -> tuple[ModuleOp, TorchLayo
     state = tuple(state_names[n.name] for n in placeholders if n.name in state_names)
     layout = TorchLayout(state, len(placeholders) - len(state),
                          tuple((tuple(r.meta["val"].shape), r.meta["val"].dtype) for r in results))
-    user_first = [n.name for n in placeholders if n.name in state_names]
-    if [n.name for n in placeholders[:len(state)]] != user_first:
-        raise IrccError("torch frontend: the exported graph interleaves parameters and inputs; not supported yet")
     return ModuleOp([fn]), layout
 
 
 def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Builder) -> None:
-    op = node.target
-    name = getattr(op, "_opname", str(op))
-    overload = f"aten.{name}.{getattr(op, '_overloadname', 'default')}"
+    name, overload = _op_names(node)
     rank = len(shape)
     args = node.args
 
@@ -286,17 +288,16 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         if name == "addmm":
             bias, x, w = args[:3]
             if node.kwargs.get("beta", 1) != 1 or node.kwargs.get("alpha", 1) != 1:
-                raise _unsupported(node, overload, "alpha / beta other than 1")
-            b.generic([value(bias)], [_broadcast_map(in_shape(bias), shape), _identity(rank)], dest, rank,
-                      lambda blk, a: a[0])
+                raise _unsupported(node, overload, b, "alpha / beta other than 1")
+            b.copy(value(bias), _broadcast_map(in_shape(bias), shape), dest)
         else:
             x, w = args[:2]
-            b.block.add_op(FillOp([_const(b.block, 0.0, b.ftype)], [dest], []))
+            b.fill(dest, 0.0)
         b.block.add_op(MatmulOp([value(x), value(w)], [dest]))
         return
     if name == "bmm":
         # out[b, i, j] += x[b, i, k] * w[b, k, j]: a generic over (b, i, j, k), k reduced
-        b.block.add_op(FillOp([_const(b.block, 0.0, b.ftype)], [dest], []))
+        b.fill(dest, 0.0)
         d = [AffineDimExpr(k) for k in range(4)]
         maps = [AffineMap(4, 0, (d[0], d[1], d[3])), AffineMap(4, 0, (d[0], d[3], d[2])),
                 AffineMap(4, 0, (d[0], d[1], d[2]))]
@@ -314,8 +315,7 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         exprs = [None] * rank
         for k, p in enumerate(perm):
             exprs[p] = AffineDimExpr(k)
-        b.generic([value(args[0])], [AffineMap(rank, 0, tuple(exprs)), _identity(rank)], dest, rank,
-                  lambda blk, a: a[0])
+        b.copy(value(args[0]), AffineMap(rank, 0, tuple(exprs)), dest)
         return
     if name in RESHAPES:
         # a row-major reshape: the output's linear index, split by the input's strides (floordiv / mod)
@@ -329,15 +329,14 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         for size in reversed(src):
             exprs.append((linear // stride) % size if size != 1 else AffineConstantExpr(0))
             stride *= size
-        b.generic([value(args[0])], [AffineMap(rank, 0, tuple(reversed(exprs))), _identity(rank)], dest, rank,
-                  lambda blk, a: a[0])
+        b.copy(value(args[0]), AffineMap(rank, 0, tuple(reversed(exprs))), dest)
         return
     if name == "cat":
         tensors, dim = args[0], (args[1] if len(args) > 1 else node.kwargs.get("dim", 0)) % rank
         offset = 0
         for t in tensors:
             exprs = tuple(AffineDimExpr(d) + offset if d == dim and offset else AffineDimExpr(d) for d in range(rank))
-            b.generic([value(t)], [_identity(rank), AffineMap(rank, 0, exprs)], dest, rank, lambda blk, a: a[0])
+            b.copy(value(t), _identity(rank), dest, AffineMap(rank, 0, exprs))
             offset += in_shape(t)[dim]
         return
     if name in ("slice", "select"):
@@ -351,15 +350,12 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
             index = args[2] + src[dim] if args[2] < 0 else args[2]
             dims = iter(AffineDimExpr(d) for d in range(rank))
             exprs = tuple(AffineConstantExpr(index) if d == dim else next(dims) for d in range(len(src)))
-        # the result goes first as an (unread) input, so the loop bounds are its own
-        b.generic([dest, value(args[0])], [_identity(rank), AffineMap(rank, 0, exprs), _identity(rank)], dest,
-                  rank, lambda blk, a: a[1])
+        b.copy(value(args[0]), AffineMap(rank, 0, exprs), dest, bounds_from_dest=True)
         return
     if name in ("expand", "clone", "alias", "detach", "_to_copy") and hasattr(args[0], "meta"):
         if name == "_to_copy" and node.kwargs.get("dtype") not in (None, args[0].meta["val"].dtype):
-            raise _unsupported(node, overload, "a dtype conversion")
-        b.generic([value(args[0])], [_broadcast_map(in_shape(args[0]), shape), _identity(rank)], dest, rank,
-                  lambda blk, a: a[0])
+            raise _unsupported(node, overload, b, "a dtype conversion")
+        b.copy(value(args[0]), _broadcast_map(in_shape(args[0]), shape), dest)
         return
     if name == "pow" and not hasattr(args[1], "meta"):
         exponent = float(args[1])
@@ -375,7 +371,7 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         lhs, rhs = args[:2]
         alpha = node.kwargs.get("alpha", 1)
         if alpha != 1:
-            raise _unsupported(node, overload, "alpha other than 1")
+            raise _unsupported(node, overload, b, "alpha other than 1")
         inputs, maps, pos = [], [], []
         for a in (lhs, rhs):
             if hasattr(a, "meta"):
@@ -431,14 +427,12 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
             b.generic([shifted, total], near, dest, rank,
                       lambda blk, a: _emit(blk, arith.SubfOp(a[0], _emit(blk, math.LogOp(a[1])))))
         return
-    raise _unsupported(node, overload)
+    raise _unsupported(node, overload, b)
 
 
 def _lower_multi(node, values: dict, dests: list[SSAValue], b: _Builder) -> None:
     """Ops with several results (``getitem`` nodes pick them)."""
-    op = node.target
-    name = getattr(op, "_opname", str(op))
-    overload = f"aten.{name}.{getattr(op, '_overloadname', 'default')}"
+    name, overload = _op_names(node)
     args = node.args
     src = tuple(args[0].meta["val"].shape)
     rank = len(src)
@@ -447,10 +441,7 @@ def _lower_multi(node, values: dict, dests: list[SSAValue], b: _Builder) -> None
         offset = 0
         for dest, val in zip(dests, node.meta["val"]):
             exprs = tuple(AffineDimExpr(d) + offset if d == dim and offset else AffineDimExpr(d) for d in range(rank))
-            # the piece goes first as an (unread) input: loop bounds come from the first operand indexed by a
-            # plain loop dimension, which must be the piece, not the whole source
-            b.generic([dest, values[args[0]]], [_identity(rank), AffineMap(rank, 0, exprs), _identity(rank)], dest,
-                      rank, lambda blk, a: a[1])
+            b.copy(values[args[0]], AffineMap(rank, 0, exprs), dest, bounds_from_dest=True)
             offset += val.shape[dim]
         return
     if name == "native_layer_norm":
@@ -494,15 +485,14 @@ def _lower_multi(node, values: dict, dests: list[SSAValue], b: _Builder) -> None
 
         b.generic(inputs, [*maps, _identity(rank)], out, rank, affine)
         return
-    raise _unsupported(node, overload)
+    raise _unsupported(node, overload, b)
 
 
 def _reduce(b: _Builder, src: SSAValue, src_shape, dims: list[int], keepdim: bool, kind: str,
             dest: SSAValue) -> None:
     """``dest`` = the sum or max of ``src`` over ``dims`` (``dest`` has them as size 1, or not at all)."""
     r = len(src_shape)
-    init = 0.0 if kind == "add" else float("-inf")
-    b.block.add_op(FillOp([_const(b.block, init, b.ftype)], [dest], []))
+    b.fill(dest, 0.0 if kind == "add" else float("-inf"))
     exprs = tuple((AffineConstantExpr(0) if keepdim else None) if d in dims else AffineDimExpr(d) for d in range(r))
     out_map = AffineMap(r, 0, tuple(e for e in exprs if e is not None))
     cls = arith.AddfOp if kind == "add" else arith.MaximumfOp
@@ -510,7 +500,14 @@ def _reduce(b: _Builder, src: SSAValue, src_shape, dims: list[int], keepdim: boo
               reduce_dims=tuple(dims))
 
 
-def _unsupported(node, overload: str, why: str = "") -> IrccError:
+def _op_names(node) -> tuple[str, str]:
+    """``("addmm", "aten.addmm.default")`` for an ATen call node."""
+    op = node.target
+    name = getattr(op, "_opname", str(op))
+    return name, f"aten.{name}.{getattr(op, '_overloadname', 'default')}"
+
+
+def _unsupported(node, overload: str, b: _Builder, why: str = "") -> IrccError:
     detail = f" ({why})" if why else ""
-    return IrccError(f"torch frontend: unsupported ATen op {overload}{detail} at {_user_line(node)}; supported "
-                     f"so far: {', '.join(SUPPORTED)}")
+    return IrccError(f"torch frontend: unsupported ATen op {overload}{detail} at {_user_line(node, b.origin)}; "
+                     f"supported so far: {', '.join(SUPPORTED)}")
