@@ -38,6 +38,7 @@ from xdsl.interpreter import (
     ReturnedValues,
     TerminatorValue,
     impl,
+    impl_external,
     impl_terminator,
     register_impls,
 )
@@ -47,6 +48,7 @@ from xdsl.interpreters.scf import ScfFunctions
 from xdsl.ir import Attribute, Operation
 from xdsl.utils.exceptions import InterpretationError
 
+from ircc.backends import runtime
 from ircc.backends.base import Artifact, Backend, Signature, numpy_dtype, public_functions
 from ircc.backends.interp_impls import (
     FLOAT_TYPES,
@@ -363,6 +365,22 @@ MEMREF_REGIONS: dict[type[Operation], RegionHandler] = {
 MemRefImpls = table_functions("MemRefImpls", MEMREF, MEMREF_REGIONS)
 
 
+
+
+@register_impls
+class RuntimeImpls(InterpreterFunctions):
+    """ircc's runtime functions (``ircc.backends.runtime``), computed with numpy."""
+
+    @impl_external("ircc_sgemm")
+    def sgemm(self, interpreter: Interpreter, op: Operation, args: PythonValues) -> PythonValues:
+        runtime.reference_gemm(args[0], args[1], args[2], bool(args[3]), bool(args[4]), float(args[5]))
+        return ()
+
+    @impl_external("ircc_dgemm")
+    def dgemm(self, interpreter: Interpreter, op: Operation, args: PythonValues) -> PythonValues:
+        return self.sgemm(interpreter, op, args)
+
+
 # ---------------------------------------------------------------- the boundary
 
 
@@ -414,7 +432,7 @@ class InterpBackend(Backend):
     lowering = ""
     cacheable = False
     functions: ClassVar[tuple[type[InterpreterFunctions], ...]] = (
-        FuncFunctions, CfFunctions, ScfImpls, MemRefImpls, ArithImpls, MathImpls,
+        FuncFunctions, CfFunctions, ScfImpls, MemRefImpls, ArithImpls, MathImpls, RuntimeImpls,
     )
 
     def emit(self, module: ModuleOp, options: Any) -> Artifact:
@@ -446,7 +464,8 @@ class InterpBackend(Backend):
             for op in fn.body.walk():
                 if type(op) not in supported:
                     raise BackendError(f"the interp backend has no implementation of '{op.name}' ({where(op)})")
-                if isinstance(op, func.CallOp) and op.callee.string_value() not in defined:
+                if (isinstance(op, func.CallOp) and op.callee.string_value() not in defined
+                        and not runtime.is_runtime(op.callee.string_value())):
                     raise BackendError(f"the interp backend cannot call @{op.callee.string_value()}: "
                                        f"it has no body in this module ({where(op)})")
                 for value in (*op.results, *op.operands):

@@ -32,6 +32,22 @@ def llvm_loop_vectorize(module: ModuleOp) -> bool:
     return True
 
 
+# -- matmul lowering (the lower-matmul pass asks) -------------------------------------------------------------
+#: static estimates for one f32 multiply-add on this machine: the (i, k, j) loop nest LLVM vectorizes, and
+#: the BLAS (OpenBLAS sgemm) plus its fixed cost per call (benchmarks/torch_models.py has the figures)
+LOOP_NS_PER_FMA = 0.25
+BLAS_NS_PER_FMA = 0.05
+BLAS_CALL_NS = 1500.0
+
+
+def matmul_strategy(m: int, n: int, k: int, have_blas: bool, cost: str = "static") -> str:
+    """``"blas"`` or ``"loops"`` for an m x k by k x n product: whichever the estimate says is faster."""
+    if not have_blas or min(m, n, k) < 0:
+        return "loops"
+    fmas = m * n * k
+    return "blas" if BLAS_CALL_NS + fmas * BLAS_NS_PER_FMA < fmas * LOOP_NS_PER_FMA else "loops"
+
+
 # -- per-op costs (the e-graph pass's extraction asks these) -------------------------------------------------
 _OP_COSTS_FILE = "op_costs.json"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ircc.errors import ArgumentError, IrccError
 
-DEFAULT_PIPELINE = "convert-linalg-to-loops,lower-affine,canonicalize,cse"
+DEFAULT_PIPELINE = "lower-matmul,convert-linalg-to-loops,lower-affine,canonicalize,cse"
 
 
 def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", **options: Any):

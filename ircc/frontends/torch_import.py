@@ -162,18 +162,20 @@ class _Builder:
     def fill(self, dest: SSAValue, value: float) -> None:
         self.block.add_op(FillOp([_const(self.block, value, self.ftype)], [dest], []))
 
-    def copy(self, src: SSAValue, src_map: AffineMap, dest: SSAValue, out_map: AffineMap | None = None, *,
-             bounds_from_dest: bool = False) -> None:
-        """``dest[out_map(i)] = src[src_map(i)]`` over the loop indices ``i``. With ``bounds_from_dest`` the
-        destination also goes first as an (unread) input: convert-linalg-to-loops takes each loop's bound
-        from the first operand indexed by that plain loop dimension, which must then be the destination
-        (a slice or a piece of a split), not the larger source."""
+    def copy(self, src: SSAValue, src_map: AffineMap, dest: SSAValue, out_map: AffineMap | None = None) -> None:
+        """``dest[out_map(i)] = src[src_map(i)]`` over the loop indices ``i``."""
         rank = src_map.num_dims
-        out_map = out_map or _identity(rank)
-        if bounds_from_dest:
-            self.generic([dest, src], [out_map, src_map, out_map], dest, rank, lambda blk, a: a[1])
-        else:
-            self.generic([src], [src_map, out_map], dest, rank, lambda blk, a: a[0])
+        self.generic([src], [src_map, out_map or _identity(rank)], dest, rank, lambda blk, a: a[0])
+
+    def view(self, src: SSAValue, dim: int, offset: int, size: int, step: int = 1) -> SSAValue:
+        """``src`` restricted to ``offset, offset + step, ...`` (``size`` of them) along ``dim``: a
+        ``memref.subview`` of the same memory (a slice read, or the part of a ``cat`` written)."""
+        shape = src.type.get_shape()
+        rank = len(shape)
+        offsets = [offset if d == dim else 0 for d in range(rank)]
+        sizes = [size if d == dim else shape[d] for d in range(rank)]
+        strides = [step if d == dim else 1 for d in range(rank)]
+        return _emit(self.block, memref.SubviewOp.from_static_parameters(src, src.type, offsets, sizes, strides))
 
     def alloc(self, shape) -> SSAValue:
         buf = _emit(self.block, memref.AllocOp([], [], MemRefType(self.ftype, list(shape))))
@@ -296,14 +298,15 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         b.block.add_op(MatmulOp([value(x), value(w)], [dest]))
         return
     if name == "bmm":
-        # out[b, i, j] += x[b, i, k] * w[b, k, j]: a generic over (b, i, j, k), k reduced
+        # out[b, i, j] += x[b, i, k] * w[b, k, j]: a generic over (b, i, k, j), k reduced, j innermost
+        # (unit stride on w and out: the loop LLVM vectorizes)
         b.fill(dest, 0.0)
         d = [AffineDimExpr(k) for k in range(4)]
-        maps = [AffineMap(4, 0, (d[0], d[1], d[3])), AffineMap(4, 0, (d[0], d[3], d[2])),
-                AffineMap(4, 0, (d[0], d[1], d[2]))]
+        maps = [AffineMap(4, 0, (d[0], d[1], d[2])), AffineMap(4, 0, (d[0], d[2], d[3])),
+                AffineMap(4, 0, (d[0], d[1], d[3]))]
         b.generic([value(args[0]), value(args[1])], maps, dest, 4,
-                  lambda blk, a: _emit(blk, arith.AddfOp(_emit(blk, arith.MulfOp(a[0], a[1])), a[2])),
-                  reduce_dims=(3,))
+                  lambda blk, a: _emit(blk, arith.AddfOp(a[2], _emit(blk, arith.MulfOp(a[0], a[1])))),
+                  reduce_dims=(2,))
         return
     if name in ("permute", "t", "transpose"):
         perm = list(args[1]) if name == "permute" else [1, 0]
@@ -335,22 +338,24 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         tensors, dim = args[0], (args[1] if len(args) > 1 else node.kwargs.get("dim", 0)) % rank
         offset = 0
         for t in tensors:
-            exprs = tuple(AffineDimExpr(d) + offset if d == dim and offset else AffineDimExpr(d) for d in range(rank))
-            b.copy(value(t), _identity(rank), dest, AffineMap(rank, 0, exprs))
-            offset += in_shape(t)[dim]
+            size = in_shape(t)[dim]
+            b.copy(value(t), _identity(rank), b.view(dest, dim, offset, size))
+            offset += size
         return
-    if name in ("slice", "select"):
+    if name == "slice":
         src = in_shape(args[0])
         dim = args[1] % len(src)
-        if name == "slice":
-            start, step = args[2] if len(args) > 2 and args[2] is not None else 0, args[4] if len(args) > 4 else 1
-            start = max(start + src[dim], 0) if start < 0 else min(start, src[dim])
-            exprs = tuple(AffineDimExpr(d) * step + start if d == dim else AffineDimExpr(d) for d in range(rank))
-        else:  # select: the dimension disappears
-            index = args[2] + src[dim] if args[2] < 0 else args[2]
-            dims = iter(AffineDimExpr(d) for d in range(rank))
-            exprs = tuple(AffineConstantExpr(index) if d == dim else next(dims) for d in range(len(src)))
-        b.copy(value(args[0]), AffineMap(rank, 0, exprs), dest, bounds_from_dest=True)
+        start, step = args[2] if len(args) > 2 and args[2] is not None else 0, args[4] if len(args) > 4 else 1
+        start = max(start + src[dim], 0) if start < 0 else min(start, src[dim])
+        b.copy(b.view(value(args[0]), dim, start, shape[dim], step), _identity(rank), dest)
+        return
+    if name == "select":  # the dimension disappears: a constant index in the read map
+        src = in_shape(args[0])
+        dim = args[1] % len(src)
+        index = args[2] + src[dim] if args[2] < 0 else args[2]
+        dims = iter(AffineDimExpr(d) for d in range(rank))
+        exprs = tuple(AffineConstantExpr(index) if d == dim else next(dims) for d in range(len(src)))
+        b.copy(value(args[0]), AffineMap(rank, 0, exprs), dest)
         return
     if name in ("expand", "clone", "alias", "detach", "_to_copy") and hasattr(args[0], "meta"):
         if name == "_to_copy" and node.kwargs.get("dtype") not in (None, args[0].meta["val"].dtype):
@@ -440,8 +445,7 @@ def _lower_multi(node, values: dict, dests: list[SSAValue], b: _Builder) -> None
         dim = (args[2] if len(args) > 2 else node.kwargs.get("dim", 0)) % rank
         offset = 0
         for dest, val in zip(dests, node.meta["val"]):
-            exprs = tuple(AffineDimExpr(d) + offset if d == dim and offset else AffineDimExpr(d) for d in range(rank))
-            b.copy(values[args[0]], AffineMap(rank, 0, exprs), dest, bounds_from_dest=True)
+            b.copy(b.view(values[args[0]], dim, offset, val.shape[dim]), _identity(rank), dest)
             offset += val.shape[dim]
         return
     if name == "native_layer_norm":

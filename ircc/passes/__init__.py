@@ -45,6 +45,9 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
                                 "xDSL: lower linalg ops on memrefs to scf.for loop nests"),
     "lower-affine": (_xdsl("xdsl.transforms.lower_affine", "LowerAffinePass"),
                      "xDSL: lower affine ops (affine.apply, affine.for, ...) to arith and scf"),
+    "lower-matmul": (_ircc("lower_matmul", "LowerMatmul"),
+                     "linalg.matmul to a BLAS call (transposes as flags) or an (i, k, j) loop nest, "
+                     "per the cost estimate; strategy=auto|blas|loops"),
     "convert-scf-parallel-to-for": (_ircc("convert_scf_parallel_to_for", "ConvertScfParallelToFor"),
                                     "serialize scf.parallel into nested scf.for (no threads)"),
     "lower-sparse": (_ircc("lower_sparse", "LowerSparse"),

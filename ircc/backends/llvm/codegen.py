@@ -131,6 +131,10 @@ def _data_symbol(name: str) -> int | None:
     """Addresses of the interpreter's data symbols the Python wrappers use (they move with ASLR)."""
     if name in _OBJECTS:
         return id(_OBJECTS[name])
+    if name.startswith("ircc_rt_"):
+        from ircc.backends.runtime import symbol_address
+
+        return symbol_address(name)
     if name.startswith("PyExc_"):
         return ctypes.addressof(ctypes.c_void_p.in_dll(ctypes.pythonapi, name))
     return None

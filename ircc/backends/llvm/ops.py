@@ -16,8 +16,10 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Operation
 
+from ircc.backends import runtime
 from ircc.backends.llvm.alloc import allocator
 from ircc.backends.llvm.lower import FunctionLowerer, location_of, region_block
+from ircc.backends.llvm.runtime_calls import lower_runtime_call
 from ircc.backends.llvm.types import I1, I64, PTR, Memref, alloca, scalar_type
 from ircc.errors import BackendError
 from ircc.ir.dialects.arith_ext import RemFOp
@@ -398,6 +400,24 @@ def _memref_cast(lo: FunctionLowerer, op: memref.CastOp) -> None:
     _set(lo, op, Memref(t, m.allocated, m.aligned, m.offset, list(m.sizes), list(m.strides)))
 
 
+@handles(memref.SubviewOp)
+def _subview(lo: FunctionLowerer, op: memref.SubviewOp) -> None:
+    """A view of the same memory: the offset moves, the sizes shrink, the strides scale (static
+    offsets, sizes and strides, same rank)."""
+    m = lo.memref(op.source)
+    t = op.result.type
+    static = [list(x.get_values()) for x in (op.static_offsets, op.static_sizes, op.static_strides)]
+    if op.offsets or op.sizes or op.strides or len(t.get_shape()) != len(m.sizes):
+        raise BackendError(f"memref.subview: the llvm backend takes static offsets, sizes and strides of the "
+                           f"same rank{location_of(op)}")
+    offset = m.offset
+    for o, stride in zip(static[0], m.strides):
+        if o:
+            offset = lo.b.add(offset, lo.b.mul(ir.Constant(I64, o), stride))
+    strides = [lo.b.mul(ir.Constant(I64, st), stride) if st != 1 else stride for st, stride in zip(static[2], m.strides)]
+    _set(lo, op, Memref(t, m.allocated, m.aligned, offset, [ir.Constant(I64, s) for s in static[1]], strides))
+
+
 @handles(memref.DeallocOp)
 def _dealloc(lo: FunctionLowerer, op: memref.DeallocOp) -> None:
     free = lo.ml.declare("free", ir.VoidType(), [PTR])
@@ -435,6 +455,9 @@ def _return(lo: FunctionLowerer, op: func.ReturnOp) -> None:
 def _call(lo: FunctionLowerer, op: func.CallOp) -> None:
     name = op.callee.root_reference.data
     callee = lo.ml.functions.get(name)
+    if callee is None and runtime.is_runtime(name):
+        lower_runtime_call(lo, op)
+        return
     if callee is None:
         raise BackendError(f"func.call to @{name}, which is not defined in this module{location_of(op)}")
     lo.ml.always_inline.add(name)

@@ -127,3 +127,16 @@ def _ircc_ipowi(a, n):
     return r
 ''',
 }
+
+for _name in ("sgemm", "dgemm"):
+    HELPERS[f"_ircc_{_name}"] = f'''
+_ircc_cblas_{_name} = __import__("ircc.backends.runtime", fromlist=["ctypes_gemm"]).ctypes_gemm("ircc_{_name}")
+
+
+def _ircc_{_name}(a, b, c, ta, tb, beta):
+    """func.call @ircc_{_name} (ircc's runtime): c = op(a) op(b) + beta c through the CBLAS numpy ships."""
+    k = a.shape[0] if ta else a.shape[1]
+    _ircc_cblas_{_name}(101, 112 if ta else 111, 112 if tb else 111, c.shape[0], c.shape[1], k, 1.0,
+                        a.ctypes.data, max(a.shape[1], 1), b.ctypes.data, max(b.shape[1], 1), beta,
+                        c.ctypes.data, max(c.shape[1], 1))
+'''

@@ -12,6 +12,7 @@ from xdsl.dialects import arith, func, memref
 from xdsl.dialects.builtin import IntegerAttr, MemRefType
 from xdsl.ir import Operation
 
+from ircc.backends import runtime
 from ircc.backends.numba.renderer import FunctionRenderer, Handler
 from ircc.backends.numba.types import np_type
 
@@ -31,6 +32,15 @@ def _alloc(r: FunctionRenderer, op: memref.AllocOp | memref.AllocaOp) -> None:
 
 def _cast(r: FunctionRenderer, op: memref.CastOp) -> None:
     r.assign(op, r.name(op.source))  # a layout change: numpy arrays carry their strides
+
+
+def _subview(r: FunctionRenderer, op: memref.SubviewOp) -> None:
+    """A numpy slice: the same memory (static offsets, sizes and strides, same rank)."""
+    static = [list(x.get_values()) for x in (op.static_offsets, op.static_sizes, op.static_strides)]
+    if op.offsets or op.sizes or op.strides or len(op.result.type.get_shape()) != len(static[0]):
+        raise r.error(op, "memref.subview: the numba backend takes static offsets, sizes and strides of the same rank")
+    parts = [f"{o}:{o + s * st}:{st}" if st != 1 else f"{o}:{o + s}" for o, s, st in zip(*static)]
+    r.assign(op, f"{r.name(op.source)}[{', '.join(parts)}]")
 
 
 def _dealloc(r: FunctionRenderer, op: memref.DeallocOp) -> None:
@@ -69,6 +79,9 @@ def _copy(r: FunctionRenderer, op: memref.CopyOp) -> None:
 
 def _call(r: FunctionRenderer, op: func.CallOp) -> None:
     callee = op.callee.string_value()
+    if callee not in r.module.py_names and runtime.is_runtime(callee):
+        r.emit(f"{r.helper('_' + callee)}({', '.join(r.operands(op))})")
+        return
     if callee not in r.module.py_names:
         raise r.error(op, f"func.call @{callee}: the numba backend can call only functions defined with a "
                           "body in the same module")
@@ -92,6 +105,7 @@ MEMREF_HANDLERS: dict[type[Operation], Handler] = {
     memref.AllocaOp: _alloc,
     memref.DeallocOp: _dealloc,
     memref.CastOp: _cast,
+    memref.SubviewOp: _subview,
     memref.DimOp: _dim,
     memref.LoadOp: _load,
     memref.StoreOp: _store,

@@ -1,0 +1,127 @@
+"""ircc's small runtime: functions the IR may call by name (``func.call @ircc_sgemm``), and where they live.
+
+The only entries so far are the BLAS matrix products the ``lower-matmul`` pass chooses::
+
+    func.func private @ircc_sgemm(memref<?x?xf32>, memref<?x?xf32>, memref<?x?xf32>, i1, i1, f32)
+    // C = op(A) op(B) + beta C, op(X) = X^T where the flag is true; row-major, identity layouts
+
+Each backend implements a runtime call its own way: ``llvm`` calls ``cblas_<s|d>gemm`` of the OpenBLAS
+that numpy ships (its address is bound into the JIT), ``numba`` calls the same function through ctypes,
+and ``interp`` computes it with numpy (the reference semantics). Where no CBLAS can be found,
+``blas()`` is None and the pass lowers every matmul to loops instead.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import glob
+import os
+from dataclasses import dataclass
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import DYNAMIC_INDEX, Float32Type, Float64Type, FunctionType, IntegerType, MemRefType
+
+#: runtime function -> element type name
+GEMM = {"ircc_sgemm": "f32", "ircc_dgemm": "f64"}
+#: CBLAS enum values (row-major order; no transpose / transpose)
+ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
+
+
+def is_runtime(name: str) -> bool:
+    return name in GEMM
+
+
+def gemm_name(element) -> str:
+    return "ircc_sgemm" if isinstance(element, Float32Type) else "ircc_dgemm"
+
+
+def gemm_declaration(name: str) -> func.FuncOp:
+    """The private declaration of a runtime GEMM in a module (the callee a ``func.call`` names)."""
+    element = Float32Type() if GEMM[name] == "f32" else Float64Type()
+    matrix = MemRefType(element, [DYNAMIC_INDEX, DYNAMIC_INDEX])
+    ftype = FunctionType.from_lists([matrix, matrix, matrix, IntegerType(1), IntegerType(1), element], [])
+    return func.FuncOp.external(name, list(ftype.inputs.data), [])
+
+
+@dataclass(frozen=True)
+class Blas:
+    """A CBLAS found in this process: the addresses of its gemms and the width of its integers."""
+
+    library: str
+    sgemm: int
+    dgemm: int
+    int_bits: int  # 64 for an ILP64 build (numpy's), 32 otherwise
+    set_threads: ctypes._CFuncPtr | None
+
+    def address(self, name: str) -> int:
+        return self.sgemm if GEMM[name] == "f32" else self.dgemm
+
+
+def _candidates() -> list[tuple[str, str, int]]:
+    """(library path, symbol prefix / suffix pattern, int bits): numpy's ILP64 OpenBLAS first, then scipy's."""
+    import numpy
+
+    site = os.path.dirname(os.path.dirname(numpy.__file__))
+    out = [(p, "scipy_cblas_{}64_", 64) for p in sorted(glob.glob(os.path.join(site, "numpy.libs", "*openblas64*")))]
+    out += [(p, "scipy_cblas_{}", 32) for p in sorted(glob.glob(os.path.join(site, "scipy.libs", "*openblas*")))]
+    return out
+
+
+@functools.cache
+def blas() -> Blas | None:
+    """The CBLAS numpy or scipy ships, if one can be loaded (None otherwise: matmuls then become loops)."""
+    if os.environ.get("IRCC_NO_BLAS"):
+        return None
+    for path, pattern, bits in _candidates():
+        try:
+            lib = ctypes.CDLL(path)
+            s, d = getattr(lib, pattern.format("sgemm")), getattr(lib, pattern.format("dgemm"))
+        except (OSError, AttributeError):
+            continue
+        setter = getattr(lib, "scipy_openblas_set_num_threads64_" if bits == 64 else
+                         "scipy_openblas_set_num_threads", None)
+        if setter is not None:
+            setter.argtypes, setter.restype = [ctypes.c_int], None
+        return Blas(path, ctypes.cast(s, ctypes.c_void_p).value, ctypes.cast(d, ctypes.c_void_p).value, bits, setter)
+    return None
+
+
+_threads = [0]
+
+
+def use_blas_threads(n: int) -> None:
+    """Let the BLAS use ``n`` threads (a process-wide setting: set only when it changes)."""
+    info = blas()
+    if info is None or info.set_threads is None or _threads[0] == n:
+        return
+    info.set_threads(max(1, int(n)))
+    _threads[0] = n
+
+
+def symbol_address(name: str) -> int | None:
+    """Where the JIT finds ``ircc_rt_<name>`` (the cblas function behind a runtime call)."""
+    info = blas()
+    if info is None or not name.startswith("ircc_rt_") or name[len("ircc_rt_"):] not in GEMM:
+        return None
+    return info.address(name[len("ircc_rt_"):])
+
+
+def ctypes_gemm(name: str):
+    """The cblas gemm as a ctypes function numba can call (pointers as integers)."""
+    info = blas()
+    if info is None:
+        raise RuntimeError("no CBLAS was found in this process; compile again to get loops instead of a BLAS call")
+    i = ctypes.c_int64 if info.int_bits == 64 else ctypes.c_int32
+    f = ctypes.c_float if GEMM[name] == "f32" else ctypes.c_double
+    proto = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_int, i, i, i, f, ctypes.c_void_p, i,
+                             ctypes.c_void_p, i, f, ctypes.c_void_p, i)
+    return proto(info.address(name))
+
+
+def reference_gemm(a, b, c, trans_a: bool, trans_b: bool, beta: float) -> None:
+    """What a runtime gemm computes, with numpy: ``c[...] = op(a) @ op(b) + beta * c``."""
+    import numpy as np
+
+    product = np.matmul(a.T if trans_a else a, b.T if trans_b else b)
+    c[...] = product + beta * c if beta else product
