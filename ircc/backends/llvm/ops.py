@@ -414,7 +414,8 @@ def _subview(lo: FunctionLowerer, op: memref.SubviewOp) -> None:
     for o, stride in zip(static[0], m.strides):
         if o:
             offset = lo.b.add(offset, lo.b.mul(ir.Constant(I64, o), stride))
-    strides = [lo.b.mul(ir.Constant(I64, st), stride) if st != 1 else stride for st, stride in zip(static[2], m.strides)]
+    strides = [lo.b.mul(ir.Constant(I64, st), stride) if st != 1 else stride
+               for st, stride in zip(static[2], m.strides)]
     _set(lo, op, Memref(t, m.allocated, m.aligned, offset, [ir.Constant(I64, s) for s in static[1]], strides))
 
 
