@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test test-full bench-symbolic bench-pyjit bench-spgemm bench-graph bench-eqsat docs lint clean
+.PHONY: demo test test-full bench-symbolic bench-pyjit bench-spgemm bench-graph bench-eqsat bench-torch docs lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ bench-graph: $(BENCH_STAMP)
 
 bench-eqsat: $(BENCH_STAMP)
 	$(PY) benchmarks/eqsat.py
+
+bench-torch: $(BENCH_STAMP)
+	$(PY) benchmarks/torch_models.py
 
 docs: $(STAMP)
 	$(PY) -m ircc.docgen docs

@@ -13,7 +13,7 @@ from typing import Any
 
 from ircc.errors import ArgumentError, IrccError
 
-DEFAULT_PIPELINE = "lower-matmul,convert-linalg-to-loops,lower-affine,canonicalize,cse"
+DEFAULT_PIPELINE = "linalg-fuse-elementwise,lower-matmul,convert-linalg-to-loops,lower-affine,canonicalize,cse"
 
 
 def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", **options: Any):
@@ -40,23 +40,29 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", **opt
     module, layout = build_module(model, example_inputs, origin=origin)
     frontend_s = time.perf_counter() - t0
     pristine = module.clone()
-    state = dict(model.named_parameters())
-    state.update(dict(model.named_buffers()))
     shapes = [tuple(t.shape) for t in example_inputs]
-    dtype = example_inputs[0].dtype if example_inputs else torch.float32
+    dtypes = [t.dtype for t in example_inputs]
+    state = _StateViews(model, layout.state)
+
+    from ircc.backends.runtime import keep_freed_memory, use_blas_threads
+    from ircc.options import default_threads
+
+    keep_freed_memory()
+    threads = options.get("threads") or default_threads()
 
     def wrap(entry):
         def call(*inputs: Any) -> Any:
             if len(inputs) != layout.n_inputs:
                 raise ArgumentError(f"the model takes {layout.n_inputs} input(s), got {len(inputs)}")
-            arrays = [state[name].detach().contiguous().numpy() for name in layout.state]
-            for k, (t, shape) in enumerate(zip(inputs, shapes)):
+            arrays = state.arrays()
+            for k, (t, shape, dtype) in enumerate(zip(inputs, shapes, dtypes)):
                 if not isinstance(t, torch.Tensor) or tuple(t.shape) != shape or t.dtype != dtype:
                     got = f"{tuple(t.shape)} {t.dtype}" if isinstance(t, torch.Tensor) else type(t).__name__
                     raise ArgumentError(f"input {k}: expected a {dtype} tensor of shape {shape} (the example "
                                         f"input's), got {got}; compile again for other shapes")
-                arrays.append(t.detach().contiguous().numpy())
+                arrays.append(_numpy(t))
             outs = [torch.empty(shape, dtype=out_dtype) for shape, out_dtype in layout.outputs]
+            use_blas_threads(threads)  # the BLAS calls in the kernel use as many threads as its loops
             entry(*arrays, *[o.numpy() for o in outs])
             return outs[0] if len(outs) == 1 else tuple(outs)
 
@@ -72,3 +78,45 @@ def _function_module(fn):
     import torch
 
     return type("Function", (torch.nn.Module,), {"forward": staticmethod(fn)})()
+
+
+def _numpy(t) -> Any:
+    """A C-contiguous numpy array of a CPU tensor's elements (a view where the tensor is contiguous)."""
+    import numpy as np
+
+    if t.device.type != "cpu":
+        raise ArgumentError(f"ircc's CPU kernels take CPU tensors, got one on {t.device}; move it with .cpu()")
+    a = t.detach().numpy()
+    return a if t.is_contiguous() else np.ascontiguousarray(a)
+
+
+class _StateViews:
+    """The module's parameters and buffers as numpy arrays, looked up on the module at every call (so a
+    replaced ``Parameter`` is seen) and viewed again only when the tensor or its storage changed (so an
+    in-place update is seen through the same view)."""
+
+    def __init__(self, model: Any, names: tuple[str, ...]):
+        self.slots = []
+        for name in names:
+            prefix, _, attr = name.rpartition(".")
+            self.slots.append((model.get_submodule(prefix) if prefix else model, attr, name))
+        self.dtypes = [getattr(owner, attr).dtype for owner, attr, _ in self.slots]
+        self.shapes = [tuple(getattr(owner, attr).shape) for owner, attr, _ in self.slots]
+        self.cache: list[Any] = [None] * len(self.slots)
+
+    def arrays(self) -> list[Any]:
+        out = []
+        for k, (owner, attr, name) in enumerate(self.slots):
+            t = getattr(owner, attr)
+            cached = self.cache[k]
+            if cached is not None and cached[0] is t and cached[1] == t.data_ptr():
+                out.append(cached[2])
+                continue
+            if t.dtype != self.dtypes[k] or tuple(t.shape) != self.shapes[k]:
+                raise ArgumentError(f"{name} is now a {t.dtype} tensor of shape {tuple(t.shape)}; the kernel was "
+                                    f"compiled for {self.dtypes[k]} {self.shapes[k]}: compile again")
+            view = _numpy(t)
+            if t.is_contiguous():
+                self.cache[k] = (t, t.data_ptr(), view)
+            out.append(view)
+        return out

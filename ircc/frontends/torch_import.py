@@ -30,9 +30,13 @@ from xdsl.dialects.builtin import (
     Float32Type,
     Float64Type,
     FloatAttr,
+    DenseArrayBase,
     FunctionType,
+    IntegerAttr,
+    IntegerType,
     MemRefType,
     ModuleOp,
+    i64,
 )
 from xdsl.dialects.linalg.ops import FillOp, GenericOp, IteratorTypeAttr, MatmulOp, YieldOp
 from xdsl.ir import Block, Region, SSAValue
@@ -41,7 +45,7 @@ from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr, AffineMap
 from ircc.errors import IrccError
 
 UNARY: dict[str, Callable[[Block, SSAValue, Any], SSAValue]] = {}
-#: ops that only give the same elements another shape (row-major): one copy each, for now
+#: ops that only give the same elements another shape (row-major): a view (collapse / expand_shape) each
 RESHAPES = ("view", "_unsafe_view", "reshape", "unsqueeze", "squeeze", "flatten")
 BINARY: dict[str, type] = {"add": arith.AddfOp, "sub": arith.SubfOp, "mul": arith.MulfOp, "div": arith.DivfOp}
 
@@ -60,7 +64,21 @@ def _emit(block: Block, op) -> SSAValue:
 
 
 def _const(block: Block, value: float, t) -> SSAValue:
+    if isinstance(t, IntegerType):
+        return _emit(block, arith.ConstantOp(IntegerAttr(int(value), t)))
     return _emit(block, arith.ConstantOp(FloatAttr(float(value), t)))
+
+
+def _element(dtype, where: str = ""):
+    """The IR element type of a torch dtype (floats, bool as i1, integer indices)."""
+    import torch
+
+    table = {torch.float32: Float32Type(), torch.float64: Float64Type(), torch.bool: IntegerType(1),
+             torch.int64: IntegerType(64), torch.int32: IntegerType(32)}
+    if dtype not in table:
+        raise IrccError(f"torch frontend: tensors of dtype {dtype} are not supported{where}; use float32 or "
+                        "float64 (bool and int32 / int64 index tensors are accepted too)")
+    return table[dtype]
 
 
 @_unary("neg")
@@ -121,6 +139,21 @@ def _gelu(b, x, t, approximate: str):
     return _emit(b, arith.MulfOp(_emit(b, arith.MulfOp(half, x)), _emit(b, arith.AddfOp(one, core))))
 
 
+#: ATen op name -> lowering(node, values, dest, shape, builder), for the ops lowered in other modules
+LOWERINGS: dict[str, Callable[..., None]] = {}
+#: the same for ops with several results: lowering(node, values, dests, builder)
+MULTI_LOWERINGS: dict[str, Callable[..., None]] = {}
+
+
+def lowering(*names: str, multi: bool = False):
+    def register(fn):
+        for name in names:
+            (MULTI_LOWERINGS if multi else LOWERINGS)[name] = fn
+        return fn
+
+    return register
+
+
 SUPPORTED = ("mm", "addmm", "bmm (and matmul, which decomposes to it)", "permute", "t", "transpose",
              "add / sub / mul / div (tensor or scalar, broadcasting)", *sorted(UNARY), "gelu (erf and tanh)",
              "sum / mean / amax (all elements or dims, keepdim)", "_softmax", "_log_softmax",
@@ -160,7 +193,7 @@ class _Builder:
         self.allocs: list[SSAValue] = []  # intermediates, freed before the function returns
 
     def fill(self, dest: SSAValue, value: float) -> None:
-        self.block.add_op(FillOp([_const(self.block, value, self.ftype)], [dest], []))
+        self.block.add_op(FillOp([_const(self.block, value, dest.type.element_type)], [dest], []))
 
     def copy(self, src: SSAValue, src_map: AffineMap, dest: SSAValue, out_map: AffineMap | None = None) -> None:
         """``dest[out_map(i)] = src[src_map(i)]`` over the loop indices ``i``."""
@@ -172,19 +205,44 @@ class _Builder:
         ``memref.subview`` of the same memory (a slice read, or the part of a ``cat`` written)."""
         shape = src.type.get_shape()
         rank = len(shape)
-        offsets = [offset if d == dim else 0 for d in range(rank)]
-        sizes = [size if d == dim else shape[d] for d in range(rank)]
-        strides = [step if d == dim else 1 for d in range(rank)]
+        return self.subview(src, [offset if d == dim else 0 for d in range(rank)],
+                            [size if d == dim else shape[d] for d in range(rank)],
+                            [step if d == dim else 1 for d in range(rank)])
+
+    def subview(self, src: SSAValue, offsets: list[int], sizes: list[int], strides: list[int]) -> SSAValue:
         return _emit(self.block, memref.SubviewOp.from_static_parameters(src, src.type, offsets, sizes, strides))
 
-    def alloc(self, shape) -> SSAValue:
-        buf = _emit(self.block, memref.AllocOp([], [], MemRefType(self.ftype, list(shape))))
+    def reshape(self, src: SSAValue, shape: tuple[int, ...]) -> SSAValue:
+        """The same contiguous elements seen with another shape, with no copy: ``memref.collapse_shape``
+        to one dimension, then ``memref.expand_shape`` to ``shape`` (each left out where it changes
+        nothing)."""
+        old = tuple(src.type.get_shape())
+        if old == shape:
+            return src
+        count = 1
+        for s in shape:
+            count *= s
+        flat = src
+        if len(old) != 1:
+            groups = ArrayAttr([ArrayAttr([IntegerAttr(d, i64) for d in range(len(old))])] if old else [])
+            flat = _emit(self.block, memref.CollapseShapeOp.create(
+                operands=[src], result_types=[MemRefType(src.type.element_type, [count] if old else [])],
+                properties={"reassociation": groups}))
+        if len(shape) == 1:
+            return flat
+        groups = ArrayAttr([ArrayAttr([IntegerAttr(d, i64) for d in range(len(shape))])] if shape else [])
+        return _emit(self.block, memref.ExpandShapeOp.create(
+            operands=[flat], result_types=[MemRefType(src.type.element_type, list(shape))],
+            properties={"reassociation": groups, "static_output_shape": DenseArrayBase.from_list(i64, shape)}))
+
+    def alloc(self, shape, element=None) -> SSAValue:
+        buf = _emit(self.block, memref.AllocOp([], [], MemRefType(element or self.ftype, list(shape))))
         self.allocs.append(buf)
         return buf
 
     def generic(self, inputs: list[SSAValue], maps: list[AffineMap], out: SSAValue, rank: int,
                 body: Callable[[Block, list[SSAValue]], SSAValue], reduce_dims: tuple[int, ...] = ()) -> None:
-        args = [self.ftype] * (len(inputs) + 1)
+        args = [v.type.element_type for v in (*inputs, out)]
         inner = Block(arg_types=args)
         result = body(inner, list(inner.args))
         inner.add_op(YieldOp(result))
@@ -203,6 +261,42 @@ def _broadcast_map(in_shape, out_shape) -> AffineMap:
         d = offset + k
         exprs.append(AffineConstantExpr(0) if size == 1 and out_shape[d] != 1 else AffineDimExpr(d))
     return AffineMap(rank, 0, tuple(exprs))
+
+
+def _reshape_map(src: tuple[int, ...], out: tuple[int, ...]) -> AffineMap:
+    """A row-major reshape as a map from the output's indices to the input's. Dimensions are matched in
+    groups whose sizes multiply to the same number (as MLIR's expand / collapse_shape reassociations):
+    ``(B, T, C) -> (B, T, H, D)`` reads ``(b, t, h * D + d)``; only a group that merges and splits at once
+    needs a floordiv / mod of its linear index."""
+    exprs: list[Any] = [AffineConstantExpr(0)] * len(src)
+    i = j = 0
+    while i < len(src) and j < len(out):
+        if src[i] == 1:
+            i += 1
+            continue
+        if out[j] == 1:
+            j += 1
+            continue
+        group_src, group_out, size_src, size_out = [i], [j], src[i], out[j]
+        i, j = i + 1, j + 1
+        while size_src != size_out:
+            if size_src < size_out:
+                group_src.append(i)
+                size_src *= src[i]
+                i += 1
+            else:
+                group_out.append(j)
+                size_out *= out[j]
+                j += 1
+        linear = AffineDimExpr(group_out[0])
+        for k in group_out[1:]:
+            linear = linear * out[k] + AffineDimExpr(k)
+        stride = 1
+        for k in reversed(group_src):
+            e = linear // stride if stride != 1 else linear
+            exprs[k] = AffineConstantExpr(0) if src[k] == 1 else e % src[k] if k != group_src[0] else e
+            stride *= src[k]
+    return AffineMap(len(out), 0, tuple(exprs))
 
 
 def _identity(rank: int) -> AffineMap:
@@ -226,15 +320,17 @@ def build_module(model, example_inputs: tuple, name: str = "forward",
     is_state = [n.name in state_names for n in placeholders]
     if is_state != sorted(is_state, reverse=True):
         raise IrccError("torch frontend: the exported graph interleaves parameters and inputs; not supported yet")
-    dtypes = {n.meta["val"].dtype for n in placeholders}
-    if not dtypes <= {torch.float32, torch.float64} or len(dtypes) != 1:
-        raise IrccError(f"torch frontend: inputs and parameters must all be float32 or all float64; got "
-                        f"{', '.join(sorted(map(str, dtypes)))}")
-    ftype = Float32Type() if dtypes == {torch.float32} else Float64Type()
+    dtypes = {n.meta["val"].dtype for n in placeholders} & {torch.float32, torch.float64}
+    if len(dtypes) > 1:
+        raise IrccError("torch frontend: inputs and parameters must all be float32 or all float64, not both; "
+                        "convert them with .float() or .double()")
+    ftype = Float64Type() if dtypes == {torch.float64} else Float32Type()
     output_node = next(n for n in ep.graph.nodes if n.op == "output")
     results = list(output_node.args[0])
-    arg_types = [MemRefType(ftype, list(n.meta["val"].shape)) for n in placeholders]
-    arg_types += [MemRefType(ftype, list(r.meta["val"].shape)) for r in results]
+    arg_types = [MemRefType(_element(n.meta["val"].dtype, f" (input {n.name})"), list(n.meta["val"].shape))
+                 for n in placeholders]
+    arg_types += [MemRefType(_element(r.meta["val"].dtype, " (a result)"), list(r.meta["val"].shape))
+                  for r in results]
     block = Block(arg_types=arg_types)
     values: dict[Any, SSAValue] = {}
     for n, arg in zip(placeholders, block.args):
@@ -252,14 +348,19 @@ def build_module(model, example_inputs: tuple, name: str = "forward",
         if node.target is operator.getitem:  # one result of a multi-result op: the same buffer
             values[node] = values[node.args[0]][node.args[1]]
             continue
+        if _op_names(node)[0].startswith("_assert"):  # export's checks of what it traced: nothing to run
+            continue
         val = node.meta["val"]
+        if _op_names(node)[0] in RESHAPES and tuple(val.shape) and tuple(node.args[0].meta["val"].shape):
+            values[node] = b.reshape(values[node.args[0]], tuple(val.shape))  # a view: no copy
+            continue
         if isinstance(val, (tuple, list)):
-            dests = [b.alloc(tuple(v.shape)) for v in val]
+            dests = [b.alloc(tuple(v.shape), _element(v.dtype)) for v in val]
             _lower_multi(node, values, dests, b)
             values[node] = dests
             continue
         shape = tuple(val.shape)
-        dest = out_for.get(node) or b.alloc(shape)
+        dest = out_for.get(node) or b.alloc(shape, _element(val.dtype, f" ({_op_names(node)[1]})"))
         _lower(node, values, dest, shape, b)
         values[node] = dest
     for r, o in zip(results, outs):
@@ -277,6 +378,9 @@ def build_module(model, example_inputs: tuple, name: str = "forward",
 
 def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Builder) -> None:
     name, overload = _op_names(node)
+    if name in LOWERINGS:
+        LOWERINGS[name](node, values, dest, shape, b)
+        return
     rank = len(shape)
     args = node.args
 
@@ -321,18 +425,7 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         b.copy(value(args[0]), AffineMap(rank, 0, tuple(exprs)), dest)
         return
     if name in RESHAPES:
-        # a row-major reshape: the output's linear index, split by the input's strides (floordiv / mod)
-        src = in_shape(args[0])
-        linear = AffineConstantExpr(0)
-        stride = 1
-        for d in reversed(range(rank)):
-            linear = AffineDimExpr(d) * stride + linear if stride != 1 else AffineDimExpr(d) + linear
-            stride *= shape[d]
-        exprs, stride = [], 1
-        for size in reversed(src):
-            exprs.append((linear // stride) % size if size != 1 else AffineConstantExpr(0))
-            stride *= size
-        b.copy(value(args[0]), AffineMap(rank, 0, tuple(reversed(exprs))), dest)
+        b.copy(value(args[0]), _reshape_map(in_shape(args[0]), shape), dest)
         return
     if name == "cat":
         tensors, dim = args[0], (args[1] if len(args) > 1 else node.kwargs.get("dim", 0)) % rank
@@ -357,9 +450,7 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         exprs = tuple(AffineConstantExpr(index) if d == dim else next(dims) for d in range(len(src)))
         b.copy(value(args[0]), AffineMap(rank, 0, exprs), dest)
         return
-    if name in ("expand", "clone", "alias", "detach", "_to_copy") and hasattr(args[0], "meta"):
-        if name == "_to_copy" and node.kwargs.get("dtype") not in (None, args[0].meta["val"].dtype):
-            raise _unsupported(node, overload, b, "a dtype conversion")
+    if name in ("expand", "clone", "alias", "detach") and hasattr(args[0], "meta"):
         b.copy(value(args[0]), _broadcast_map(in_shape(args[0]), shape), dest)
         return
     if name == "pow" and not hasattr(args[1], "meta"):
@@ -372,6 +463,10 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
 
         b.generic([value(args[0])], [_broadcast_map(in_shape(args[0]), shape), _identity(rank)], dest, rank, power)
         return
+    if name in BINARY or name in UNARY or name in ("gelu", "pow", "sum", "mean", "amax", "_softmax",
+                                                   "_log_softmax", "mm", "addmm", "bmm"):
+        if not isinstance(dest.type.element_type, (Float32Type, Float64Type)):
+            raise _unsupported(node, overload, b, f"on {node.meta['val'].dtype} tensors; only float32 / float64")
     if name in BINARY:
         lhs, rhs = args[:2]
         alpha = node.kwargs.get("alpha", 1)
@@ -438,6 +533,9 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
 def _lower_multi(node, values: dict, dests: list[SSAValue], b: _Builder) -> None:
     """Ops with several results (``getitem`` nodes pick them)."""
     name, overload = _op_names(node)
+    if name in MULTI_LOWERINGS:
+        MULTI_LOWERINGS[name](node, values, dests, b)
+        return
     args = node.args
     src = tuple(args[0].meta["val"].shape)
     rank = len(src)
@@ -495,11 +593,19 @@ def _lower_multi(node, values: dict, dests: list[SSAValue], b: _Builder) -> None
 def _reduce(b: _Builder, src: SSAValue, src_shape, dims: list[int], keepdim: bool, kind: str,
             dest: SSAValue) -> None:
     """``dest`` = the sum or max of ``src`` over ``dims`` (``dest`` has them as size 1, or not at all)."""
+    if kind == "add":
+        _reduce_with(b, src, src_shape, dims, keepdim, arith.AddfOp, 0.0, dest)
+    else:
+        _reduce_with(b, src, src_shape, dims, keepdim, arith.MaximumfOp, float("-inf"), dest)
+
+
+def _reduce_with(b: _Builder, src: SSAValue, src_shape, dims: list[int], keepdim: bool, cls: type, init: float,
+                 dest: SSAValue) -> None:
+    """``dest`` = ``init`` combined with every element of ``src`` over ``dims`` by the binary op ``cls``."""
     r = len(src_shape)
-    b.fill(dest, 0.0 if kind == "add" else float("-inf"))
+    b.fill(dest, init)
     exprs = tuple((AffineConstantExpr(0) if keepdim else None) if d in dims else AffineDimExpr(d) for d in range(r))
     out_map = AffineMap(r, 0, tuple(e for e in exprs if e is not None))
-    cls = arith.AddfOp if kind == "add" else arith.MaximumfOp
     b.generic([src], [_identity(r), out_map], dest, r, lambda blk, a: _emit(blk, cls(a[0], a[1])),
               reduce_dims=tuple(dims))
 
@@ -513,5 +619,9 @@ def _op_names(node) -> tuple[str, str]:
 
 def _unsupported(node, overload: str, b: _Builder, why: str = "") -> IrccError:
     detail = f" ({why})" if why else ""
+    supported = [*SUPPORTED, *sorted(set(LOWERINGS) | set(MULTI_LOWERINGS))]
     return IrccError(f"torch frontend: unsupported ATen op {overload}{detail} at {_user_line(node, b.origin)}; "
-                     f"supported so far: {', '.join(SUPPORTED)}")
+                     f"supported so far: {', '.join(supported)}")
+
+
+from ircc.frontends import torch_logic, torch_nn  # noqa: E402,F401 - they register their lowerings

@@ -45,6 +45,9 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
                                 "xDSL: lower linalg ops on memrefs to scf.for loop nests"),
     "lower-affine": (_xdsl("xdsl.transforms.lower_affine", "LowerAffinePass"),
                      "xDSL: lower affine ops (affine.apply, affine.for, ...) to arith and scf"),
+    "linalg-fuse-elementwise": (_ircc("linalg_fuse_elementwise", "LinalgFuseElementwise"),
+                                "compute an elementwise linalg.generic inside the generics that read its buffer "
+                                "(copies become indexing; chains and reductions one loop nest)"),
     "lower-matmul": (_ircc("lower_matmul", "LowerMatmul"),
                      "linalg.matmul to a BLAS call (transposes as flags) or an (i, k, j) loop nest, "
                      "per the cost estimate; strategy=auto|blas|loops"),

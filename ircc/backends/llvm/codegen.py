@@ -11,6 +11,7 @@ from llvmlite import ir
 from xdsl.dialects.builtin import ModuleOp
 
 from ircc.backends.base import public_functions, scalar_entry_outputs
+from ircc.backends.llvm import vecmath
 from ircc.backends.llvm.lower import FunctionLowerer, ModuleLowering, declare_function
 from ircc.backends.llvm.wrappers import (
     emit_array_fastcall,
@@ -64,6 +65,7 @@ def lower_module(module: ModuleOp, *, threads: int, fastmath: bool,
         FunctionLowerer(ml, declared[op.sym_name.data]).lower_function(op)
     for name in ml.always_inline:
         declared[name].attributes.add("alwaysinline")
+    vecmath.finish(ml)
     fastcall = []
     for op in funcs:
         fn = declared[op.sym_name.data]
@@ -105,7 +107,7 @@ _LIBS: list[ctypes.CDLL] = []
 def _libraries() -> list[ctypes.CDLL]:
     if not _LIBS:
         _LIBS.append(ctypes.CDLL(None))
-        for name in ("m", "pthread", "c"):
+        for name in ("m", "mvec", "pthread", "c"):
             path = ctypes.util.find_library(name)
             if path:
                 try:

@@ -13,6 +13,7 @@ from xdsl.dialects.builtin import (
     StridedLayoutAttr,
     IntegerType,
     MemRefType,
+    NoneAttr,
 )
 from xdsl.ir import Operation
 
@@ -20,6 +21,7 @@ from ircc.backends import runtime
 from ircc.backends.llvm.alloc import allocator
 from ircc.backends.llvm.lower import FunctionLowerer, location_of, region_block
 from ircc.backends.llvm.runtime_calls import lower_runtime_call
+from ircc.backends.llvm.vecmath import vectorizable_call
 from ircc.backends.llvm.types import I1, I64, PTR, Memref, alloca, scalar_type
 from ircc.errors import BackendError
 from ircc.ir.dialects.arith_ext import RemFOp
@@ -139,7 +141,7 @@ def _float_intrinsic(stem: str, arity: int) -> Handler:
     def lower(lo: FunctionLowerer, op: Operation) -> None:
         t = _ftype(op)
         fn = lo.ml.intrinsic(f"llvm.{stem}.{_suffix(t)}", t, [t] * arity)
-        _set(lo, op, lo.b.call(fn, [lo.scalar(v) for v in op.operands[:arity]]))
+        _set(lo, op, vectorizable_call(lo.ml, lo.b, fn, [lo.scalar(v) for v in op.operands[:arity]], stem))
 
     return lower
 
@@ -246,7 +248,7 @@ def _libm(name: str, arity: int) -> Handler:
             raise BackendError(f"{op.name} on f16 is not supported by the llvm backend{location_of(op)}")
         fn = lo.ml.declare(name + ("f" if str(t) == "float" else ""), t, [t] * arity)
         fn.attributes.add("nounwind")
-        _set(lo, op, lo.b.call(fn, [lo.scalar(v) for v in op.operands[:arity]]))
+        _set(lo, op, vectorizable_call(lo.ml, lo.b, fn, [lo.scalar(v) for v in op.operands[:arity]], name))
 
     return lower
 
@@ -417,6 +419,22 @@ def _subview(lo: FunctionLowerer, op: memref.SubviewOp) -> None:
     strides = [lo.b.mul(ir.Constant(I64, st), stride) if st != 1 else stride
                for st, stride in zip(static[2], m.strides)]
     _set(lo, op, Memref(t, m.allocated, m.aligned, offset, [ir.Constant(I64, s) for s in static[1]], strides))
+
+
+@handles(memref.CollapseShapeOp, memref.ExpandShapeOp)
+def _reshape(lo: FunctionLowerer, op: Operation) -> None:
+    """The same contiguous elements with another static shape: new sizes, row-major strides."""
+    m = lo.memref(op.operands[0])
+    t = op.results[0].type
+    shape = t.get_shape()
+    if any(d < 0 for d in shape) or not isinstance(m.type.layout, NoneAttr):
+        raise BackendError(f"{op.name}: the llvm backend takes static shapes of identity-layout memrefs"
+                           f"{location_of(op)}")
+    strides = [1] * len(shape)
+    for k in range(len(shape) - 2, -1, -1):
+        strides[k] = strides[k + 1] * shape[k + 1]
+    _set(lo, op, Memref(t, m.allocated, m.aligned, m.offset, [ir.Constant(I64, d) for d in shape],
+                        [ir.Constant(I64, st) for st in strides]))
 
 
 @handles(memref.DeallocOp)

@@ -43,6 +43,13 @@ def _subview(r: FunctionRenderer, op: memref.SubviewOp) -> None:
     r.assign(op, f"{r.name(op.source)}[{', '.join(parts)}]")
 
 
+def _reshape(r: FunctionRenderer, op: Operation) -> None:
+    """collapse_shape / expand_shape: a reshape of a contiguous array (no copy)."""
+    shape = op.results[0].type.get_shape()
+    text = "()" if not shape else f"({shape[0]},)" if len(shape) == 1 else f"({', '.join(map(str, shape))})"
+    r.assign(op, f"{r.name(op.operands[0])}.reshape({text})")
+
+
 def _dealloc(r: FunctionRenderer, op: memref.DeallocOp) -> None:
     r.emit(f"pass  # memref.dealloc {r.name(op.memref)}: numpy frees the array when it is unreachable")
 
@@ -106,6 +113,8 @@ MEMREF_HANDLERS: dict[type[Operation], Handler] = {
     memref.DeallocOp: _dealloc,
     memref.CastOp: _cast,
     memref.SubviewOp: _subview,
+    memref.CollapseShapeOp: _reshape,
+    memref.ExpandShapeOp: _reshape,
     memref.DimOp: _dim,
     memref.LoadOp: _load,
     memref.StoreOp: _store,

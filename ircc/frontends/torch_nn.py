@@ -1,0 +1,163 @@
+"""Torch frontend: embedding, 2-D convolution, max / average pooling and batch norm (eval mode).
+
+Each is ``linalg.generic`` ops on memrefs, like the rest of the import:
+
+* ``embedding``: a generic over the output whose body loads ``weight[index, j]`` (``linalg.index`` gives j);
+* ``convolution`` (2-D, groups 1): the input is copied into a zero-padded buffer where there is padding,
+  the output starts as the broadcast bias, then one generic over (n, f, c, ky, kx, y, x) accumulates
+  ``in[n, c, y*s + ky*d, x*s + kx*d] * w[f, c, ky, kx]``: x innermost, unit stride on input and output;
+* ``max_pool2d_with_indices`` (the values; a use of the indices is refused) and ``avg_pool2d``: a reduction
+  over the window (padding: -inf for max, zeros counted for average as torch's default);
+* ``_native_batch_norm_legit_no_training``: ``(x - mean) * rsqrt(var + eps) * weight + bias`` per channel.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from xdsl.dialects import arith, memref
+from xdsl.dialects.builtin import IndexType
+from xdsl.dialects.linalg.ops import IndexOp
+from xdsl.ir.affine import AffineDimExpr, AffineMap
+
+from ircc.frontends.torch_import import (
+    _const,
+    _emit,
+    _identity,
+    _op_names,
+    _rsqrt,
+    _unsupported,
+    lowering,
+)
+
+
+def _pair(v, default=None) -> tuple[int, int]:
+    if v is None or (isinstance(v, (list, tuple)) and not v):
+        v = default
+    if isinstance(v, int):
+        return v, v
+    return (v[0], v[0]) if len(v) == 1 else (v[0], v[1])
+
+
+def _padded(b, src, shape, pad: tuple[int, int], value: float):
+    """``src`` (N, C, H, W) inside a buffer with ``pad`` rows / columns of ``value`` on each side."""
+    if pad == (0, 0):
+        return src
+    n, c, h, w = shape
+    buf = b.alloc((n, c, h + 2 * pad[0], w + 2 * pad[1]), src.type.element_type)
+    b.fill(buf, value)
+    b.copy(src, _identity(4), b.subview(buf, [0, 0, pad[0], pad[1]], [n, c, h, w], [1, 1, 1, 1]))
+    return buf
+
+
+@lowering("embedding")
+def _embedding(node, values, dest, shape, b) -> None:
+    weight, indices = values[node.args[0]], values[node.args[1]]
+    rank = len(shape)
+    d = [AffineDimExpr(k) for k in range(rank)]
+
+    def body(blk, a):
+        row = _emit(blk, arith.IndexCastOp(a[0], IndexType()))
+        col = _emit(blk, IndexOp(rank - 1))
+        return _emit(blk, memref.LoadOp.get(weight, [row, col]))
+
+    b.generic([indices], [AffineMap(rank, 0, tuple(d[:-1])), _identity(rank)], dest, rank, body)
+
+
+@lowering("convolution")
+def _convolution(node, values, dest, shape, b) -> None:
+    x, w, bias, stride, padding, dilation, transposed, _, groups = node.args[:9]
+    overload = _op_names(node)[1]
+    in_shape, w_shape = tuple(x.meta["val"].shape), tuple(w.meta["val"].shape)
+    if transposed or len(in_shape) != 4:
+        raise _unsupported(node, overload, b, "only 2-D convolutions, not transposed")
+    if groups != 1:
+        raise _unsupported(node, overload, b, f"groups={groups}; only groups=1")
+    (sy, sx), (py, px), (dy, dx) = _pair(stride), _pair(padding), _pair(dilation)
+    src = _padded(b, values[x], in_shape, (py, px), 0.0)
+    if bias is not None:
+        b.copy(values[bias], AffineMap(4, 0, (AffineDimExpr(1),)), dest)
+    else:
+        b.fill(dest, 0.0)
+    n, f, c, ky, kx, y, xx = (AffineDimExpr(k) for k in range(7))
+    maps = [AffineMap(7, 0, (n, c, y * sy + ky * dy, xx * sx + kx * dx)), AffineMap(7, 0, (f, c, ky, kx)),
+            AffineMap(7, 0, (n, f, y, xx))]
+    assert w_shape[1] == in_shape[1]
+    b.generic([src, values[w]], maps, dest, 7,
+              lambda blk, a: _emit(blk, arith.AddfOp(a[2], _emit(blk, arith.MulfOp(a[0], a[1])))),
+              reduce_dims=(2, 3, 4))
+
+
+def _window(b, node, src, in_shape, dest, kernel, stride, padding, dilation, pad_value, cls) -> None:
+    """``dest[n, c, y, x]`` = ``cls``-reduction of the window of ``src`` at (y*s, x*s)."""
+    (kh, kw), (sy, sx), (py, px), (dy, dx) = kernel, stride, padding, dilation
+    src = _padded(b, src, in_shape, (py, px), pad_value)
+    n, c, ky, kx, y, xx = (AffineDimExpr(k) for k in range(6))
+    window = b.alloc((kh, kw), src.type.element_type)  # only its shape is read: the window's loop bounds
+    b.fill(dest, pad_value if cls is arith.MaximumfOp else 0.0)
+    maps = [AffineMap(6, 0, (n, c, y * sy + ky * dy, xx * sx + kx * dx)), AffineMap(6, 0, (ky, kx)),
+            AffineMap(6, 0, (n, c, y, xx))]
+    b.generic([src, window], maps, dest, 6, lambda blk, a: _emit(blk, cls(a[2], a[0])), reduce_dims=(2, 3))
+
+
+@lowering("max_pool2d_with_indices", multi=True)
+def _max_pool(node, values, dests, b) -> None:
+    overload = _op_names(node)[1]
+    if any(u.target is operator.getitem and u.args[1] == 1 for u in node.users):
+        raise _unsupported(node, overload, b, "the indices are used; only the values are supported")
+    args = list(node.args) + [None] * 6
+    kernel = _pair(args[1])
+    stride, padding, dilation = _pair(args[2], kernel), _pair(args[3] or 0), _pair(args[4] or 1)
+    if args[5]:
+        raise _unsupported(node, overload, b, "ceil_mode=True")
+    in_shape = tuple(node.args[0].meta["val"].shape)
+    if len(in_shape) != 4:
+        raise _unsupported(node, overload, b, "only (N, C, H, W) inputs")
+    _window(b, node, values[node.args[0]], in_shape, dests[0], kernel, stride, padding, dilation, float("-inf"),
+            arith.MaximumfOp)
+
+
+@lowering("avg_pool2d")
+def _avg_pool(node, values, dest, shape, b) -> None:
+    overload = _op_names(node)[1]
+    args = list(node.args) + [None] * 7
+    kernel = _pair(args[1])
+    stride, padding = _pair(args[2], kernel), _pair(args[3] or 0)
+    ceil_mode, count_include_pad, divisor = args[4], args[5] if args[5] is not None else True, args[6]
+    if ceil_mode or (padding != (0, 0) and not count_include_pad):
+        raise _unsupported(node, overload, b, "ceil_mode=True or count_include_pad=False with padding")
+    in_shape = tuple(node.args[0].meta["val"].shape)
+    if len(in_shape) != 4:
+        raise _unsupported(node, overload, b, "only (N, C, H, W) inputs")
+    _window(b, node, values[node.args[0]], in_shape, dest, kernel, stride, padding, (1, 1), 0.0, arith.AddfOp)
+    scale = 1.0 / (divisor or kernel[0] * kernel[1])
+    b.generic([dest], [_identity(4)] * 2, dest, 4,
+              lambda blk, a: _emit(blk, arith.MulfOp(a[0], _const(blk, scale, b.ftype))))
+
+
+@lowering("_native_batch_norm_legit_no_training", multi=True)
+def _batch_norm(node, values, dests, b) -> None:
+    x, weight, bias, mean, var, _, eps = node.args[:7]
+    src = tuple(x.meta["val"].shape)
+    rank = len(src)
+    channel = AffineMap(rank, 0, (AffineDimExpr(1),))
+    inputs, maps = [values[x], values[mean], values[var]], [_identity(rank), channel, channel]
+    for extra in (weight, bias):
+        if extra is not None:
+            inputs.append(values[extra])
+            maps.append(channel)
+
+    def body(blk, a):
+        t = b.ftype
+        scale = _rsqrt(blk, _emit(blk, arith.AddfOp(a[2], _const(blk, float(eps), t))), t)
+        y = _emit(blk, arith.MulfOp(_emit(blk, arith.SubfOp(a[0], a[1])), scale))
+        k = 3
+        if weight is not None:
+            y, k = _emit(blk, arith.MulfOp(y, a[k])), k + 1
+        if bias is not None:
+            y = _emit(blk, arith.AddfOp(y, a[k]))
+        return y
+
+    b.generic(inputs, [*maps, _identity(rank)], dests[0], rank, body)
+
+
