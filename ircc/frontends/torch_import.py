@@ -48,6 +48,7 @@ UNARY: dict[str, Callable[[Block, SSAValue, Any], SSAValue]] = {}
 #: ops that only give the same elements another shape (row-major): a view (collapse / expand_shape) each
 RESHAPES = ("view", "_unsafe_view", "reshape", "unsqueeze", "squeeze", "flatten")
 BINARY: dict[str, type] = {"add": arith.AddfOp, "sub": arith.SubfOp, "mul": arith.MulfOp, "div": arith.DivfOp}
+INTEGER_BINARY: dict[str, type] = {"add": arith.AddiOp, "sub": arith.SubiOp, "mul": arith.MuliOp}
 
 
 def _unary(name: str):
@@ -67,6 +68,27 @@ def _const(block: Block, value: float, t) -> SSAValue:
     if isinstance(t, IntegerType):
         return _emit(block, arith.ConstantOp(IntegerAttr(int(value), t)))
     return _emit(block, arith.ConstantOp(FloatAttr(float(value), t)))
+
+
+def convert(blk: Block, v: SSAValue, to) -> SSAValue:
+    """``v`` as element type ``to`` (torch's casting: bool is 0 / 1, float to bool is ``!= 0``)."""
+    src = v.type
+    if src == to:
+        return v
+    if isinstance(to, IntegerType) and to.width.data == 1:
+        if isinstance(src, IntegerType):
+            return _emit(blk, arith.CmpiOp(v, _const(blk, 0, src), "ne"))
+        return _emit(blk, arith.CmpfOp(v, _const(blk, 0.0, src), "une"))
+    if isinstance(src, IntegerType):
+        if isinstance(to, IntegerType):
+            if src.width.data == 1:
+                return _emit(blk, arith.ExtUIOp(v, to))
+            return _emit(blk, arith.ExtSIOp(v, to) if to.width.data > src.width.data else arith.TruncIOp(v, to))
+        return _emit(blk, arith.UIToFPOp(v, to) if src.width.data == 1 else arith.SIToFPOp(v, to))
+    if isinstance(to, IntegerType):
+        return _emit(blk, arith.FPToSIOp(v, to))
+    width = {"f32": 32, "f64": 64}
+    return _emit(blk, arith.ExtFOp(v, to) if width[str(src)] < width[str(to)] else arith.TruncFOp(v, to))
 
 
 def _element(dtype, where: str = ""):
@@ -152,6 +174,22 @@ def lowering(*names: str, multi: bool = False):
         return fn
 
     return register
+
+
+#: the ATen op names ``_lower`` / ``_lower_multi`` handle themselves (LOWERINGS and MULTI_LOWERINGS: the rest)
+HANDLED = frozenset({"mm", "addmm", "bmm", "permute", "t", "transpose", *RESHAPES, "cat", "slice", "select",
+                     "expand", "clone", "alias", "detach", "pow", *BINARY, "gelu", *UNARY, "sum", "mean", "amax",
+                     "_softmax", "_log_softmax", "split", "split_with_sizes", "native_layer_norm"})
+
+
+def handles(node) -> bool:
+    """Whether the importer has a lowering for this FX node's ATen op (its arguments may still be refused)."""
+    if node.op != "call_function":
+        return True
+    if node.target is operator.getitem:
+        return True
+    name = _op_names(node)[0]
+    return name in HANDLED or name in LOWERINGS or name in MULTI_LOWERINGS or name.startswith("_assert")
 
 
 SUPPORTED = ("mm", "addmm", "bmm (and matmul, which decomposes to it)", "permute", "t", "transpose",
@@ -382,6 +420,7 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         LOWERINGS[name](node, values, dest, shape, b)
         return
     rank = len(shape)
+    et = dest.type.element_type
     args = node.args
 
     def value(a) -> SSAValue:
@@ -459,19 +498,20 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         def power(blk, a):
             if exponent == 2.0:
                 return _emit(blk, arith.MulfOp(a[0], a[0]))
-            return _emit(blk, math.PowFOp(a[0], _const(blk, exponent, b.ftype)))
+            return _emit(blk, math.PowFOp(a[0], _const(blk, exponent, et)))
 
         b.generic([value(args[0])], [_broadcast_map(in_shape(args[0]), shape), _identity(rank)], dest, rank, power)
         return
-    if name in BINARY or name in UNARY or name in ("gelu", "pow", "sum", "mean", "amax", "_softmax",
-                                                   "_log_softmax", "mm", "addmm", "bmm"):
-        if not isinstance(dest.type.element_type, (Float32Type, Float64Type)):
-            raise _unsupported(node, overload, b, f"on {node.meta['val'].dtype} tensors; only float32 / float64")
+    float_only = ("div", "gelu", "pow", "sum", "mean", "amax", "_softmax", "_log_softmax", *UNARY)
+    if name in float_only and not isinstance(et, (Float32Type, Float64Type)):
+        raise _unsupported(node, overload, b, f"on {node.meta['val'].dtype} tensors; only float32 / float64")
     if name in BINARY:
         lhs, rhs = args[:2]
         alpha = node.kwargs.get("alpha", 1)
         if alpha != 1:
             raise _unsupported(node, overload, b, "alpha other than 1")
+        if node.kwargs.get("rounding_mode") is not None:
+            raise _unsupported(node, overload, b, f"rounding_mode={node.kwargs['rounding_mode']!r}")
         inputs, maps, pos = [], [], []
         for a in (lhs, rhs):
             if hasattr(a, "meta"):
@@ -479,11 +519,11 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
                 inputs.append(value(a))
                 maps.append(_broadcast_map(in_shape(a), shape))
             else:
-                pos.append(float(a))
-        cls = BINARY[name]
+                pos.append((a,))
+        cls = INTEGER_BINARY[name] if isinstance(et, IntegerType) else BINARY[name]
 
-        def body(blk, a):
-            ops = [a[p] if isinstance(p, int) else _const(blk, p, b.ftype) for p in pos]
+        def body(blk, a):  # operands promoted to the result's type first, as torch does
+            ops = [convert(blk, a[p], et) if isinstance(p, int) else _const(blk, p[0], et) for p in pos]
             return _emit(blk, cls(ops[0], ops[1]))
 
         b.generic(inputs, [*maps, _identity(rank)], dest, rank, body)
@@ -491,12 +531,12 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
     if name == "gelu":
         approximate = node.kwargs.get("approximate", args[1] if len(args) > 1 else "none")
         b.generic([value(args[0])], [_identity(rank)] * 2, dest, rank,
-                  lambda blk, a: _gelu(blk, a[0], b.ftype, approximate))
+                  lambda blk, a: _gelu(blk, a[0], et, approximate))
         return
     if name in UNARY:
         fn = UNARY[name]
         b.generic([value(args[0])], [_broadcast_map(in_shape(args[0]), shape), _identity(rank)], dest, rank,
-                  lambda blk, a: fn(blk, a[0], b.ftype))
+                  lambda blk, a: fn(blk, convert(blk, a[0], et), et))
         return
     if name in ("sum", "mean", "amax") and not node.kwargs.get("dtype"):
         src = in_shape(args[0])
@@ -509,7 +549,7 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
             for d in dims:
                 count *= src[d % len(src)]
             b.generic([dest], [_identity(rank)] * 2, dest, rank,
-                      lambda blk, a: _emit(blk, arith.DivfOp(a[0], _const(blk, float(count), b.ftype))))
+                      lambda blk, a: _emit(blk, arith.DivfOp(a[0], _const(blk, float(count), et))))
         return
     if name in ("_softmax", "_log_softmax"):
         x, dim = value(args[0]), args[1] % rank

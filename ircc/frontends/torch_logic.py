@@ -12,11 +12,13 @@ from typing import Any
 
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import IntegerType
+from xdsl.dialects.linalg.ops import IndexOp
 from xdsl.ir import Block, SSAValue
 
 from ircc.frontends.torch_import import (
     _broadcast_map,
     _const,
+    convert,
     _element,
     _emit,
     _identity,
@@ -109,6 +111,22 @@ def _full(node, values, dest, shape, b) -> None:
     b.fill(dest, value)
 
 
+@lowering("arange")
+def _arange(node, values, dest, shape, b) -> None:
+    """``start + i * step`` for i = 0 .. n-1 (``linalg.index`` gives i)."""
+    args = list(node.args)
+    start, step = (args[0], args[2] if len(args) > 2 else 1) if len(args) > 1 else (0, 1)
+    t = dest.type.element_type
+
+    def body(blk: Block, a):
+        i = _emit(blk, arith.IndexCastOp(_emit(blk, IndexOp(0)), IntegerType(64)))
+        i = convert(blk, i, t)
+        mul, add = (arith.MuliOp, arith.AddiOp) if isinstance(t, IntegerType) else (arith.MulfOp, arith.AddfOp)
+        return _emit(blk, add(_emit(blk, mul(i, _const(blk, step, t))), _const(blk, start, t)))
+
+    b.generic([], [_identity(1)], dest, 1, body)
+
+
 @lowering("where")
 def _where(node, values, dest, shape, b) -> None:
     inputs, maps, pos = _operands(node, values, shape, node.args[:3])
@@ -121,27 +139,6 @@ def _where(node, values, dest, shape, b) -> None:
         return _emit(blk, arith.SelectOp(ops[0], ops[1], ops[2]))
 
     b.generic(inputs, [*maps, _identity(len(shape))], dest, len(shape), body)
-
-
-def convert(blk: Block, v: SSAValue, to) -> SSAValue:
-    """``v`` as element type ``to`` (torch's casting: bool is 0 / 1, float to bool is ``!= 0``)."""
-    src = v.type
-    if src == to:
-        return v
-    if isinstance(to, IntegerType) and to.width.data == 1:
-        if isinstance(src, IntegerType):
-            return _emit(blk, arith.CmpiOp(v, _const(blk, 0, src), "ne"))
-        return _emit(blk, arith.CmpfOp(v, _const(blk, 0.0, src), "une"))
-    if isinstance(src, IntegerType):
-        if isinstance(to, IntegerType):
-            if src.width.data == 1:
-                return _emit(blk, arith.ExtUIOp(v, to))
-            return _emit(blk, arith.ExtSIOp(v, to) if to.width.data > src.width.data else arith.TruncIOp(v, to))
-        return _emit(blk, arith.UIToFPOp(v, to) if src.width.data == 1 else arith.SIToFPOp(v, to))
-    if isinstance(to, IntegerType):
-        return _emit(blk, arith.FPToSIOp(v, to))
-    width = {"f32": 32, "f64": 64}
-    return _emit(blk, arith.ExtFOp(v, to) if width[str(src)] < width[str(to)] else arith.TruncFOp(v, to))
 
 
 @lowering("_to_copy", "to")

@@ -132,7 +132,7 @@ def _avg_pool(node, values, dest, shape, b) -> None:
     _window(b, node, values[node.args[0]], in_shape, dest, kernel, stride, padding, (1, 1), 0.0, arith.AddfOp)
     scale = 1.0 / (divisor or kernel[0] * kernel[1])
     b.generic([dest], [_identity(4)] * 2, dest, 4,
-              lambda blk, a: _emit(blk, arith.MulfOp(a[0], _const(blk, scale, b.ftype))))
+              lambda blk, a: _emit(blk, arith.MulfOp(a[0], _const(blk, scale, dest.type.element_type))))
 
 
 @lowering("_native_batch_norm_legit_no_training", multi=True)
@@ -148,7 +148,7 @@ def _batch_norm(node, values, dests, b) -> None:
             maps.append(channel)
 
     def body(blk, a):
-        t = b.ftype
+        t = dests[0].type.element_type
         scale = _rsqrt(blk, _emit(blk, arith.AddfOp(a[2], _const(blk, float(eps), t))), t)
         y = _emit(blk, arith.MulfOp(_emit(blk, arith.SubfOp(a[0], a[1])), scale))
         k = 3

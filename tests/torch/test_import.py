@@ -144,5 +144,7 @@ def test_bad_calls_are_refused() -> None:
         kernel(torch.randn(5, 3))
     with pytest.raises(ArgumentError, match="takes 1 input"):
         kernel()
-    with pytest.raises(IrccError, match=r"unsupported ATen op aten.add.Tensor \(on torch.int64 tensors; only float32"):
-        ircc.compile(lambda a: a + 1, example_inputs=(torch.ones(3, dtype=torch.int64),))
+    with pytest.raises(IrccError, match=r"unsupported ATen op aten.div.Tensor_mode \(rounding_mode='floor'\)"):
+        ircc.compile(lambda a: a // 2.0, example_inputs=(torch.ones(3),))
+    with pytest.raises(IrccError, match=r"aten.sum.dim_IntList \(on torch.int64 tensors; only float32 / float64\)"):
+        ircc.compile(lambda a: a.sum(), example_inputs=(torch.ones(3, dtype=torch.int64),))
