@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xdsl.dialects import arith, func, math, memref
+from xdsl.dialects.arith import FastMathFlag, FastMathFlagsAttr
 from xdsl.dialects.builtin import (
     AffineMapAttr,
     ArrayAttr,
@@ -43,6 +44,7 @@ from xdsl.ir import Block, Region, SSAValue
 from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr, AffineMap
 
 from ircc.errors import IrccError
+from ircc.ir.reshape import reshape_map
 
 UNARY: dict[str, Callable[[Block, SSAValue, Any], SSAValue]] = {}
 #: ops that only give the same elements another shape (row-major): a view (collapse / expand_shape) each
@@ -57,6 +59,18 @@ def _unary(name: str):
         return fn
 
     return register
+
+
+#: the flags of a reduction's combining op: torch does not fix the order of a sum (its own kernels add in
+#: vector lanes and blocks), so the combiner may be reassociated (vectorized) and a multiply-add contracted
+#: into an FMA; every other op keeps IEEE semantics unless the user asks for fastmath
+REDUCTION_FLAGS = FastMathFlagsAttr((FastMathFlag.REASSOC, FastMathFlag.ALLOW_CONTRACT))
+
+
+def multiply_add(blk: Block, a: SSAValue, b: SSAValue, acc: SSAValue) -> SSAValue:
+    """``acc + a * b`` as a reduction's body (reassociable, contractible)."""
+    product = _emit(blk, arith.MulfOp(a, b, flags=REDUCTION_FLAGS))
+    return _emit(blk, arith.AddfOp(acc, product, flags=REDUCTION_FLAGS))
 
 
 def _emit(block: Block, op) -> SSAValue:
@@ -301,42 +315,6 @@ def _broadcast_map(in_shape, out_shape) -> AffineMap:
     return AffineMap(rank, 0, tuple(exprs))
 
 
-def _reshape_map(src: tuple[int, ...], out: tuple[int, ...]) -> AffineMap:
-    """A row-major reshape as a map from the output's indices to the input's. Dimensions are matched in
-    groups whose sizes multiply to the same number (as MLIR's expand / collapse_shape reassociations):
-    ``(B, T, C) -> (B, T, H, D)`` reads ``(b, t, h * D + d)``; only a group that merges and splits at once
-    needs a floordiv / mod of its linear index."""
-    exprs: list[Any] = [AffineConstantExpr(0)] * len(src)
-    i = j = 0
-    while i < len(src) and j < len(out):
-        if src[i] == 1:
-            i += 1
-            continue
-        if out[j] == 1:
-            j += 1
-            continue
-        group_src, group_out, size_src, size_out = [i], [j], src[i], out[j]
-        i, j = i + 1, j + 1
-        while size_src != size_out:
-            if size_src < size_out:
-                group_src.append(i)
-                size_src *= src[i]
-                i += 1
-            else:
-                group_out.append(j)
-                size_out *= out[j]
-                j += 1
-        linear = AffineDimExpr(group_out[0])
-        for k in group_out[1:]:
-            linear = linear * out[k] + AffineDimExpr(k)
-        stride = 1
-        for k in reversed(group_src):
-            e = linear // stride if stride != 1 else linear
-            exprs[k] = AffineConstantExpr(0) if src[k] == 1 else e % src[k] if k != group_src[0] else e
-            stride *= src[k]
-    return AffineMap(len(out), 0, tuple(exprs))
-
-
 def _identity(rank: int) -> AffineMap:
     return AffineMap(rank, 0, tuple(AffineDimExpr(d) for d in range(rank)))
 
@@ -448,7 +426,7 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         maps = [AffineMap(4, 0, (d[0], d[1], d[2])), AffineMap(4, 0, (d[0], d[2], d[3])),
                 AffineMap(4, 0, (d[0], d[1], d[3]))]
         b.generic([value(args[0]), value(args[1])], maps, dest, 4,
-                  lambda blk, a: _emit(blk, arith.AddfOp(a[2], _emit(blk, arith.MulfOp(a[0], a[1])))),
+                  lambda blk, a: multiply_add(blk, a[0], a[1], a[2]),
                   reduce_dims=(2,))
         return
     if name in ("permute", "t", "transpose"):
@@ -464,7 +442,7 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         b.copy(value(args[0]), AffineMap(rank, 0, tuple(exprs)), dest)
         return
     if name in RESHAPES:
-        b.copy(value(args[0]), _reshape_map(in_shape(args[0]), shape), dest)
+        b.copy(value(args[0]), reshape_map(in_shape(args[0]), shape), dest)
         return
     if name == "cat":
         tensors, dim = args[0], (args[1] if len(args) > 1 else node.kwargs.get("dim", 0)) % rank
@@ -646,7 +624,12 @@ def _reduce_with(b: _Builder, src: SSAValue, src_shape, dims: list[int], keepdim
     b.fill(dest, init)
     exprs = tuple((AffineConstantExpr(0) if keepdim else None) if d in dims else AffineDimExpr(d) for d in range(r))
     out_map = AffineMap(r, 0, tuple(e for e in exprs if e is not None))
-    b.generic([src], [_identity(r), out_map], dest, r, lambda blk, a: _emit(blk, cls(a[0], a[1])),
+    def combine(blk: Block, a) -> SSAValue:
+        if issubclass(cls, (arith.AddfOp, arith.MaximumfOp)):
+            return _emit(blk, cls(a[0], a[1], flags=REDUCTION_FLAGS))
+        return _emit(blk, cls(a[0], a[1]))
+
+    b.generic([src], [_identity(r), out_map], dest, r, combine,
               reduce_dims=tuple(dims))
 
 

@@ -27,7 +27,9 @@ from ircc.frontends.torch_import import (
     _op_names,
     _rsqrt,
     _unsupported,
+    REDUCTION_FLAGS,
     lowering,
+    multiply_add,
 )
 
 
@@ -84,7 +86,7 @@ def _convolution(node, values, dest, shape, b) -> None:
             AffineMap(7, 0, (n, f, y, xx))]
     assert w_shape[1] == in_shape[1]
     b.generic([src, values[w]], maps, dest, 7,
-              lambda blk, a: _emit(blk, arith.AddfOp(a[2], _emit(blk, arith.MulfOp(a[0], a[1])))),
+              lambda blk, a: multiply_add(blk, a[0], a[1], a[2]),
               reduce_dims=(2, 3, 4))
 
 
@@ -97,7 +99,8 @@ def _window(b, node, src, in_shape, dest, kernel, stride, padding, dilation, pad
     b.fill(dest, pad_value if cls is arith.MaximumfOp else 0.0)
     maps = [AffineMap(6, 0, (n, c, y * sy + ky * dy, xx * sx + kx * dx)), AffineMap(6, 0, (ky, kx)),
             AffineMap(6, 0, (n, c, y, xx))]
-    b.generic([src, window], maps, dest, 6, lambda blk, a: _emit(blk, cls(a[2], a[0])), reduce_dims=(2, 3))
+    b.generic([src, window], maps, dest, 6, lambda blk, a: _emit(blk, cls(a[2], a[0], flags=REDUCTION_FLAGS)),
+              reduce_dims=(2, 3))
 
 
 @lowering("max_pool2d_with_indices", multi=True)

@@ -48,6 +48,9 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
     "linalg-fuse-elementwise": (_ircc("linalg_fuse_elementwise", "LinalgFuseElementwise"),
                                 "compute an elementwise linalg.generic inside the generics that read its buffer "
                                 "(copies become indexing; chains and reductions one loop nest)"),
+    "linalg-interchange": (_ircc("linalg_interchange", "LinalgInterchange"),
+                           "move the loop with the most unit-stride accesses innermost in each linalg.generic "
+                           "(a reduction only when its combiner may be reassociated)"),
     "lower-matmul": (_ircc("lower_matmul", "LowerMatmul"),
                      "linalg.matmul to a BLAS call (transposes as flags) or an (i, k, j) loop nest, "
                      "per the cost estimate; strategy=auto|blas|loops"),

@@ -16,7 +16,9 @@ nest with no intermediate stores::
 Legality: no op between the producer and the reader may write any of the producer's inputs (a write
 through a ``memref.subview`` or ``memref.cast`` counts as a write of its source; a ``func.call`` writes its
 memref arguments). Recomputation is bounded: a producer whose body calls ``math`` functions or has more than
-``max-ops`` ops is fused only into a single reader that visits each of its elements once.
+``max-ops`` ops is fused only into a single reader that visits each of its elements once, and only a copy
+or a single add / sub / mul / select is recomputed by a reader that visits its elements several times
+(a matmul reading it, a broadcast).
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import func, memref
 from xdsl.dialects.builtin import AffineMapAttr, MemRefType, ModuleOp
-from xdsl.dialects.linalg.ops import FillOp, GenericOp, MatmulOp, YieldOp
+from xdsl.dialects.linalg.ops import FillOp, GenericOp, IndexOp, MatmulOp, YieldOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 from xdsl.passes import ModulePass
+
+from ircc.ir.reshape import reshape_map
 
 
 @dataclass(frozen=True)
@@ -50,23 +54,29 @@ class LinalgFuseElementwise(ModulePass):
         buffer = _fusable_output(producer)
         if buffer is None:
             return False
-        readers = [u.operation for u in buffer.uses
-                   if u.operation is not producer and not isinstance(u.operation, memref.DeallocOp)]
-        if not readers or not all(_reads_only(r, buffer) for r in readers):
+        found = _readers(buffer, producer)
+        if found is None:
             return False
+        readers, access, views = found
         block = producer.parent_block()
-        if any(r.parent_block() is not block or not _after(producer, r) for r in readers):
+        if not readers or any(r.parent_block() is not block or not _after(producer, r) for r in readers):
             return False
-        expensive = _expensive(producer, self.max_ops)
-        if expensive and (len(readers) != 1 or _reads_per_element(readers[0], buffer) != 1):
+        repeats = max(_reads_per_element(r, access, buffer) for r in readers)
+        if _expensive(producer, self.max_ops) and (len(readers) != 1 or repeats != 1):
+            return False
+        if repeats > 1 and not _trivial(producer):  # a reader visiting each element many times recomputes it
             return False
         for reader in readers:
-            if _writes_between(producer, reader, list(producer.inputs)) or not _invertible(producer, reader, buffer):
+            if (_writes_between(producer, reader, list(producer.inputs))
+                    or not _invertible(producer, reader, access)):
                 return False
         for reader in readers:
-            _fuse_into(producer, reader, buffer)
+            _fuse_into(producer, reader, access)
         producer.detach()
         producer.erase()
+        for view in reversed(views):
+            view.detach()
+            view.erase()
         for use in list(buffer.uses):  # the dealloc
             use.operation.detach()
             use.operation.erase()
@@ -74,6 +84,33 @@ class LinalgFuseElementwise(ModulePass):
         owner.detach()
         owner.erase()
         return True
+
+
+def _readers(buffer: SSAValue, producer: GenericOp):
+    """The generics reading ``buffer``, directly or through ``collapse_shape`` / ``expand_shape`` views:
+    (readers, {value read: map from its indices to the buffer's}, the view ops), or None when something
+    else uses it (a matmul, a call, a write, a view of another kind)."""
+    readers: list[GenericOp] = []
+    access: dict[SSAValue, AffineMap] = {buffer: AffineMap.identity(len(buffer.type.get_shape()))}
+    views: list[Operation] = []
+    work = [buffer]
+    while work:
+        value = work.pop()
+        for use in value.uses:
+            user = use.operation
+            if user is producer or isinstance(user, memref.DeallocOp):
+                continue
+            if isinstance(user, (memref.CollapseShapeOp, memref.ExpandShapeOp)):
+                view = user.results[0]  # the buffer's elements in another shape: map straight to the buffer
+                access[view] = reshape_map(tuple(buffer.type.get_shape()), tuple(view.type.get_shape()))
+                views.append(user)
+                work.append(view)
+                continue
+            if not isinstance(user, GenericOp) or value in user.outputs:
+                return None
+            if user not in readers:
+                readers.append(user)
+    return readers, access, views
 
 
 def _fusable_output(producer: GenericOp) -> SSAValue | None:
@@ -85,13 +122,11 @@ def _fusable_output(producer: GenericOp) -> SSAValue | None:
         return None
     if producer.body.block.args[-1].uses:  # reads its own output
         return None
+    if any(isinstance(o, IndexOp) for o in producer.body.block.ops):  # its loop indices mean nothing elsewhere
+        return None
     if any(v is buffer for v in producer.inputs):
         return None
     return buffer
-
-
-def _reads_only(op: Operation, buffer: SSAValue) -> bool:
-    return isinstance(op, GenericOp) and buffer in op.inputs and buffer not in op.outputs
 
 
 def _after(first: Operation, second: Operation) -> bool:
@@ -102,6 +137,13 @@ def _after(first: Operation, second: Operation) -> bool:
 def _expensive(producer: GenericOp, max_ops: int) -> bool:
     ops = list(producer.body.block.ops)
     return len(ops) - 1 > max_ops or any(o.name.startswith("math.") for o in ops)
+
+
+def _trivial(producer: GenericOp) -> bool:
+    """A copy, or one addition / subtraction / multiplication / select: cheap enough to recompute per visit."""
+    ops = [o for o in producer.body.block.ops if not isinstance(o, YieldOp)]
+    cheap = ("arith.addf", "arith.subf", "arith.mulf", "arith.negf", "arith.select", "arith.constant")
+    return sum(o.name != "arith.constant" for o in ops) <= 1 and all(o.name in cheap for o in ops)
 
 
 def _extents(op: GenericOp) -> list[int]:
@@ -116,7 +158,7 @@ def _extents(op: GenericOp) -> list[int]:
     return sizes
 
 
-def _reads_per_element(reader: GenericOp, buffer: SSAValue) -> float:
+def _reads_per_element(reader: GenericOp, access: dict[SSAValue, AffineMap], buffer: SSAValue) -> float:
     """How many times ``reader`` visits each element of ``buffer`` (1 for a same-shape elementwise read)."""
     trips = 1
     for s in _extents(reader):
@@ -124,34 +166,34 @@ def _reads_per_element(reader: GenericOp, buffer: SSAValue) -> float:
     elements = 1
     for s in buffer.type.get_shape():
         elements *= max(s, 1)
-    reads = sum(1 for v in reader.inputs if v is buffer)
+    reads = sum(1 for v in reader.inputs if v in access)
     return reads * trips / elements
 
 
-def _fused_maps(producer: GenericOp, reader: GenericOp, buffer: SSAValue) -> list[AffineMap]:
-    """The reader's indexing maps after fusion: each read of ``buffer`` replaced by the producer's
-    input maps composed with it."""
+def _fused_maps(producer: GenericOp, reader: GenericOp, access: dict[SSAValue, AffineMap]) -> list[AffineMap]:
+    """The reader's indexing maps after fusion: each read of the buffer (or a view of it) replaced by the
+    producer's input maps composed with the view's map and the reader's."""
     p_maps = [m.data for m in producer.indexing_maps.data]
     out = []
     for value, m in zip(reader.operands, (m.data for m in reader.indexing_maps.data)):
-        if value is buffer:
-            out += [p_map.compose(m) for p_map in p_maps[:-1]]
+        if value in access and value in reader.inputs:
+            out += [p_map.compose(access[value].compose(m)) for p_map in p_maps[:-1]]
         else:
             out.append(m)
     return out
 
 
-def _invertible(producer: GenericOp, reader: GenericOp, buffer: SSAValue) -> bool:
+def _invertible(producer: GenericOp, reader: GenericOp, access: dict[SSAValue, AffineMap]) -> bool:
     """Whether every loop of the fused op still indexes some operand on its own (its trip count is read
     off that operand's shape; a loop left only inside floordiv / mod expressions would have none)."""
-    maps = _fused_maps(producer, reader, buffer)
+    maps = _fused_maps(producer, reader, access)
     seen = {e.position for m in maps for e in m.results if isinstance(e, AffineDimExpr)}
     return seen == set(range(maps[0].num_dims))
 
 
 def _root(value: SSAValue) -> SSAValue:
-    while isinstance(value.owner, (memref.SubviewOp, memref.CastOp)):
-        value = value.owner.source
+    while isinstance(value.owner, (memref.SubviewOp, memref.CastOp, memref.CollapseShapeOp, memref.ExpandShapeOp)):
+        value = value.owner.operands[0]
     return value
 
 
@@ -178,8 +220,8 @@ def _writes_between(first: Operation, last: Operation, values: list[SSAValue]) -
     return False
 
 
-def _fuse_into(producer: GenericOp, reader: GenericOp, buffer: SSAValue) -> None:
-    """Replace every read of ``buffer`` in ``reader`` by the producer's computation."""
+def _fuse_into(producer: GenericOp, reader: GenericOp, access: dict[SSAValue, AffineMap]) -> None:
+    """Replace every read of the buffer (or a view of it) in ``reader`` by the producer's computation."""
     p_maps = [m.data for m in producer.indexing_maps.data]
     r_maps = [m.data for m in reader.indexing_maps.data]
     n_in = len(reader.inputs)
@@ -189,12 +231,12 @@ def _fuse_into(producer: GenericOp, reader: GenericOp, buffer: SSAValue) -> None
     sources: list[tuple[str, int]] = []
     occurrences: list[list[int]] = []  # per fused read: the new indices of the producer's inputs
     for k, value in enumerate(reader.inputs):
-        if value is buffer:
+        if value in access:
             indices = []
             for p_in, p_map in zip(producer.inputs, p_maps[:-1]):
                 indices.append(len(inputs))
                 inputs.append(p_in)
-                maps.append(p_map.compose(r_maps[k]))
+                maps.append(p_map.compose(access[value].compose(r_maps[k])))
             sources.append(("fused", len(occurrences)))
             occurrences.append(indices)
         else:

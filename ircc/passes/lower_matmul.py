@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith, func, memref
+from xdsl.dialects.arith import FastMathFlag, FastMathFlagsAttr
 from xdsl.dialects.builtin import (
     AffineMapAttr,
     DYNAMIC_INDEX,
@@ -177,8 +178,10 @@ def _to_loops(mm: MatmulOp) -> None:
     iterators = [IteratorTypeAttr.parallel(), IteratorTypeAttr.reduction(), IteratorTypeAttr.parallel()]
     element = c.type.element_type
     body = Block(arg_types=[element] * 3)
-    prod = arith.MulfOp(body.args[0], body.args[1])
-    total = arith.AddfOp(body.args[2], prod.results[0])
+    # linalg.matmul does not fix the order of its sum (a BLAS would not keep it either): reassociable
+    flags = FastMathFlagsAttr((FastMathFlag.REASSOC, FastMathFlag.ALLOW_CONTRACT))
+    prod = arith.MulfOp(body.args[0], body.args[1], flags=flags)
+    total = arith.AddfOp(body.args[2], prod.results[0], flags=flags)
     body.add_ops([prod, total, YieldOp(total.results[0])])
     generic = GenericOp([a, b], [c], Region(body), [AffineMapAttr(m) for m in maps], ArrayAttr(iterators))
     block = mm.parent_block()

@@ -18,7 +18,7 @@ from xdsl.dialects.builtin import ModuleOp
 from ircc.backends.base import Artifact, Backend, Signature, public_functions
 from ircc.backends.llvm.calling import PackedCaller, python_function
 from ircc.backends.llvm.codegen import JitModule, external_names, lower_module, optimize, target_machine
-from ircc.costmodel import llvm_loop_vectorize
+from ircc.costmodel import llvm_loop_unroll, llvm_loop_vectorize
 
 
 class LLVMBackend(Backend):
@@ -35,14 +35,15 @@ class LLVMBackend(Backend):
         source = str(llmod)
         t1 = time.perf_counter()
         loop_vectorize = llvm_loop_vectorize(module)
-        ref = optimize(source, loop_vectorize=loop_vectorize)
+        loop_unroll = llvm_loop_unroll(module)
+        ref = optimize(source, loop_vectorize=loop_vectorize, loop_unroll=loop_unroll)
         optimized = str(ref)
         t2 = time.perf_counter()
         obj = target_machine().emit_object(ref)
         externals = external_names(ref)
         t3 = time.perf_counter()
         stats.update({"llvm-lower": t1 - t0, "llvm-opt": t2 - t1, "llvm-codegen": t3 - t2,
-                      "llvm-loop-vectorize": loop_vectorize})
+                      "llvm-loop-vectorize": loop_vectorize, "llvm-loop-unroll": loop_unroll})
         signatures = {op.sym_name.data: Signature.of(op) for op in public_functions(module)}
         payload = {"object": obj, "externals": externals, "fastcall": fastcall, "source": source,
                    "optimized": optimized}

@@ -87,15 +87,16 @@ def lower_module(module: ModuleOp, *, threads: int, fastmath: bool,
     return llmod, fastcall
 
 
-def optimize(llmod_text: str, *, loop_vectorize: bool = True) -> llvm.ModuleRef:
-    """Parse and optimize at O3 (the SLP vectorizer always, the loop vectorizer when asked)."""
+def optimize(llmod_text: str, *, loop_vectorize: bool = True, loop_unroll: bool = True) -> llvm.ModuleRef:
+    """Parse and optimize at O3 (the SLP vectorizer always; the loop vectorizer and the unrollers, full
+    unrolling of constant-trip loops included, when asked)."""
     ref = llvm.parse_assembly(llmod_text)
     ref.verify()
     tm = target_machine()
     pto = llvm.create_pipeline_tuning_options(speed_level=3)
     pto.loop_vectorization = loop_vectorize
     pto.slp_vectorization = True
-    pto.loop_unrolling = True
+    pto.loop_unrolling = loop_unroll
     pb = llvm.create_pass_builder(tm, pto)
     pb.getModulePassManager().run(ref, pb)
     return ref

@@ -70,11 +70,19 @@ def _constant(lo: FunctionLowerer, op: arith.ConstantOp) -> None:
 
 
 # -- arith: binary ops -----------------------------------------------------------------------
+def float_flags(lo: FunctionLowerer, op: Operation) -> tuple[str, ...]:
+    """The module's flags (``fast`` under fastmath) and the op's own (``arith.addf ... fastmath<reassoc>``)."""
+    own = getattr(op, "fastmath", None)
+    if own is None or lo.ml.fastmath:
+        return lo.ml.float_flags
+    return tuple(sorted(f.value for f in own.data))
+
+
 def _binary(method: str, *, float_op: bool = False) -> Handler:
     def lower(lo: FunctionLowerer, op: Operation) -> None:
         a, b = lo.scalar(op.operands[0]), lo.scalar(op.operands[1])
         fn = getattr(lo.b, method)
-        _set(lo, op, fn(a, b, flags=lo.ml.float_flags) if float_op else fn(a, b))
+        _set(lo, op, fn(a, b, flags=float_flags(lo, op)) if float_op else fn(a, b))
 
     return lower
 
@@ -141,7 +149,8 @@ def _float_intrinsic(stem: str, arity: int) -> Handler:
     def lower(lo: FunctionLowerer, op: Operation) -> None:
         t = _ftype(op)
         fn = lo.ml.intrinsic(f"llvm.{stem}.{_suffix(t)}", t, [t] * arity)
-        _set(lo, op, vectorizable_call(lo.ml, lo.b, fn, [lo.scalar(v) for v in op.operands[:arity]], stem))
+        _set(lo, op, vectorizable_call(lo.ml, lo.b, fn, [lo.scalar(v) for v in op.operands[:arity]], stem,
+                                       float_flags(lo, op)))
 
     return lower
 

@@ -53,12 +53,13 @@ def variant_name(name: str, is_float: bool) -> str | None:
     return symbol if hasattr(lib, symbol) else None
 
 
-def vectorizable_call(ml, b: ir.IRBuilder, fn: ir.Function, args: list[ir.Value], name: str) -> ir.Value:
+def vectorizable_call(ml, b: ir.IRBuilder, fn: ir.Function, args: list[ir.Value], name: str,
+                      flags: tuple[str, ...] = ()) -> ir.Value:
     """``fn(args)`` (a libm function or an intrinsic computing libm's ``name``), with its libmvec variant
     named for the vectorizer where there is one."""
     t = fn.function_type.return_type
     is_float = isinstance(t, ir.FloatType)
-    call = b.call(fn, args)
+    call = b.call(fn, args, fastmath=flags if fn.name.startswith("llvm.") else ())
     variant = None if not isinstance(t, (ir.FloatType, ir.DoubleType)) else variant_name(name, is_float)
     if variant is None:
         return call
