@@ -13,8 +13,8 @@ from typing import Any
 
 from ircc.errors import ArgumentError, IrccError
 
-DEFAULT_PIPELINE = ("linalg-fuse-elementwise,lower-matmul,linalg-interchange,convert-linalg-to-loops,lower-affine,"
-                    "canonicalize,cse")
+DEFAULT_PIPELINE = ("linalg-fuse-elementwise,lower-matmul,linalg-interchange,convert-linalg-to-parallel-loops,"
+                    "lower-affine,canonicalize,cse")
 
 
 def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", **options: Any):

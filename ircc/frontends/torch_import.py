@@ -32,11 +32,13 @@ from xdsl.dialects.builtin import (
     Float64Type,
     FloatAttr,
     DenseArrayBase,
+    DictionaryAttr,
     FunctionType,
     IntegerAttr,
     IntegerType,
     MemRefType,
     ModuleOp,
+    UnitAttr,
     i64,
 )
 from xdsl.dialects.linalg.ops import FillOp, GenericOp, IteratorTypeAttr, MatmulOp, YieldOp
@@ -386,6 +388,8 @@ def build_module(model, example_inputs: tuple, name: str = "forward",
         block.add_op(memref.DeallocOp.get(buf))
     block.add_op(func.ReturnOp())
     fn = func.FuncOp(name, FunctionType.from_lists(arg_types, []), Region(block))
+    # only the outputs are written, and they are fresh tensors: no argument aliases one that is written
+    fn.arg_attrs = ArrayAttr([DictionaryAttr({"llvm.noalias": UnitAttr()})] * len(arg_types))
     state = tuple(state_names[n.name] for n in placeholders if n.name in state_names)
     layout = TorchLayout(state, len(placeholders) - len(state),
                          tuple((tuple(r.meta["val"].shape), r.meta["val"].dtype) for r in results))

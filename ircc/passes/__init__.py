@@ -43,6 +43,9 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
               "fastmath=true adds the rules that change rounding"),
     "convert-linalg-to-loops": (_xdsl("xdsl.transforms.convert_linalg_to_loops", "ConvertLinalgToLoopsPass"),
                                 "xDSL: lower linalg ops on memrefs to scf.for loop nests"),
+    "convert-linalg-to-parallel-loops": (_ircc("convert_linalg_to_parallel_loops", "ConvertLinalgToParallelLoops"),
+                                         "linalg ops to loop nests, the outermost an scf.parallel where its dimension "
+                                         "is parallel and the nest is big enough (min-work)"),
     "lower-affine": (_xdsl("xdsl.transforms.lower_affine", "LowerAffinePass"),
                      "xDSL: lower affine ops (affine.apply, affine.for, ...) to arith and scf"),
     "linalg-fuse-elementwise": (_ircc("linalg_fuse_elementwise", "LinalgFuseElementwise"),

@@ -141,6 +141,6 @@ def _move_last(generic: GenericOp, d: int) -> None:
         if isinstance(inner, IndexOp):
             replacement = IndexOp(new_pos[inner.dim.value.data])
             generic.body.block.insert_op_before(replacement, inner)
-            inner.results[0].replace_by(replacement.results[0])
+            inner.results[0].replace_all_uses_with(replacement.results[0])
             inner.detach()
             inner.erase()
