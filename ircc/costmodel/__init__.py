@@ -70,6 +70,13 @@ def _constant_trip(loop: scf.ForOp) -> int | None:
     return max(0, (ub - lb + step - 1) // step) if step > 0 else None
 
 
+def parallel_loops_pay(loop_iterations: int, blas_multiply_adds: int) -> bool:
+    """Whether a function's loop nests should get the threads (True) or its BLAS calls (False): the
+    larger share of the work takes them (OpenBLAS's spinning workers and ircc's threads, both running,
+    slow each other down; see convert-linalg-to-parallel-loops)."""
+    return loop_iterations >= blas_multiply_adds
+
+
 # -- matmul lowering (the lower-matmul pass asks) -------------------------------------------------------------
 #: static estimates for one f32 multiply-add on this machine: the (i, k, j) loop nest LLVM vectorizes, and
 #: the BLAS (OpenBLAS sgemm) plus its fixed cost per call (benchmarks/torch_models.py has the figures)

@@ -50,6 +50,7 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", **opt
 
     keep_freed_memory()
     threads = options.get("threads") or default_threads()
+    blas_threads = [threads]  # set once compiled: 1 where the kernel's own loops take the threads
 
     def wrap(entry):
         def call(*inputs: Any) -> Any:
@@ -63,14 +64,17 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", **opt
                                         f"input's), got {got}; compile again for other shapes")
                 arrays.append(_numpy(t))
             outs = [torch.empty(shape, dtype=out_dtype) for shape, out_dtype in layout.outputs]
-            use_blas_threads(threads)  # the BLAS calls in the kernel use as many threads as its loops
+            use_blas_threads(blas_threads[0])
             entry(*arrays, *[o.numpy() for o in outs])
             return outs[0] if len(outs) == 1 else tuple(outs)
 
         return call
 
-    return compile_module(module, pristine.clone, DEFAULT_PIPELINE, "torch", entry="forward", target=target,
-                          wrap=wrap, frontend_s=frontend_s, **options)
+    kernel = compile_module(module, pristine.clone, DEFAULT_PIPELINE, "torch", entry="forward", target=target,
+                            wrap=wrap, frontend_s=frontend_s, **options)
+    if "scf.parallel" in kernel.mlir(-1):  # the loops have the threads: the BLAS calls run on one
+        blas_threads[0] = 1
+    return kernel
 
 
 def _function_module(fn):
