@@ -4,8 +4,8 @@ Each is ``linalg.generic`` ops on memrefs, like the rest of the import:
 
 * ``embedding``: a generic over the output whose body loads ``weight[index, j]`` (``linalg.index`` gives j);
 * ``convolution`` (2-D, groups 1): the input is copied into a zero-padded buffer where there is padding,
-  the output starts as the broadcast bias, then one generic over (n, f, c, ky, kx, y, x) accumulates
-  ``in[n, c, y*s + ky*d, x*s + kx*d] * w[f, c, ky, kx]``: x innermost, unit stride on input and output;
+  unfolded (im2col) into ``col[(c, ky, kx), (n, y, x)]``, multiplied by the weight as one ``linalg.matmul``,
+  and the product is read back in (n, f, y, x) order with the bias added;
 * ``max_pool2d_with_indices`` (the values; a use of the indices is refused) and ``avg_pool2d``: a reduction
   over the window (padding: -inf for max, zeros counted for average as torch's default);
 * ``_native_batch_norm_legit_no_training``: ``(x - mean) * rsqrt(var + eps) * weight + bias`` per channel.
@@ -17,7 +17,7 @@ import operator
 
 from xdsl.dialects import arith, memref
 from xdsl.dialects.builtin import IndexType
-from xdsl.dialects.linalg.ops import IndexOp
+from xdsl.dialects.linalg.ops import IndexOp, MatmulOp
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 
 from ircc.frontends.torch_import import (
@@ -29,7 +29,6 @@ from ircc.frontends.torch_import import (
     _unsupported,
     REDUCTION_FLAGS,
     lowering,
-    multiply_add,
 )
 
 
@@ -68,6 +67,9 @@ def _embedding(node, values, dest, shape, b) -> None:
 
 @lowering("convolution")
 def _convolution(node, values, dest, shape, b) -> None:
+    """im2col, then one matmul: ``prod[f, (n, y, x)] = w[f, (c, ky, kx)] @ col[(c, ky, kx), (n, y, x)]``, then
+    ``out[n, f, y, x] = prod[f, n, y, x] + bias[f]`` (a copy that fusion folds into what reads it). The
+    matmul is ``lower-matmul``'s to place: a BLAS call for the big ones, loops for the small."""
     x, w, bias, stride, padding, dilation, transposed, _, groups = node.args[:9]
     overload = _op_names(node)[1]
     in_shape, w_shape = tuple(x.meta["val"].shape), tuple(w.meta["val"].shape)
@@ -76,18 +78,24 @@ def _convolution(node, values, dest, shape, b) -> None:
     if groups != 1:
         raise _unsupported(node, overload, b, f"groups={groups}; only groups=1")
     (sy, sx), (py, px), (dy, dx) = _pair(stride), _pair(padding), _pair(dilation)
+    n_, c_, _, _ = in_shape
+    f_, _, kh, kw = w_shape
+    _, _, ho, wo = shape
     src = _padded(b, values[x], in_shape, (py, px), 0.0)
+    col = b.alloc((c_, kh, kw, n_, ho, wo))
+    c, ky, kx, n, y, xx = (AffineDimExpr(k) for k in range(6))
+    b.copy(src, AffineMap(6, 0, (n, c, y * sy + ky * dy, xx * sx + kx * dx)), col)
+    prod = b.alloc((f_, n_ * ho * wo))
+    b.fill(prod, 0.0)
+    b.block.add_op(MatmulOp([b.reshape(values[w], (f_, c_ * kh * kw)), b.reshape(col, (c_ * kh * kw, n_ * ho * wo))],
+                            [prod]))
+    d = [AffineDimExpr(k) for k in range(4)]
+    inputs, maps = [b.reshape(prod, (f_, n_, ho, wo))], [AffineMap(4, 0, (d[1], d[0], d[2], d[3]))]
     if bias is not None:
-        b.copy(values[bias], AffineMap(4, 0, (AffineDimExpr(1),)), dest)
-    else:
-        b.fill(dest, 0.0)
-    n, f, c, ky, kx, y, xx = (AffineDimExpr(k) for k in range(7))
-    maps = [AffineMap(7, 0, (n, c, y * sy + ky * dy, xx * sx + kx * dx)), AffineMap(7, 0, (f, c, ky, kx)),
-            AffineMap(7, 0, (n, f, y, xx))]
-    assert w_shape[1] == in_shape[1]
-    b.generic([src, values[w]], maps, dest, 7,
-              lambda blk, a: multiply_add(blk, a[0], a[1], a[2]),
-              reduce_dims=(2, 3, 4))
+        inputs.append(values[bias])
+        maps.append(AffineMap(4, 0, (d[1],)))
+    b.generic(inputs, [*maps, _identity(4)], dest, 4,
+              lambda blk, a: _emit(blk, arith.AddfOp(a[0], a[1])) if bias is not None else a[0])
 
 
 def _window(b, node, src, in_shape, dest, kernel, stride, padding, dilation, pad_value, cls) -> None:
