@@ -111,7 +111,10 @@ def ctypes_gemm(name: str):
     """The cblas gemm as a ctypes function numba can call (pointers as integers)."""
     info = blas()
     if info is None:
-        raise RuntimeError("no CBLAS was found in this process; compile again to get loops instead of a BLAS call")
+        from ircc.errors import BackendError
+
+        raise BackendError("func.call @ircc_sgemm / @ircc_dgemm: no CBLAS was found in this process (numpy's "
+                           "OpenBLAS); compile with the pipeline option lower-matmul{strategy=loops}")
     i = ctypes.c_int64 if info.int_bits == 64 else ctypes.c_int32
     f = ctypes.c_float if GEMM[name] == "f32" else ctypes.c_double
     proto = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_int, i, i, i, f, ctypes.c_void_p, i,
