@@ -164,3 +164,15 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
     }
+
+
+def write_results(stem: str, doc: Mapping[str, Any], markdown: str) -> None:
+    """``benchmarks/results/<stem>.json`` (the figures) and ``<stem>.md`` (the table), side by side."""
+    import json
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parent / "results"
+    results.mkdir(exist_ok=True)
+    (results / f"{stem}.json").write_text(json.dumps(doc, indent=1) + "\n")
+    (results / f"{stem}.md").write_text(markdown + "\n")
+    print(f"wrote {results / stem}.json and .md")

@@ -277,11 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cold pendulum compile: {doc['cold']}")
     for name in names:
         doc["workloads"][name] = run_workload(name, makers[name], ns)
-    RESULTS.mkdir(exist_ok=True)
-    stem = "eqsat-quick" if ns.quick else "eqsat"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(doc, indent=1) + "\n")
-    (RESULTS / f"{stem}.md").write_text(markdown(doc) + "\n")
-    print(f"wrote {RESULTS / stem}.json and .md")
+    _timing.write_results("eqsat-quick" if ns.quick else "eqsat", doc, markdown(doc))
     return 0
 
 

@@ -430,11 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     doc["targets_missed"] = targets(doc["cases"])
     print(f"\nload average: {doc['load_average']['end']}; wall {doc['wall_s']:.0f} s; targets missed: "
           f"{doc['targets_missed']}")
-    RESULTS.mkdir(exist_ok=True)
-    stem = "torch_models-quick" if ns.quick else "torch_models"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(doc, indent=1) + "\n")
-    (RESULTS / f"{stem}.md").write_text(markdown(doc) + "\n")
-    print(f"wrote {RESULTS / stem}.json and .md")
+    _timing.write_results("torch_models-quick" if ns.quick else "torch_models", doc, markdown(doc))
     return 0
 
 

@@ -51,14 +51,15 @@ def llvm_loop_unroll(module: ModuleOp) -> bool:
         block = op.body.blocks.first
         if block is None or any(isinstance(inner, scf.ForOp) for inner in block.ops):
             continue
-        trip = _constant_trip(op)
+        trip = constant_trip_count(op)
         if trip is not None and 1 < trip <= SHORT_INNER_TRIP and any(
                 isinstance(inner, memref.LoadOp) for inner in block.ops):
             return False
     return True
 
 
-def _constant_trip(loop: scf.ForOp) -> int | None:
+def constant_trip_count(loop: scf.ForOp) -> int | None:
+    """The iterations of an ``scf.for`` whose bounds and step are constants (None otherwise)."""
     values = []
     for v in (loop.lb, loop.ub, loop.step):
         owner = v.owner

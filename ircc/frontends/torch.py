@@ -17,7 +17,7 @@ DEFAULT_PIPELINE = ("linalg-fuse-elementwise,lower-matmul,linalg-interchange,con
                     "lower-affine,canonicalize,cse")
 
 
-def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", **options: Any):
+def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", exported: Any = None, **options: Any):
     import torch
 
     from ircc.driver import compile_module
@@ -38,7 +38,7 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", **opt
             origin = f'"{code.co_filename}", line {code.co_firstlineno}, in {code.co_name}'
         model = _function_module(model)
     t0 = time.perf_counter()
-    module, layout = build_module(model, example_inputs, origin=origin)
+    module, layout = build_module(model, example_inputs, origin=origin, exported=exported)
     frontend_s = time.perf_counter() - t0
     pristine = module.clone()
     shapes = [tuple(t.shape) for t in example_inputs]

@@ -53,20 +53,20 @@ def ircc_backend(gm, example_inputs, **options: Any):
 
 def _compile_graph(gm, example_inputs: list, options: dict[str, Any]):
     from ircc.frontends.torch import compile_torch
-    from ircc.frontends.torch_import import handles
+    from ircc.frontends.torch_import import export_aten, handles
 
     tuple_out = _returns_tuple(gm)
     try:
-        exported = torch.export.export(gm, tuple(example_inputs)).run_decompositions()
-    except Exception as err:  # torch says what it could not trace
-        log.warning(f"ircc: torch.export could not trace this graph ({err}); it runs in eager")
+        exported = export_aten(gm, tuple(example_inputs))
+    except IrccError as err:  # it says what torch could not trace
+        log.warning(f"ircc: {err}; the graph runs in eager")
         REPORTS.append({"mode": "eager", "kernels": 0, "eager_ops": [], "reason": f"export failed: {err}"})
         return gm.forward
     aten = exported.module()
     unsupported = [n for n in aten.graph.nodes if not handles(n)]
     if not unsupported:
         try:
-            kernel = compile_torch(gm, example_inputs, **options)
+            kernel = compile_torch(gm, example_inputs, exported=exported, **options)  # not exported twice
         except IrccError as err:
             if "unsupported ATen op" not in str(err):
                 raise

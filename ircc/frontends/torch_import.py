@@ -321,17 +321,25 @@ def _identity(rank: int) -> AffineMap:
     return AffineMap(rank, 0, tuple(AffineDimExpr(d) for d in range(rank)))
 
 
-def build_module(model, example_inputs: tuple, name: str = "forward",
-                 origin: str = "") -> tuple[ModuleOp, TorchLayout]:
-    """The IR for ``model`` at the example inputs' shapes; ``origin`` names the user's function for errors
-    when torch records no frame of it."""
+def export_aten(model, example_inputs: tuple):
+    """``model`` exported and decomposed to core ATen."""
     import torch
 
     try:
         exported = torch.export.export(model, tuple(example_inputs))
     except Exception as err:  # torch explains what it could not trace
         raise IrccError(f"torch frontend: torch.export could not trace the model: {err}") from None
-    ep = exported.run_decompositions()
+    return exported.run_decompositions()
+
+
+def build_module(model, example_inputs: tuple, name: str = "forward", origin: str = "",
+                 exported=None) -> tuple[ModuleOp, TorchLayout]:
+    """The IR for ``model`` at the example inputs' shapes; ``origin`` names the user's function for errors
+    when torch records no frame of it; ``exported`` is ``export_aten(model, example_inputs)`` where the
+    caller has it already."""
+    import torch
+
+    ep = exported if exported is not None else export_aten(model, example_inputs)
     sig = ep.graph_signature
     state_names = {**sig.inputs_to_parameters, **sig.inputs_to_buffers}
     placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
@@ -599,17 +607,21 @@ def _lower_multi(node, values: dict, dests: list[SSAValue], b: _Builder) -> None
                 maps.append(_broadcast_map(tuple(extra.meta["val"].shape), src))
 
         def affine(blk, a):
-            y = _emit(blk, arith.MulfOp(a[0], a[1]))
-            k = 2
-            if weight is not None:
-                y, k = _emit(blk, arith.MulfOp(y, a[k])), k + 1
-            if bias is not None:
-                y = _emit(blk, arith.AddfOp(y, a[k]))
-            return y
+            return scale_shift(blk, _emit(blk, arith.MulfOp(a[0], a[1])), a, 2, weight, bias)
 
         b.generic(inputs, [*maps, _identity(rank)], out, rank, affine)
         return
     raise _unsupported(node, overload, b)
+
+
+def scale_shift(blk: Block, y: SSAValue, a, k: int, weight, bias) -> SSAValue:
+    """``y * a[k] + a[k + 1]``, either factor left out where the norm has no ``weight`` / ``bias`` (the
+    block arguments from ``k`` on are the ones given)."""
+    if weight is not None:
+        y, k = _emit(blk, arith.MulfOp(y, a[k])), k + 1
+    if bias is not None:
+        y = _emit(blk, arith.AddfOp(y, a[k]))
+    return y
 
 
 def _reduce(b: _Builder, src: SSAValue, src_shape, dims: list[int], keepdim: bool, kind: str,

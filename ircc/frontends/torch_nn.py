@@ -29,6 +29,7 @@ from ircc.frontends.torch_import import (
     _unsupported,
     REDUCTION_FLAGS,
     lowering,
+    scale_shift,
 )
 
 
@@ -161,13 +162,8 @@ def _batch_norm(node, values, dests, b) -> None:
     def body(blk, a):
         t = dests[0].type.element_type
         scale = _rsqrt(blk, _emit(blk, arith.AddfOp(a[2], _const(blk, float(eps), t))), t)
-        y = _emit(blk, arith.MulfOp(_emit(blk, arith.SubfOp(a[0], a[1])), scale))
-        k = 3
-        if weight is not None:
-            y, k = _emit(blk, arith.MulfOp(y, a[k])), k + 1
-        if bias is not None:
-            y = _emit(blk, arith.AddfOp(y, a[k]))
-        return y
+        return scale_shift(blk, _emit(blk, arith.MulfOp(_emit(blk, arith.SubfOp(a[0], a[1])), scale)), a, 3,
+                           weight, bias)
 
     b.generic(inputs, [*maps, _identity(rank)], dests[0], rank, body)
 

@@ -146,22 +146,10 @@ def _trivial(producer: GenericOp) -> bool:
     return sum(o.name != "arith.constant" for o in ops) <= 1 and all(o.name in cheap for o in ops)
 
 
-def _extents(op: GenericOp) -> list[int]:
-    """Each loop's trip count, from an operand indexed by that loop alone."""
-    maps = [m.data for m in op.indexing_maps.data]
-    sizes = [-1] * maps[0].num_dims
-    for value, m in zip(op.operands, maps):
-        shape = value.type.get_shape()
-        for k, e in enumerate(m.results):
-            if isinstance(e, AffineDimExpr) and sizes[e.position] < 0:
-                sizes[e.position] = shape[k]
-    return sizes
-
-
 def _reads_per_element(reader: GenericOp, access: dict[SSAValue, AffineMap], buffer: SSAValue) -> float:
     """How many times ``reader`` visits each element of ``buffer`` (1 for a same-shape elementwise read)."""
     trips = 1
-    for s in _extents(reader):
+    for s in reader.get_static_loop_ranges():
         trips *= max(s, 1)
     elements = 1
     for s in buffer.type.get_shape():

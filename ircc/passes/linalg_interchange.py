@@ -85,22 +85,11 @@ def _reassociable(generic: GenericOp) -> bool:
     return flags is not None and FastMathFlag.REASSOC in flags.data
 
 
-def _extents(generic: GenericOp) -> list[int]:
-    maps = [m.data for m in generic.indexing_maps.data]
-    sizes = [-1] * maps[0].num_dims
-    for value, m in zip(generic.operands, maps):
-        shape = value.type.get_shape()
-        for k, e in enumerate(m.results):
-            if isinstance(e, AffineDimExpr) and sizes[e.position] < 0:
-                sizes[e.position] = shape[k]
-    return sizes
-
-
 def _best_innermost(generic: GenericOp, min_trip: int) -> int | None:
     maps = [m.data for m in generic.indexing_maps.data]
     n = maps[0].num_dims
     iterators = [str(it.data) for it in generic.iterator_types.data]
-    extents = _extents(generic)
+    extents = generic.get_static_loop_ranges()
     reassoc = _reassociable(generic)
     scores: list[tuple[int, int, int]] = []
     for d in range(n):

@@ -68,7 +68,6 @@ class LowerMatmul(ModulePass):
         if self.strategy == "blas" and not have_blas:
             raise DiagnosticException("lower-matmul: strategy=blas, but no CBLAS was found in this process "
                                   "(numpy's OpenBLAS); use strategy=loops")
-        declared: set[str] = set()
         for mm in [o for o in op.walk() if isinstance(o, MatmulOp)]:
             a, b = mm.inputs
             c = mm.outputs[0]
@@ -77,9 +76,8 @@ class LowerMatmul(ModulePass):
             choice = self.strategy if self.strategy != "auto" else matmul_strategy(m, n, k, have_blas)
             if choice == "blas":
                 name = _to_blas(mm)
-                if name not in declared and op.body.block.ops and not _has_symbol(op, name):
+                if not _has_symbol(op, name):
                     op.body.block.add_op(runtime.gemm_declaration(name))
-                declared.add(name)
             else:
                 _to_loops(mm)
 

@@ -45,6 +45,7 @@ class ModuleLowering:
     functions: dict[str, ir.Function] = field(default_factory=dict)
     signatures: dict[str, func.FuncOp] = field(default_factory=dict)
     always_inline: set[str] = field(default_factory=set)
+    vector_variants: list[ir.Function] = field(default_factory=list)  # libmvec functions calls name (vecmath)
     counter: int = 0
 
     def fresh(self, stem: str) -> str:

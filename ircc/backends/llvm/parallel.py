@@ -178,10 +178,11 @@ def _op_count(op: Operation, module_functions: dict[str, func.FuncOp], depth: in
 
 def _trips(loop: Operation) -> int:
     if isinstance(loop, scf.ForOp):
-        bounds = [_constant_index(v) for v in (loop.lb, loop.ub, loop.step)]
-        if all(b is not None for b in bounds):
-            lb, ub, step = (int(b.constant) for b in bounds)
-            return max(1, (ub - lb + step - 1) // step) if step > 0 else 1
+        from ircc.costmodel import constant_trip_count
+
+        trips = constant_trip_count(loop)
+        if trips is not None:
+            return max(1, trips)
     return ASSUMED_INNER_TRIPS
 def lower_outlined(lo: FunctionLowerer, op: scf.ParallelOp) -> None:
     ml = lo.ml

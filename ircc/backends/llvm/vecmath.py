@@ -30,8 +30,7 @@ def library() -> ctypes.CDLL | None:
     """libmvec, when it is there and this CPU runs its AVX2 variants (None otherwise)."""
     if os.environ.get("IRCC_NO_LIBMVEC"):
         return None
-    if "avx2" not in llvm.get_host_cpu_features().flatten().split(",+") and \
-            "+avx2" not in llvm.get_host_cpu_features().flatten():
+    if "+avx2" not in llvm.get_host_cpu_features().flatten().split(","):
         return None
     path = ctypes.util.find_library("mvec")
     if not path:
@@ -42,6 +41,7 @@ def library() -> ctypes.CDLL | None:
         return None
 
 
+@functools.cache
 def variant_name(name: str, is_float: bool) -> str | None:
     """``_ZGVdN8v_expf`` for ``exp`` on f32, if libmvec has it."""
     arity = FUNCTIONS.get(name)
@@ -66,7 +66,8 @@ def vectorizable_call(ml, b: ir.IRBuilder, fn: ir.Function, args: list[ir.Value]
     lanes = 8 if is_float else 4
     vec = ir.VectorType(t, lanes)
     declared = ml.declare(variant, vec, [vec] * len(args))
-    _keep(ml, declared)
+    if declared not in ml.vector_variants:
+        ml.vector_variants.append(declared)
     mangled = f"_ZGV_LLVM_N{lanes}{'v' * len(args)}_{fn.name}({variant})"
     # llvmlite checks call attributes against a fixed list; these two are valid LLVM and go in as they are
     set.add(call.attributes, f'"vector-function-abi-variant"="{mangled}"')
@@ -74,18 +75,9 @@ def vectorizable_call(ml, b: ir.IRBuilder, fn: ir.Function, args: list[ir.Value]
     return call
 
 
-def _keep(ml, fn: ir.Function) -> None:
-    """List ``fn`` in ``llvm.compiler.used`` so it survives until the vectorizer asks for it."""
-    kept = getattr(ml, "_vector_variants", None)
-    if kept is None:
-        kept = ml._vector_variants = []
-    if fn not in kept:
-        kept.append(fn)
-
-
 def finish(ml) -> None:
     """Emit ``llvm.compiler.used`` for the variants the module's calls name."""
-    kept = getattr(ml, "_vector_variants", None)
+    kept = ml.vector_variants
     if not kept:
         return
     arr_t = ir.ArrayType(ir.PointerType(), len(kept))
