@@ -25,7 +25,6 @@ import numpy as np
 from xdsl.dialects import func, memref, scf
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
-    DenseIntOrFPElementsAttr,
     IndexType,
     IntegerType,
     MemRefType,
@@ -67,6 +66,7 @@ from ircc.backends.interp_impls import (
     where,
     wrap,
 )
+from ircc.backends.memref_globals import global_array
 from ircc.errors import ArgumentError, BackendError
 from ircc.ir.text import print_module
 
@@ -316,20 +316,14 @@ def _atomic_rmw(op: Operation, args: PythonValues) -> PythonValues:
 
 
 def _get_global(interpreter: Interpreter, op: Operation, args: PythonValues) -> PythonValues:
-    """The global's array, created once per run from its initial value (so stores persist)."""
+    """The global's array, created once per run from its initial value (so stores persist within the run)."""
     assert isinstance(op, memref.GetGlobalOp)
     name = op.name_.string_value()
 
     def create() -> np.ndarray:
         glob = interpreter.get_op_for_symbol(name)
         assert isinstance(glob, memref.GlobalOp), glob
-        t = glob.type
-        dtype = numpy_dtype(t.get_element_type())
-        init = glob.initial_value
-        if isinstance(init, DenseIntOrFPElementsAttr):
-            values = np.array(init.get_values(), dtype=dtype)
-            return np.broadcast_to(values, t.get_shape()).copy() if values.size == 1 else values.reshape(t.get_shape())
-        return np.zeros(t.get_shape(), dtype=dtype)
+        return global_array(glob).copy()  # zeros without an initial value; a splat filled in
 
     return (interpreter.get_data(MemRefImpls, name, create),)
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ircc.backends.base import Signature, ValueSpec
+from ircc.backends.llvm.types import NOT_OWNED
 
 _CTYPE = {
     np.dtype(np.float64): ctypes.c_double, np.dtype(np.float32): ctypes.c_float,
@@ -54,12 +55,24 @@ def _array_from_descriptor(d: ctypes.Structure, spec: ValueSpec, args: tuple[Any
         if isinstance(a, np.ndarray) and a.size and a.ctypes.data == d.allocated:
             return a.reshape(shape) if a.shape != shape else a
     addr = d.aligned + d.offset * spec.dtype.itemsize
+    if d.allocated == NOT_OWNED:  # a constant global (memref.get_global) or a view of it: copied out
+        return _copy_not_owned(addr, shape, tuple(d.strides) if spec.rank else (), spec.dtype)
     if count == 0:
         _free(d.allocated)
         return np.empty(shape, dtype=spec.dtype)
     buf = (ctypes.c_char * (count * spec.dtype.itemsize)).from_address(addr)
     weakref.finalize(buf, _free, d.allocated)
     return np.frombuffer(buf, dtype=spec.dtype).reshape(shape)
+
+
+def _copy_not_owned(addr: int, shape: tuple[int, ...], strides: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A C-contiguous copy of the elements at ``addr`` with ``shape`` and ``strides`` (in elements)."""
+    if 0 in shape:
+        return np.empty(shape, dtype=dtype)
+    extent = 1 + sum((n - 1) * s for n, s in zip(shape, strides))
+    base = np.frombuffer((ctypes.c_char * (extent * dtype.itemsize)).from_address(addr), dtype=dtype)
+    view = np.lib.stride_tricks.as_strided(base, shape, tuple(s * dtype.itemsize for s in strides), writeable=False)
+    return np.array(view, order="C")
 
 
 class PackedCaller:

@@ -46,6 +46,7 @@ class ModuleLowering:
     signatures: dict[str, func.FuncOp] = field(default_factory=dict)
     always_inline: set[str] = field(default_factory=set)
     vector_variants: list[ir.Function] = field(default_factory=list)  # libmvec functions calls name (vecmath)
+    globals: dict[str, ir.GlobalVariable] = field(default_factory=dict)  # memref.global name -> constant
     counter: int = 0
 
     def fresh(self, stem: str) -> str:

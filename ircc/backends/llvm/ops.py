@@ -7,6 +7,7 @@ from collections.abc import Callable
 from llvmlite import ir
 from xdsl.dialects import arith, func, math, memref, scf
 from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
     FloatAttr,
     IndexType,
     IntegerAttr,
@@ -19,6 +20,7 @@ from xdsl.ir import Operation
 
 from ircc.backends import runtime
 from ircc.backends.llvm.alloc import allocator
+from ircc.backends.llvm.globals import lower_get_global
 from ircc.backends.llvm.lower import FunctionLowerer, location_of, region_block
 from ircc.backends.llvm.runtime_calls import lower_runtime_call
 from ircc.backends.llvm.vecmath import vectorizable_call
@@ -300,6 +302,9 @@ def _count_zeros(lo: FunctionLowerer, op: Operation) -> None:
 
 
 # -- memref ----------------------------------------------------------------------------------
+HANDLERS[memref.GetGlobalOp] = lower_get_global  # a constant global's data (llvm/globals.py)
+
+
 @handles(memref.LoadOp)
 def _load(lo: FunctionLowerer, op: memref.LoadOp) -> None:
     m = lo.memref(op.memref)
@@ -387,15 +392,18 @@ def _alloc(lo: FunctionLowerer, op: memref.AllocOp) -> None:
 def _alloca(lo: FunctionLowerer, op: memref.AllocaOp) -> None:
     t = op.memref.type
     dynamic = [lo.scalar(v) for v in op.dynamic_sizes]
-    count: ir.Value = ir.Constant(I64, 1)
-    it = iter(dynamic)
-    for d in t.get_shape():
-        count = lo.b.mul(count, ir.Constant(I64, d) if d >= 0 else next(it))
     elem = scalar_type(t.element_type)
-    if not dynamic:
+    if not dynamic:  # a fixed size: one slot in the entry block, reused by every iteration of a loop around it
+        size = 1
+        for d in t.get_shape():
+            size *= d
         with lo.b.goto_entry_block():
-            data = alloca(lo.b, elem, size=count)
+            data = alloca(lo.b, elem, size=ir.Constant(I64, size))
     else:
+        count: ir.Value = ir.Constant(I64, 1)
+        it = iter(dynamic)
+        for d in t.get_shape():
+            count = lo.b.mul(count, ir.Constant(I64, d) if d >= 0 else next(it))
         data = alloca(lo.b, elem, size=count)
     _set(lo, op, _new_memref(lo, op, t, dynamic, data))
 
@@ -413,37 +421,56 @@ def _memref_cast(lo: FunctionLowerer, op: memref.CastOp) -> None:
 
 @handles(memref.SubviewOp)
 def _subview(lo: FunctionLowerer, op: memref.SubviewOp) -> None:
-    """A view of the same memory: the offset moves, the sizes shrink, the strides scale (static
-    offsets, sizes and strides, same rank)."""
+    """A view of the same memory: the offset moves, the sizes shrink, the strides scale (static offsets
+    and strides; sizes static or operands; same rank)."""
     m = lo.memref(op.source)
     t = op.result.type
     static = [list(x.get_values()) for x in (op.static_offsets, op.static_sizes, op.static_strides)]
-    if op.offsets or op.sizes or op.strides or len(t.get_shape()) != len(m.sizes):
-        raise BackendError(f"memref.subview: the llvm backend takes static offsets, sizes and strides of the "
-                           f"same rank{location_of(op)}")
+    if op.offsets or op.strides or len(t.get_shape()) != len(m.sizes):
+        raise BackendError(f"memref.subview: the llvm backend takes static offsets and strides of the same rank"
+                           f"{location_of(op)}")
     offset = m.offset
     for o, stride in zip(static[0], m.strides):
         if o:
             offset = lo.b.add(offset, lo.b.mul(ir.Constant(I64, o), stride))
     strides = [lo.b.mul(ir.Constant(I64, st), stride) if st != 1 else stride
                for st, stride in zip(static[2], m.strides)]
-    _set(lo, op, Memref(t, m.allocated, m.aligned, offset, [ir.Constant(I64, s) for s in static[1]], strides))
+    dynamic = iter(op.sizes)
+    sizes = [ir.Constant(I64, s) if s != DYNAMIC_INDEX else lo.scalar(next(dynamic)) for s in static[1]]
+    _set(lo, op, Memref(t, m.allocated, m.aligned, offset, sizes, strides))
 
 
 @handles(memref.CollapseShapeOp, memref.ExpandShapeOp)
 def _reshape(lo: FunctionLowerer, op: Operation) -> None:
-    """The same contiguous elements with another static shape: new sizes, row-major strides."""
+    """The same contiguous elements in another shape: new sizes (a collapsed group's is the product of its
+    sizes; an expanded group's come from the op), row-major strides."""
     m = lo.memref(op.operands[0])
     t = op.results[0].type
     shape = t.get_shape()
-    if any(d < 0 for d in shape) or not isinstance(m.type.layout, NoneAttr):
-        raise BackendError(f"{op.name}: the llvm backend takes static shapes of identity-layout memrefs"
-                           f"{location_of(op)}")
-    strides = [1] * len(shape)
+    if not isinstance(m.type.layout, NoneAttr):
+        raise BackendError(f"{op.name}: the llvm backend takes identity-layout memrefs{location_of(op)}")
+    groups = [[d.value.data for d in g] for g in op.reassociation]
+    if isinstance(op, memref.CollapseShapeOp):
+        sizes: list[ir.Value] = []
+        for k, group in enumerate(groups):
+            if shape[k] >= 0:
+                sizes.append(ir.Constant(I64, shape[k]))
+                continue
+            size = m.sizes[group[0]]
+            for d in group[1:]:
+                size = lo.b.mul(size, m.sizes[d])
+            sizes.append(size)
+    else:
+        dynamic = iter(op.operands[1:])
+        sizes = [ir.Constant(I64, s) if s != DYNAMIC_INDEX else lo.scalar(next(dynamic))
+                 for s in op.static_output_shape.get_values()]
+    strides: list[ir.Value] = [ir.Constant(I64, 1)] * len(shape)
     for k in range(len(shape) - 2, -1, -1):
-        strides[k] = strides[k + 1] * shape[k + 1]
-    _set(lo, op, Memref(t, m.allocated, m.aligned, m.offset, [ir.Constant(I64, d) for d in shape],
-                        [ir.Constant(I64, st) for st in strides]))
+        if shape[k + 1] >= 0 and isinstance(strides[k + 1], ir.Constant):
+            strides[k] = ir.Constant(I64, strides[k + 1].constant * shape[k + 1])
+        else:
+            strides[k] = lo.b.mul(strides[k + 1], sizes[k + 1])
+    _set(lo, op, Memref(t, m.allocated, m.aligned, m.offset, sizes, strides))
 
 
 @handles(memref.DeallocOp)

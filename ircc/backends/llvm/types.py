@@ -22,6 +22,9 @@ from ircc.errors import BackendError
 PTR = ir.PointerType()
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 VOID = ir.VoidType()
+#: the ``allocated`` pointer of a descriptor over memory nobody frees (a constant ``memref.global``), as MLIR's
+#: lowering marks it: ``memref.dealloc`` of it is undefined, and a returned memref carrying it is copied out
+NOT_OWNED = 0xDEADBEEF
 
 
 def alloca(b: ir.IRBuilder, t: ir.Type, size: ir.Value | None = None) -> ir.Value:

@@ -9,6 +9,6 @@ mapping, ``helpers`` the ``_ircc_*`` runtime helpers, and ``backend`` compiles t
 from __future__ import annotations
 
 from ircc.backends.numba.backend import NumbaBackend, NumbaEntry
-from ircc.backends.numba.render import RenderedFunction, RenderedModule, render_module
+from ircc.backends.numba.render import RenderedFunction, RenderedGlobal, RenderedModule, render_module
 
-__all__ = ["NumbaBackend", "NumbaEntry", "RenderedFunction", "RenderedModule", "render_module"]
+__all__ = ["NumbaBackend", "NumbaEntry", "RenderedFunction", "RenderedGlobal", "RenderedModule", "render_module"]

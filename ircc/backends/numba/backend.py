@@ -4,7 +4,8 @@ Stages: ``render_module`` writes one Python module with one function per ``func.
 executes it, wraps every function in ``numba.njit`` (``parallel=True`` where it has a
 ``numba.prange``) and compiles it eagerly for the argument types of its signature, callees first;
 each entry point then checks and converts its arguments (``Signature.check_args``) and calls the
-compiled function. The cache payload is the source text, so ``load`` rebuilds a kernel without IR.
+compiled function. The cache payload is the source text (and the bytes of the constant
+``memref.global`` arrays it reads), so ``load`` rebuilds a kernel without IR.
 """
 
 from __future__ import annotations
@@ -59,11 +60,19 @@ def _argument_converter(spec: ValueSpec, position: int, fn: str) -> Callable[[An
 def _result_converter(spec: ValueSpec) -> Callable[[Any], Any]:
     """Results as the IR types: Python float/int/bool for f64/index/i64/i1, numpy scalars otherwise."""
     if spec.is_memref:
-        return lambda value: value
+        return _owned_array
     if spec.dtype in (np.float64, np.int64, np.bool_):
         python = {np.dtype(np.float64): float, np.dtype(np.int64): int, np.dtype(np.bool_): bool}[spec.dtype]
         return python
     return spec.dtype.type
+
+
+def _owned_array(value: np.ndarray) -> np.ndarray:
+    """A returned array with memory of its own, as the calling convention promises: a constant global's data
+    (numba froze it into the code: read-only, owned by no array) is copied out."""
+    if not value.flags.writeable and not value.flags.owndata and value.base is None:
+        return value.copy()
+    return value
 
 
 class NumbaEntry:
@@ -121,6 +130,9 @@ class NumbaBackend(Backend):
             "functions": [{"symbol": f.symbol, "name": f.py_name, "parallel": f.parallel,
                            "threads": f.runs_parallel, "entry": f.entry} for f in rendered.functions],
             "helpers": list(rendered.helpers),
+            # constant memref.globals: module-level names the source reads, with their bytes
+            "globals": [{"name": g.py_name, "dtype": g.array.dtype.str, "shape": list(g.array.shape),
+                         "data": g.array.tobytes()} for g in rendered.globals],
             # functions marked ircc.scalar_entry (one output memref): they get a one-point njit wrapper
             "scalar_entries": [op.sym_name.data for op in public_functions(module)
                                if scalar_entry_outputs(op) == 1],
@@ -135,6 +147,8 @@ class NumbaBackend(Backend):
         source: str = payload["source"]
         fastmath = bool(payload["fastmath"])
         namespace = _execute(source)
+        for g in payload.get("globals", []):  # before njit: numba freezes a global array when it compiles
+            namespace[g["name"]] = np.frombuffer(g["data"], dtype=np.dtype(g["dtype"])).reshape(g["shape"])
         common = {"cache": False, "fastmath": fastmath, "error_model": "numpy", "nogil": True}
         for helper in payload["helpers"]:
             namespace[helper] = numba.njit(**common)(namespace[helper])

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from xdsl.dialects import arith, func, memref
-from xdsl.dialects.builtin import IntegerAttr, MemRefType
+from xdsl.dialects.builtin import DYNAMIC_INDEX, IntegerAttr, MemRefType
 from xdsl.ir import Operation
 
 from ircc.backends import runtime
+from ircc.backends.memref_globals import constant_global_array, find_global
 from ircc.backends.numba.renderer import FunctionRenderer, Handler
 from ircc.backends.numba.types import np_type
 
@@ -35,19 +36,38 @@ def _cast(r: FunctionRenderer, op: memref.CastOp) -> None:
 
 
 def _subview(r: FunctionRenderer, op: memref.SubviewOp) -> None:
-    """A numpy slice: the same memory (static offsets, sizes and strides, same rank)."""
+    """A numpy slice: the same memory (static offsets and strides, sizes static or operands, same rank)."""
     static = [list(x.get_values()) for x in (op.static_offsets, op.static_sizes, op.static_strides)]
-    if op.offsets or op.sizes or op.strides or len(op.result.type.get_shape()) != len(static[0]):
-        raise r.error(op, "memref.subview: the numba backend takes static offsets, sizes and strides of the same rank")
-    parts = [f"{o}:{o + s * st}:{st}" if st != 1 else f"{o}:{o + s}" for o, s, st in zip(*static)]
+    if op.offsets or op.strides or len(op.result.type.get_shape()) != len(static[0]):
+        raise r.error(op, "memref.subview: the numba backend takes static offsets and strides of the same rank")
+    dynamic = iter(op.sizes)
+    sizes = [str(s) if s != DYNAMIC_INDEX else r.name(next(dynamic)) for s in static[1]]
+    parts = [f"{o}:{o} + {s} * {st}:{st}" if st != 1 else f"{o}:{o} + {s}" for o, s, st in zip(static[0], sizes,
+                                                                                               static[2])]
     r.assign(op, f"{r.name(op.source)}[{', '.join(parts)}]")
 
 
 def _reshape(r: FunctionRenderer, op: Operation) -> None:
-    """collapse_shape / expand_shape: a reshape of a contiguous array (no copy)."""
-    shape = op.results[0].type.get_shape()
-    text = "()" if not shape else f"({shape[0]},)" if len(shape) == 1 else f"({', '.join(map(str, shape))})"
-    r.assign(op, f"{r.name(op.operands[0])}.reshape({text})")
+    """collapse_shape / expand_shape: a reshape of a contiguous array (no copy); a dynamic size is the
+    product of the source's sizes in its group (collapse) or the op's operand (expand)."""
+    source = r.name(op.operands[0])
+    groups = [[d.value.data for d in g] for g in op.reassociation]
+    if isinstance(op, memref.CollapseShapeOp):
+        dims = [str(s) if s >= 0 else " * ".join(f"{source}.shape[{d}]" for d in group)
+                for s, group in zip(op.results[0].type.get_shape(), groups)]
+    else:
+        dynamic = iter(op.operands[1:])
+        dims = [str(s) if s != DYNAMIC_INDEX else r.name(next(dynamic)) for s in op.static_output_shape.get_values()]
+    text = "()" if not dims else f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
+    r.assign(op, f"{source}.reshape({text})")
+
+
+def _get_global(r: FunctionRenderer, op: memref.GetGlobalOp) -> None:
+    """A constant global: a module-level array the backend supplies (``RenderedModule.globals``); numba freezes
+    it into the compiled code, read-only."""
+    glob = find_global(r.module.globals, op, "numba")
+    constant_global_array(glob, "numba")  # checked here, so a global numba cannot take fails at emit
+    r.assign(op, r.module.global_name(glob.sym_name.data))
 
 
 def _dealloc(r: FunctionRenderer, op: memref.DeallocOp) -> None:
@@ -116,6 +136,7 @@ MEMREF_HANDLERS: dict[type[Operation], Handler] = {
     memref.CollapseShapeOp: _reshape,
     memref.ExpandShapeOp: _reshape,
     memref.DimOp: _dim,
+    memref.GetGlobalOp: _get_global,
     memref.LoadOp: _load,
     memref.StoreOp: _store,
     memref.CopyOp: _copy,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from xdsl.dialects import func, scf
+from xdsl.dialects import func, memref, scf
 from xdsl.dialects.builtin import FileLineColLoc, MemRefType, UnknownLoc
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.printer import Printer
@@ -53,7 +53,8 @@ def _sanitize(text: str) -> str:
 
 @dataclass
 class ModuleRenderer:
-    """State shared by the functions of one module: the op table, symbol -> Python name, helpers used."""
+    """State shared by the functions of one module: the op table, symbol -> Python name, helpers and globals
+    used."""
 
     #: op type -> the handler rendering it (``render.HANDLERS``)
     handlers: dict[type[Operation], Handler]
@@ -62,6 +63,21 @@ class ModuleRenderer:
     #: a parallel loop (numba's workqueue threading layer aborts on a nested parallel launch)
     serial_names: dict[str, str] = field(default_factory=dict)
     helpers: set[str] = field(default_factory=set)
+    #: the module's ``memref.global`` ops by symbol
+    globals: dict[str, memref.GlobalOp] = field(default_factory=dict)
+    #: symbol -> Python name of each global a ``memref.get_global`` reads, in first-use order
+    global_names: dict[str, str] = field(default_factory=dict)
+
+    def global_name(self, symbol: str) -> str:
+        """The module-level Python name standing for the global ``symbol`` (``g_<symbol>``, numbered if taken)."""
+        if symbol not in self.global_names:
+            name = candidate = "g_" + re.sub(r"[^A-Za-z0-9_]", "_", symbol)
+            n = 1
+            while name in self.global_names.values():
+                name = f"{candidate}_{n}"
+                n += 1
+            self.global_names[symbol] = name
+        return self.global_names[symbol]
 
 
 class FunctionRenderer:
