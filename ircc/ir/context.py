@@ -32,7 +32,12 @@ def _ircc_dialects() -> dict[str, Callable[[], Dialect]]:
 
         return Graph
 
-    return {"sparse": sparse, "graph": graph}
+    def nn() -> Dialect:
+        from ircc.ir.dialects.nn import NN
+
+        return NN
+
+    return {"sparse": sparse, "graph": graph, "nn": nn}
 
 
 def make_context(*, allow_unregistered: bool = False) -> Context:

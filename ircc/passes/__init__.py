@@ -57,6 +57,9 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
     "lower-matmul": (_ircc("lower_matmul", "LowerMatmul"),
                      "linalg.matmul to a BLAS call (transposes as flags) or an (i, k, j) loop nest, "
                      "per the cost estimate; strategy=auto|blas|loops"),
+    "lower-nn": (_ircc("lower_nn", "LowerNN"),
+                 "lower the nn dialect to loops: nn.attention as one scf.parallel nest over (batch, head, query row), "
+                 "no score matrix in memory; scheme=passes|online"),
     "convert-scf-parallel-to-for": (_ircc("convert_scf_parallel_to_for", "ConvertScfParallelToFor"),
                                     "serialize scf.parallel into nested scf.for (no threads)"),
     "lower-sparse": (_ircc("lower_sparse", "LowerSparse"),
