@@ -16,6 +16,15 @@ from xdsl.dialects.builtin import ModuleOp
 MAX_STORES_FOR_LOOP_VECTORIZER = 4
 
 
+#: what the estimates take a size the IR leaves dynamic (``?``: a symbolic batch) to be, a typical batch
+DYNAMIC_EXTENT = 32
+
+
+def extent(size: int) -> int:
+    """A loop or dimension size for the estimates: a static one as it is, a dynamic one as ``DYNAMIC_EXTENT``."""
+    return size if size >= 0 else DYNAMIC_EXTENT
+
+
 def choose_cpu_target() -> str:
     """The concrete backend for ``target="cpu"``: llvm (a fixed rule until the cost model chooses)."""
     return "llvm"
@@ -94,9 +103,9 @@ BLAS_CALL_NS = 1500.0
 
 def matmul_strategy(m: int, n: int, k: int, have_blas: bool, cost: str = "static") -> str:
     """``"blas"`` or ``"loops"`` for an m x k by k x n product: whichever the estimate says is faster."""
-    if not have_blas or min(m, n, k) < 0:
+    if not have_blas:
         return "loops"
-    fmas = m * n * k
+    fmas = extent(m) * extent(n) * extent(k)
     return "blas" if BLAS_CALL_NS + fmas * BLAS_NS_PER_FMA < fmas * LOOP_NS_PER_FMA else "loops"
 
 

@@ -12,16 +12,23 @@ import time
 from typing import Any
 
 from ircc.errors import ArgumentError, IrccError
+from ircc.frontends.torch_shapes import bind, evaluate
 
-DEFAULT_PIPELINE = ("linalg-fuse-elementwise,lower-matmul,linalg-interchange,convert-linalg-to-parallel-loops,"
-                    "lower-affine,canonicalize,cse")
+DEFAULT_PIPELINE = ("lower-nn,linalg-fuse-elementwise,lower-matmul,linalg-interchange,"
+                    "convert-linalg-to-parallel-loops,lower-affine,canonicalize,cse")
 
 
-def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", exported: Any = None, **options: Any):
+def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", exported: Any = None,
+                  dynamic: bool = False, dynamic_shapes: Any = None, freeze: bool = False, **options: Any):
+    """``dynamic=True``: the first dimension of the inputs (the batch, where they share it) is symbolic, so
+    one kernel serves every batch size; ``dynamic_shapes=``: torch.export's own spec, for other symbolic
+    dimensions. ``freeze=True``: the parameters and buffers are folded in as constants (their values now;
+    later updates are not seen). ``exported``: the model already exported (``export_aten``), as
+    torch.compile's path has it."""
     import torch
 
     from ircc.driver import compile_module
-    from ircc.frontends.torch_import import build_module
+    from ircc.frontends.torch_import import build_module, export_aten
 
     if example_inputs is None:
         raise IrccError("ircc.compile(torch model) needs example_inputs=(tensor, ...): the shapes to compile for")
@@ -38,11 +45,16 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", expor
             origin = f'"{code.co_filename}", line {code.co_firstlineno}, in {code.co_name}'
         model = _function_module(model)
     t0 = time.perf_counter()
-    module, layout = build_module(model, example_inputs, origin=origin, exported=exported)
+    if exported is None and (dynamic or dynamic_shapes is not None):
+        if dynamic_shapes is None:
+            example_inputs, dynamic_shapes = batch_dynamic(example_inputs)
+        exported = export_aten(model, example_inputs, dynamic_shapes=dynamic_shapes)
+    module, layout = build_module(model, example_inputs, origin=origin, exported=exported, freeze=freeze)
     frontend_s = time.perf_counter() - t0
     pristine = module.clone()
     shapes = [tuple(t.shape) for t in example_inputs]
     dtypes = [t.dtype for t in example_inputs]
+    symbolic = bool(layout.symbols)
     state = _StateViews(model, layout.state)
 
     from ircc.backends.runtime import keep_freed_memory, use_blas_threads
@@ -58,12 +70,18 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", expor
                 raise ArgumentError(f"the model takes {layout.n_inputs} input(s), got {len(inputs)}")
             arrays = state.arrays()
             for k, (t, shape, dtype) in enumerate(zip(inputs, shapes, dtypes)):
-                if not isinstance(t, torch.Tensor) or tuple(t.shape) != shape or t.dtype != dtype:
+                if not isinstance(t, torch.Tensor) or t.dtype != dtype or (tuple(t.shape) != shape and not symbolic):
                     got = f"{tuple(t.shape)} {t.dtype}" if isinstance(t, torch.Tensor) else type(t).__name__
                     raise ArgumentError(f"input {k}: expected a {dtype} tensor of shape {shape} (the example "
-                                        f"input's), got {got}; compile again for other shapes")
+                                        f"input's), got {got}; compile again for other shapes, or with "
+                                        "dynamic=True for any batch size")
                 arrays.append(_numpy(t))
-            outs = [torch.empty(shape, dtype=out_dtype) for shape, out_dtype in layout.outputs]
+            if symbolic:
+                sizes = bind(layout.symbols, layout.inputs, [tuple(t.shape) for t in inputs])
+                outs = [torch.empty(tuple(evaluate(d, sizes) for d in dims), dtype=out_dtype)
+                        for dims, out_dtype in layout.outputs]
+            else:
+                outs = [torch.empty(shape, dtype=out_dtype) for shape, out_dtype in layout.outputs]
             use_blas_threads(blas_threads[0])
             entry(*arrays, *[o.numpy() for o in outs])
             return outs[0] if len(outs) == 1 else tuple(outs)
@@ -75,6 +93,23 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", expor
     if "scf.parallel" in kernel.mlir(-1):  # the loops have the threads: the BLAS calls run on one
         blas_threads[0] = 1
     return kernel
+
+
+def batch_dynamic(example_inputs: tuple) -> tuple[tuple, tuple]:
+    """torch.export's ``dynamic_shapes`` for a symbolic batch: dimension 0 of every input whose first size is
+    the first input's. torch specializes a size of 1 (it broadcasts), so a batch of 1 is traced as 2 (the
+    example repeated); the kernel still takes any batch, 1 included."""
+    import torch
+
+    first = next((t for t in example_inputs if isinstance(t, torch.Tensor) and t.dim() > 0), None)
+    if first is None:
+        raise IrccError("dynamic=True makes the inputs' first dimension (the batch) symbolic, but no input has one")
+    batch = first.shape[0]
+    shared = [isinstance(t, torch.Tensor) and t.dim() > 0 and t.shape[0] == batch for t in example_inputs]
+    if batch == 1:
+        example_inputs = tuple(torch.cat([t, t]) if s else t for t, s in zip(example_inputs, shared))
+    dim = torch.export.Dim("batch")
+    return example_inputs, tuple({0: dim} if s else None for s in shared)
 
 
 def _function_module(fn):

@@ -28,6 +28,10 @@ from xdsl.dialects.arith import FastMathFlag, FastMathFlagsAttr
 from xdsl.dialects.builtin import (
     AffineMapAttr,
     ArrayAttr,
+    BytesAttr,
+    DenseIntOrFPElementsAttr,
+    StringAttr,
+    TensorType,
     Float32Type,
     Float64Type,
     FloatAttr,
@@ -46,6 +50,7 @@ from xdsl.ir import Block, Region, SSAValue
 from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr, AffineMap
 
 from ircc.errors import IrccError
+from ircc.frontends.torch_shapes import Sizes, dims_of, ir_dims, is_static, product, reshape_groups, same
 from ircc.ir.reshape import reshape_map
 
 UNARY: dict[str, Callable[[Block, SSAValue, Any], SSAValue]] = {}
@@ -198,11 +203,18 @@ HANDLED = frozenset({"mm", "addmm", "bmm", "permute", "t", "transpose", *RESHAPE
                      "_softmax", "_log_softmax", "split", "split_with_sizes", "native_layer_norm"})
 
 
+def _is_size(node) -> bool:
+    """A node computing a size (``sym_size``, products of sizes) rather than a tensor."""
+    import torch
+
+    return isinstance(node.meta.get("val"), torch.SymInt)
+
+
 def handles(node) -> bool:
     """Whether the importer has a lowering for this FX node's ATen op (its arguments may still be refused)."""
     if node.op != "call_function":
         return True
-    if node.target is operator.getitem:
+    if node.target is operator.getitem or _is_size(node):
         return True
     name = _op_names(node)[0]
     return name in HANDLED or name in LOWERINGS or name in MULTI_LOWERINGS or name.startswith("_assert")
@@ -221,7 +233,9 @@ class TorchLayout:
 
     state: tuple[str, ...]  # fully qualified names of parameters and buffers, in argument order
     n_inputs: int
-    outputs: tuple[tuple[tuple[int, ...], Any], ...]  # (shape, torch dtype) per result
+    outputs: tuple[tuple[tuple[Any, ...], Any], ...]  # (sizes, torch dtype) per result; sizes may be symbolic
+    inputs: tuple[tuple[Any, ...], ...] = ()  # each user input's sizes (ints, or sympy expressions)
+    symbols: dict[Any, tuple[int, int]] | None = None  # size symbol -> (input, dimension) it is read from
 
 
 def _user_line(node, origin: str) -> str:
@@ -241,10 +255,12 @@ def _user_line(node, origin: str) -> str:
 
 
 class _Builder:
-    def __init__(self, block: Block, ftype, origin: str):
+    def __init__(self, block: Block, ftype, origin: str, hints: dict[Any, int] | None = None):
         self.block, self.ftype = block, ftype
         self.origin = origin  # the user's function, for errors where torch recorded no frame of it
         self.allocs: list[SSAValue] = []  # intermediates, freed before the function returns
+        self.sizes = Sizes(block)  # symbolic sizes as index values
+        self.hints = hints or {}  # each size symbol's value in the example inputs
 
     def fill(self, dest: SSAValue, value: float) -> None:
         self.block.add_op(FillOp([_const(self.block, value, dest.type.element_type)], [dest], []))
@@ -254,43 +270,49 @@ class _Builder:
         rank = src_map.num_dims
         self.generic([src], [src_map, out_map or _identity(rank)], dest, rank, lambda blk, a: a[0])
 
-    def view(self, src: SSAValue, dim: int, offset: int, size: int, step: int = 1) -> SSAValue:
-        """``src`` restricted to ``offset, offset + step, ...`` (``size`` of them) along ``dim``: a
-        ``memref.subview`` of the same memory (a slice read, or the part of a ``cat`` written)."""
-        shape = src.type.get_shape()
-        rank = len(shape)
+    def view(self, src: SSAValue, dims: tuple, dim: int, offset: int, size: int, step: int = 1) -> SSAValue:
+        """``src`` (of sizes ``dims``) restricted to ``offset, offset + step, ...`` (``size`` of them) along
+        ``dim``: a ``memref.subview`` of the same memory (a slice read, or the part of a ``cat`` written)."""
+        rank = len(dims)
         return self.subview(src, [offset if d == dim else 0 for d in range(rank)],
-                            [size if d == dim else shape[d] for d in range(rank)],
+                            [size if d == dim else dims[d] for d in range(rank)],
                             [step if d == dim else 1 for d in range(rank)])
 
-    def subview(self, src: SSAValue, offsets: list[int], sizes: list[int], strides: list[int]) -> SSAValue:
-        return _emit(self.block, memref.SubviewOp.from_static_parameters(src, src.type, offsets, sizes, strides))
+    def subview(self, src: SSAValue, offsets: list[int], sizes: list, strides: list[int]) -> SSAValue:
+        """A ``memref.subview``; a symbolic size is an operand (the offsets and strides are static)."""
+        sized = [s if isinstance(s, int) else self.sizes.value(s) for s in sizes]
+        t = memref.SubviewOp.infer_result_type(src.type, offsets, sized, strides)
+        return _emit(self.block, memref.SubviewOp.get(src, offsets, sized, strides, t))
 
-    def reshape(self, src: SSAValue, shape: tuple[int, ...]) -> SSAValue:
-        """The same contiguous elements seen with another shape, with no copy: ``memref.collapse_shape``
-        to one dimension, then ``memref.expand_shape`` to ``shape`` (each left out where it changes
-        nothing)."""
-        old = tuple(src.type.get_shape())
+    def reshape(self, src: SSAValue, old: tuple, shape: tuple) -> SSAValue:
+        """The same contiguous elements (of sizes ``old``) seen with sizes ``shape``, with no copy: a
+        ``memref.collapse_shape`` of the groups of dimensions that merge, then a ``memref.expand_shape`` of
+        those that split (each left out where it changes nothing)."""
         if old == shape:
             return src
-        count = 1
-        for s in shape:
-            count *= s
-        flat = src
-        if len(old) != 1:
-            groups = ArrayAttr([ArrayAttr([IntegerAttr(d, i64) for d in range(len(old))])] if old else [])
-            flat = _emit(self.block, memref.CollapseShapeOp.create(
-                operands=[src], result_types=[MemRefType(src.type.element_type, [count] if old else [])],
-                properties={"reassociation": groups}))
-        if len(shape) == 1:
-            return flat
-        groups = ArrayAttr([ArrayAttr([IntegerAttr(d, i64) for d in range(len(shape))])] if shape else [])
+        groups = reshape_groups(old, shape, self.hints)
+        if groups is None:
+            if not (is_static(old) and is_static(shape)):
+                raise IrccError(f"torch frontend: a reshape from {old} to {shape} moves a symbolic size across "
+                                "dimensions; ircc cannot view it without knowing the size (make it static)")
+            groups = [(list(range(len(old))), list(range(len(shape))))]
+        mid = tuple(product(old[k] for k in gi) for gi, _ in groups)
+        et = src.type.element_type
+        if any(len(gi) > 1 for gi, _ in groups) or not groups and old:
+            src = _emit(self.block, memref.CollapseShapeOp.create(
+                operands=[src], result_types=[MemRefType(et, ir_dims(mid))],
+                properties={"reassociation": _reassociation(gi for gi, _ in groups)}))
+        if not any(len(gj) > 1 for _, gj in groups) and (groups or not shape):
+            return src
+        dynamic = [self.sizes.value(d) for d in shape if not isinstance(d, int)]
         return _emit(self.block, memref.ExpandShapeOp.create(
-            operands=[flat], result_types=[MemRefType(src.type.element_type, list(shape))],
-            properties={"reassociation": groups, "static_output_shape": DenseArrayBase.from_list(i64, shape)}))
+            operands=[src, *dynamic], result_types=[MemRefType(et, ir_dims(shape))],
+            properties={"reassociation": _reassociation(gj for _, gj in groups),
+                        "static_output_shape": DenseArrayBase.from_list(i64, ir_dims(shape))}))
 
     def alloc(self, shape, element=None) -> SSAValue:
-        buf = _emit(self.block, memref.AllocOp([], [], MemRefType(element or self.ftype, list(shape))))
+        dynamic = [self.sizes.value(d) for d in shape if not isinstance(d, int)]
+        buf = _emit(self.block, memref.AllocOp(dynamic, [], MemRefType(element or self.ftype, ir_dims(shape))))
         self.allocs.append(buf)
         return buf
 
@@ -304,6 +326,10 @@ class _Builder:
                      for d in range(rank)]
         self.block.add_op(GenericOp(inputs, [out], Region(inner), [AffineMapAttr(m) for m in maps],
                                     ArrayAttr(iterators)))
+
+
+def _reassociation(groups) -> ArrayAttr:
+    return ArrayAttr([ArrayAttr([IntegerAttr(d, i64) for d in g]) for g in groups])
 
 
 def _broadcast_map(in_shape, out_shape) -> AffineMap:
@@ -321,31 +347,40 @@ def _identity(rank: int) -> AffineMap:
     return AffineMap(rank, 0, tuple(AffineDimExpr(d) for d in range(rank)))
 
 
-def export_aten(model, example_inputs: tuple):
-    """``model`` exported and decomposed to core ATen."""
+def export_aten(model, example_inputs: tuple, dynamic_shapes: Any = None):
+    """``model`` exported and decomposed to core ATen, scaled-dot-product attention kept whole
+    (``torch_attention``: one fused loop nest); ``dynamic_shapes``: torch.export's spec of the symbolic sizes."""
     import torch
 
+    from ircc.frontends.torch_attention import decompositions
+
     try:
-        exported = torch.export.export(model, tuple(example_inputs))
+        with torch._guards.tracing(None):  # under torch.compile: not Dynamo's fake mode and size guards
+            exported = torch.export.export(model, tuple(example_inputs), dynamic_shapes=dynamic_shapes)
+            exported = exported.run_decompositions(decompositions())
     except Exception as err:  # torch explains what it could not trace
-        raise IrccError(f"torch frontend: torch.export could not trace the model: {err}") from None
-    return exported.run_decompositions()
+        what = " with symbolic sizes" if dynamic_shapes is not None else ""
+        raise IrccError(f"torch frontend: torch.export could not trace the model{what}: {err}") from None
+    return exported
 
 
 def build_module(model, example_inputs: tuple, name: str = "forward", origin: str = "",
-                 exported=None) -> tuple[ModuleOp, TorchLayout]:
+                 exported=None, freeze: bool = False) -> tuple[ModuleOp, TorchLayout]:
     """The IR for ``model`` at the example inputs' shapes; ``origin`` names the user's function for errors
     when torch records no frame of it; ``exported`` is ``export_aten(model, example_inputs)`` where the
-    caller has it already."""
+    caller has it already. Tensor constants the graph lifted, and with ``freeze`` the parameters and buffers
+    too, become ``memref.global`` constants holding their values now (``memref.get_global`` in the body)."""
     import torch
 
     ep = exported if exported is not None else export_aten(model, example_inputs)
     sig = ep.graph_signature
     state_names = {**sig.inputs_to_parameters, **sig.inputs_to_buffers}
+    constant_names = dict(sig.inputs_to_lifted_tensor_constants)
     placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
-    is_state = [n.name in state_names for n in placeholders]
+    is_state = [n.name in state_names or n.name in constant_names for n in placeholders]
     if is_state != sorted(is_state, reverse=True):
         raise IrccError("torch frontend: the exported graph interleaves parameters and inputs; not supported yet")
+    frozen = {**constant_names, **(state_names if freeze else {})}  # placeholder -> the tensor's name
     dtypes = {n.meta["val"].dtype for n in placeholders} & {torch.float32, torch.float64}
     if len(dtypes) > 1:
         raise IrccError("torch frontend: inputs and parameters must all be float32 or all float64, not both; "
@@ -353,19 +388,30 @@ def build_module(model, example_inputs: tuple, name: str = "forward", origin: st
     ftype = Float64Type() if dtypes == {torch.float64} else Float32Type()
     output_node = next(n for n in ep.graph.nodes if n.op == "output")
     results = list(output_node.args[0])
-    arg_types = [MemRefType(_element(n.meta["val"].dtype, f" (input {n.name})"), list(n.meta["val"].shape))
-                 for n in placeholders]
-    arg_types += [MemRefType(_element(r.meta["val"].dtype, " (a result)"), list(r.meta["val"].shape))
+    arguments = [n for n in placeholders if n.name not in frozen]
+    arg_types = [MemRefType(_element(n.meta["val"].dtype, f" (input {n.name})"), ir_dims(dims_of(n.meta["val"])))
+                 for n in arguments]
+    arg_types += [MemRefType(_element(r.meta["val"].dtype, " (a result)"), ir_dims(dims_of(r.meta["val"])))
                   for r in results]
     block = Block(arg_types=arg_types)
+    b = _Builder(block, ftype, origin, _hints(placeholders))
     values: dict[Any, SSAValue] = {}
-    for n, arg in zip(placeholders, block.args):
+    for n, arg in zip(arguments, block.args):
         arg.name_hint = n.name
         values[n] = arg
-    outs = list(block.args[len(placeholders):])
+        b.sizes.add_argument(arg, dims_of(n.meta["val"]))
+    globals_ = []
+    for n in placeholders:
+        if n.name in frozen:
+            tensor = ep.state_dict.get(frozen[n.name])
+            tensor = ep.constants[frozen[n.name]] if tensor is None else tensor
+            glob = constant_global(n.name, tensor)
+            globals_.append(glob)
+            values[n] = _emit(block, memref.GetGlobalOp(n.name, glob.type))
+            values[n].name_hint = n.name
+    outs = list(block.args[len(arguments):])
     for k, o in enumerate(outs):
         o.name_hint = f"out{k}"
-    b = _Builder(block, ftype, origin)
     out_for = {r: outs[k] for k, r in enumerate(results)
                if r.op == "call_function" and results.count(r) == 1 and r.target is not operator.getitem}
     for node in ep.graph.nodes:
@@ -377,15 +423,17 @@ def build_module(model, example_inputs: tuple, name: str = "forward", origin: st
         if _op_names(node)[0].startswith("_assert"):  # export's checks of what it traced: nothing to run
             continue
         val = node.meta["val"]
+        if _is_size(node):  # a size computed from symbolic sizes (sym_size, ...): the ops that use it
+            continue  # have their sizes in their own meta
         if _op_names(node)[0] in RESHAPES and tuple(val.shape) and tuple(node.args[0].meta["val"].shape):
-            values[node] = b.reshape(values[node.args[0]], tuple(val.shape))  # a view: no copy
+            values[node] = b.reshape(values[node.args[0]], dims_of(node.args[0].meta["val"]), dims_of(val))  # a view
             continue
         if isinstance(val, (tuple, list)):
-            dests = [b.alloc(tuple(v.shape), _element(v.dtype)) for v in val]
+            dests = [b.alloc(dims_of(v), _element(v.dtype)) for v in val]
             _lower_multi(node, values, dests, b)
             values[node] = dests
             continue
-        shape = tuple(val.shape)
+        shape = dims_of(val)
         dest = out_for.get(node) or b.alloc(shape, _element(val.dtype, f" ({_op_names(node)[1]})"))
         _lower(node, values, dest, shape, b)
         values[node] = dest
@@ -398,10 +446,30 @@ def build_module(model, example_inputs: tuple, name: str = "forward", origin: st
     fn = func.FuncOp(name, FunctionType.from_lists(arg_types, []), Region(block))
     # only the outputs are written, and they are fresh tensors: no argument aliases one that is written
     fn.arg_attrs = ArrayAttr([DictionaryAttr({"llvm.noalias": UnitAttr()})] * len(arg_types))
-    state = tuple(state_names[n.name] for n in placeholders if n.name in state_names)
-    layout = TorchLayout(state, len(placeholders) - len(state),
-                         tuple((tuple(r.meta["val"].shape), r.meta["val"].dtype) for r in results))
-    return ModuleOp([fn]), layout
+    state = tuple(state_names[n.name] for n in arguments if n.name in state_names)
+    inputs = [n for n in arguments if n.name not in state_names]
+    symbols = {}
+    for i, n in enumerate(inputs):
+        for k, d in enumerate(dims_of(n.meta["val"])):
+            if not isinstance(d, int) and d.is_Symbol:
+                symbols.setdefault(d, (i, k))
+    layout = TorchLayout(state, len(inputs), tuple((dims_of(r.meta["val"]), r.meta["val"].dtype) for r in results),
+                         tuple(dims_of(n.meta["val"]) for n in inputs), symbols)
+    return ModuleOp([*globals_, fn]), layout
+
+
+def constant_global(name: str, tensor) -> memref.GlobalOp:
+    """A ``memref.global`` constant holding ``tensor``'s values (its bytes as they are: one copy, no per-element
+    Python objects)."""
+    import numpy as np
+
+    array = tensor.detach().cpu().contiguous().numpy()
+    element = _element(tensor.dtype, f" ({name})")
+    if array.dtype == np.bool_:  # xDSL's i1 elements are bytes, true as 0xff
+        array = np.where(array, 0xFF, 0).astype(np.uint8)
+    t = MemRefType(element, list(array.shape))
+    data = DenseIntOrFPElementsAttr(TensorType(element, list(array.shape)), BytesAttr(array.tobytes()))
+    return memref.GlobalOp.get(StringAttr(name), t, data, constant=UnitAttr(), alignment=64)
 
 
 def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Builder) -> None:
@@ -416,8 +484,8 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
     def value(a) -> SSAValue:
         return values[a]
 
-    def in_shape(a) -> tuple[int, ...]:
-        return tuple(a.meta["val"].shape)
+    def in_shape(a) -> tuple:
+        return dims_of(a.meta["val"])
 
     if name == "mm" or name == "addmm":
         if name == "addmm":
@@ -460,21 +528,28 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         tensors, dim = args[0], (args[1] if len(args) > 1 else node.kwargs.get("dim", 0)) % rank
         offset = 0
         for t in tensors:
-            size = in_shape(t)[dim]
-            b.copy(value(t), _identity(rank), b.view(dest, dim, offset, size))
+            size = _static(node, overload, b, in_shape(t)[dim], "joining along a symbolic dimension")
+            b.copy(value(t), _identity(rank), b.view(dest, shape, dim, offset, size))
             offset += size
         return
     if name == "slice":
         src = in_shape(args[0])
         dim = args[1] % len(src)
         start, step = args[2] if len(args) > 2 and args[2] is not None else 0, args[4] if len(args) > 4 else 1
-        start = max(start + src[dim], 0) if start < 0 else min(start, src[dim])
-        b.copy(b.view(value(args[0]), dim, start, shape[dim], step), _identity(rank), dest)
+        if not (isinstance(start, int) and isinstance(step, int)):
+            raise _unsupported(node, overload, b, "a symbolic start or step")
+        if start == 0 and step == 1 and same(shape[dim], src[dim]):  # the whole dimension
+            b.copy(value(args[0]), _identity(rank), dest)
+            return
+        whole = _static(node, overload, b, src[dim], "slicing a symbolic dimension")
+        start = max(start + whole, 0) if start < 0 else min(start, whole)
+        b.copy(b.view(value(args[0]), src, dim, start, shape[dim], step), _identity(rank), dest)
         return
     if name == "select":  # the dimension disappears: a constant index in the read map
         src = in_shape(args[0])
         dim = args[1] % len(src)
-        index = args[2] + src[dim] if args[2] < 0 else args[2]
+        index = args[2] + _static(node, overload, b, src[dim], "selecting from the end of a symbolic dimension") \
+            if args[2] < 0 else args[2]
         dims = iter(AffineDimExpr(d) for d in range(rank))
         exprs = tuple(AffineConstantExpr(index) if d == dim else next(dims) for d in range(len(src)))
         b.copy(value(args[0]), AffineMap(rank, 0, exprs), dest)
@@ -535,9 +610,8 @@ def _lower(node, values: dict, dest: SSAValue, shape: tuple[int, ...], b: _Build
         _reduce(b, value(args[0]), src, [d % max(len(src), 1) for d in dims], keepdim,
                 "max" if name == "amax" else "add", dest)
         if name == "mean":
-            count = 1
-            for d in dims:
-                count *= src[d % len(src)]
+            count = _static(node, overload, b, product(src[d % len(src)] for d in dims),
+                            "the mean over a symbolic dimension")
             b.generic([dest], [_identity(rank)] * 2, dest, rank,
                       lambda blk, a: _emit(blk, arith.DivfOp(a[0], _const(blk, float(count), et))))
         return
@@ -567,22 +641,21 @@ def _lower_multi(node, values: dict, dests: list[SSAValue], b: _Builder) -> None
         MULTI_LOWERINGS[name](node, values, dests, b)
         return
     args = node.args
-    src = tuple(args[0].meta["val"].shape)
+    src = dims_of(args[0].meta["val"])
     rank = len(src)
     if name in ("split_with_sizes", "split"):
         dim = (args[2] if len(args) > 2 else node.kwargs.get("dim", 0)) % rank
         offset = 0
         for dest, val in zip(dests, node.meta["val"]):
-            b.copy(b.view(values[args[0]], dim, offset, val.shape[dim]), _identity(rank), dest)
-            offset += val.shape[dim]
+            size = _static(node, overload, b, dims_of(val)[dim], "splitting a symbolic dimension")
+            b.copy(b.view(values[args[0]], src, dim, offset, size), _identity(rank), dest)
+            offset += size
         return
     if name == "native_layer_norm":
         x, normalized, weight, bias, eps = values[args[0]], args[1], args[2], args[3], float(args[4])
         out, mean, rstd = dests
         dims = list(range(rank - len(normalized), rank))
-        count = 1
-        for d in dims:
-            count *= src[d]
+        count = _static(node, overload, b, product(src[d] for d in dims), "normalizing over a symbolic dimension")
         kept = tuple(1 if d in dims else s for d, s in enumerate(src))
         near = _broadcast_map(kept, src)
         _reduce(b, x, src, dims, True, "add", mean)
@@ -604,7 +677,7 @@ def _lower_multi(node, values: dict, dests: list[SSAValue], b: _Builder) -> None
         for extra in (weight, bias):
             if extra is not None:
                 inputs.append(values[extra])
-                maps.append(_broadcast_map(tuple(extra.meta["val"].shape), src))
+                maps.append(_broadcast_map(dims_of(extra.meta["val"]), src))
 
         def affine(blk, a):
             return scale_shift(blk, _emit(blk, arith.MulfOp(a[0], a[1])), a, 2, weight, bias)
@@ -656,6 +729,23 @@ def _op_names(node) -> tuple[str, str]:
     return name, f"aten.{name}.{getattr(op, '_overloadname', 'default')}"
 
 
+def _static(node, overload: str, b: _Builder, size, what: str) -> int:
+    """``size`` where the lowering needs a number: a symbolic one is refused, saying for what."""
+    if not isinstance(size, int):
+        raise _unsupported(node, overload, b, f"{what} ({size}); mark that dimension static")
+    return size
+
+
+def _hints(placeholders) -> dict[Any, int]:
+    """Each size symbol's value in the example inputs (for choosing how reshapes group dimensions)."""
+    hints = {}
+    for n in placeholders:
+        for d in n.meta["val"].shape:
+            if not isinstance(d, int) and d.node.expr.is_Symbol:
+                hints[d.node.expr] = int(d.node.hint)
+    return hints
+
+
 def _unsupported(node, overload: str, b: _Builder, why: str = "") -> IrccError:
     detail = f" ({why})" if why else ""
     supported = [*SUPPORTED, *sorted(set(LOWERINGS) | set(MULTI_LOWERINGS))]
@@ -663,4 +753,4 @@ def _unsupported(node, overload: str, b: _Builder, why: str = "") -> IrccError:
                      f"supported so far: {', '.join(supported)}")
 
 
-from ircc.frontends import torch_logic, torch_nn  # noqa: E402,F401 - they register their lowerings
+from ircc.frontends import torch_attention, torch_logic, torch_nn  # noqa: E402,F401 - they register their lowerings

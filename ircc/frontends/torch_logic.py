@@ -15,6 +15,7 @@ from xdsl.dialects.builtin import IntegerType
 from xdsl.dialects.linalg.ops import IndexOp
 from xdsl.ir import Block, SSAValue
 
+from ircc.frontends.torch_shapes import dims_of
 from ircc.frontends.torch_import import (
     _broadcast_map,
     _const,
@@ -41,7 +42,7 @@ def _operands(node, values: dict, shape, args) -> tuple[list[SSAValue], list[Any
         if hasattr(a, "meta"):
             pos.append(len(inputs))
             inputs.append(values[a])
-            maps.append(_broadcast_map(tuple(a.meta["val"].shape), shape))
+            maps.append(_broadcast_map(dims_of(a.meta["val"]), shape))
         else:
             pos.append((a,))
     return inputs, maps, pos
@@ -77,7 +78,7 @@ def _logical_not(node, values, dest, shape, b) -> None:
     src = values[node.args[0]]
     if src.type.element_type != IntegerType(1):
         raise _unsupported(node, _op_names(node)[1], b, "only on bool tensors")
-    b.generic([src], [_broadcast_map(tuple(node.args[0].meta["val"].shape), shape), _identity(len(shape))], dest,
+    b.generic([src], [_broadcast_map(dims_of(node.args[0].meta["val"]), shape), _identity(len(shape))], dest,
               len(shape), lambda blk, a: _emit(blk, arith.XOrIOp(a[0], _const(blk, 1, IntegerType(1)))))
 
 
@@ -93,7 +94,7 @@ def _logical_binary(node, values, dest, shape, b) -> None:
 @lowering("any")
 def _any(node, values, dest, shape, b) -> None:
     src_node = node.args[0]
-    src = tuple(src_node.meta["val"].shape)
+    src = dims_of(src_node.meta["val"])
     if values[src_node].type.element_type != IntegerType(1):
         raise _unsupported(node, _op_names(node)[1], b, "only on bool tensors")
     dims = node.args[1] if len(node.args) > 1 else list(range(len(src)))
@@ -116,6 +117,8 @@ def _arange(node, values, dest, shape, b) -> None:
     """``start + i * step`` for i = 0 .. n-1 (``linalg.index`` gives i)."""
     args = list(node.args)
     start, step = (args[0], args[2] if len(args) > 2 else 1) if len(args) > 1 else (0, 1)
+    if not all(isinstance(v, (int, float)) for v in (start, step)):
+        raise _unsupported(node, _op_names(node)[1], b, "a symbolic start or step")
     t = dest.type.element_type
 
     def body(blk: Block, a):
@@ -147,6 +150,6 @@ def _to_copy(node, values, dest, shape, b) -> None:
     if not hasattr(src, "meta"):
         raise _unsupported(node, _op_names(node)[1], b, "of a Python scalar")
     to = _element(node.meta["val"].dtype, f" ({_op_names(node)[1]})")
-    b.generic([values[src]], [_broadcast_map(tuple(src.meta["val"].shape), shape), _identity(len(shape))], dest,
+    b.generic([values[src]], [_broadcast_map(dims_of(src.meta["val"]), shape), _identity(len(shape))], dest,
               len(shape), lambda blk, a: convert(blk, a[0], to))
 

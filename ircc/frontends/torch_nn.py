@@ -20,6 +20,7 @@ from xdsl.dialects.builtin import IndexType
 from xdsl.dialects.linalg.ops import IndexOp, MatmulOp
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 
+from ircc.frontends.torch_shapes import dims_of
 from ircc.frontends.torch_import import (
     _const,
     _emit,
@@ -73,7 +74,7 @@ def _convolution(node, values, dest, shape, b) -> None:
     matmul is ``lower-matmul``'s to place: a BLAS call for the big ones, loops for the small."""
     x, w, bias, stride, padding, dilation, transposed, _, groups = node.args[:9]
     overload = _op_names(node)[1]
-    in_shape, w_shape = tuple(x.meta["val"].shape), tuple(w.meta["val"].shape)
+    in_shape, w_shape = dims_of(x.meta["val"]), dims_of(w.meta["val"])
     if transposed or len(in_shape) != 4:
         raise _unsupported(node, overload, b, "only 2-D convolutions, not transposed")
     if groups != 1:
@@ -88,10 +89,10 @@ def _convolution(node, values, dest, shape, b) -> None:
     b.copy(src, AffineMap(6, 0, (n, c, y * sy + ky * dy, xx * sx + kx * dx)), col)
     prod = b.alloc((f_, n_ * ho * wo))
     b.fill(prod, 0.0)
-    b.block.add_op(MatmulOp([b.reshape(values[w], (f_, c_ * kh * kw)), b.reshape(col, (c_ * kh * kw, n_ * ho * wo))],
-                            [prod]))
+    b.block.add_op(MatmulOp([b.reshape(values[w], w_shape, (f_, c_ * kh * kw)),
+                             b.reshape(col, (c_, kh, kw, n_, ho, wo), (c_ * kh * kw, n_ * ho * wo))], [prod]))
     d = [AffineDimExpr(k) for k in range(4)]
-    inputs, maps = [b.reshape(prod, (f_, n_, ho, wo))], [AffineMap(4, 0, (d[1], d[0], d[2], d[3]))]
+    inputs, maps = [b.reshape(prod, (f_, n_ * ho * wo), (f_, n_, ho, wo))], [AffineMap(4, 0, (d[1], d[0], d[2], d[3]))]
     if bias is not None:
         inputs.append(values[bias])
         maps.append(AffineMap(4, 0, (d[1],)))
@@ -122,7 +123,7 @@ def _max_pool(node, values, dests, b) -> None:
     stride, padding, dilation = _pair(args[2], kernel), _pair(args[3] or 0), _pair(args[4] or 1)
     if args[5]:
         raise _unsupported(node, overload, b, "ceil_mode=True")
-    in_shape = tuple(node.args[0].meta["val"].shape)
+    in_shape = dims_of(node.args[0].meta["val"])
     if len(in_shape) != 4:
         raise _unsupported(node, overload, b, "only (N, C, H, W) inputs")
     _window(b, node, values[node.args[0]], in_shape, dests[0], kernel, stride, padding, dilation, float("-inf"),
@@ -138,7 +139,7 @@ def _avg_pool(node, values, dest, shape, b) -> None:
     ceil_mode, count_include_pad, divisor = args[4], args[5] if args[5] is not None else True, args[6]
     if ceil_mode or (padding != (0, 0) and not count_include_pad):
         raise _unsupported(node, overload, b, "ceil_mode=True or count_include_pad=False with padding")
-    in_shape = tuple(node.args[0].meta["val"].shape)
+    in_shape = dims_of(node.args[0].meta["val"])
     if len(in_shape) != 4:
         raise _unsupported(node, overload, b, "only (N, C, H, W) inputs")
     _window(b, node, values[node.args[0]], in_shape, dest, kernel, stride, padding, (1, 1), 0.0, arith.AddfOp)
@@ -150,7 +151,7 @@ def _avg_pool(node, values, dest, shape, b) -> None:
 @lowering("_native_batch_norm_legit_no_training", multi=True)
 def _batch_norm(node, values, dests, b) -> None:
     x, weight, bias, mean, var, _, eps = node.args[:7]
-    src = tuple(x.meta["val"].shape)
+    src = dims_of(x.meta["val"])
     rank = len(src)
     channel = AffineMap(rank, 0, (AffineDimExpr(1),))
     inputs, maps = [values[x], values[mean], values[var]], [_identity(rank), channel, channel]

@@ -41,3 +41,34 @@ def reshape_map(src: tuple[int, ...], out: tuple[int, ...]) -> AffineMap:
             exprs[k] = AffineConstantExpr(0) if src[k] == 1 else e % src[k] if k != group_src[0] else e
             stride *= src[k]
     return AffineMap(len(out), 0, tuple(exprs))
+
+
+def view_map(op: Any) -> AffineMap | None:
+    """A ``memref.collapse_shape`` / ``expand_shape`` as a map from its result's indices to its source's,
+    read off its reassociation; None where that needs a size the type leaves dynamic (only the first
+    dimension of each group may be ``?``: its size is never a factor of the map)."""
+    from xdsl.dialects import memref
+
+    src = list(op.operands[0].type.get_shape())
+    out = list(op.results[0].type.get_shape())
+    groups = [[d.value.data for d in g] for g in op.reassociation]
+    if isinstance(op, memref.CollapseShapeOp):
+        exprs: list[Any] = [AffineConstantExpr(0)] * len(src)
+        for k, group in enumerate(groups):
+            if any(src[d] < 0 for d in group[1:]):
+                return None
+            linear, stride = AffineDimExpr(k), 1
+            for d in reversed(group):
+                e = linear // stride if stride != 1 else linear
+                exprs[d] = AffineConstantExpr(0) if src[d] == 1 else e % src[d] if d != group[0] else e
+                stride *= src[d]
+        return AffineMap(len(out), 0, tuple(exprs))
+    exprs = []
+    for group in groups:
+        if any(out[d] < 0 for d in group[1:]):
+            return None
+        linear = AffineDimExpr(group[0]) if out[group[0]] != 1 else AffineConstantExpr(0)
+        for d in group[1:]:
+            linear = linear * out[d] + (AffineDimExpr(d) if out[d] != 1 else AffineConstantExpr(0))
+        exprs.append(linear)
+    return AffineMap(len(out), 0, tuple(exprs))

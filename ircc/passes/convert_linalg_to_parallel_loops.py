@@ -33,6 +33,7 @@ from xdsl.ir import Block, Region
 from xdsl.passes import ModulePass
 
 from ircc.backends.runtime import is_runtime
+from ircc.costmodel import extent
 from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.transforms.convert_linalg_to_loops import LowerLinalgStructuredOpPattern
 
@@ -69,8 +70,8 @@ class ConvertLinalgToParallelLoops(ModulePass):
 
 def _work(linalg_op: LinalgStructuredOperation) -> int:
     work = 1
-    for extent in linalg_op.get_static_loop_ranges():
-        work *= max(extent, 1)
+    for size in linalg_op.get_static_loop_ranges():
+        work *= max(extent(size), 1)
     return work
 
 
@@ -87,8 +88,7 @@ def _blas_work(fn: func.FuncOp) -> int:
         (a, _, c), trans_a = shapes, call.arguments[3]
         flag = trans_a.owner.value.value.data if isinstance(trans_a.owner, arith.ConstantOp) else 0
         k = a[0] if flag else a[1]
-        if min(*c, k) > 0:
-            total += c[0] * c[1] * k
+        total += extent(c[0]) * extent(c[1]) * extent(k)
     return total
 
 

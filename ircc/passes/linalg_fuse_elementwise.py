@@ -27,13 +27,13 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import func, memref
-from xdsl.dialects.builtin import AffineMapAttr, MemRefType, ModuleOp
+from xdsl.dialects.builtin import DYNAMIC_INDEX, AffineMapAttr, MemRefType, ModuleOp
 from xdsl.dialects.linalg.ops import FillOp, GenericOp, IndexOp, MatmulOp, YieldOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 from xdsl.passes import ModulePass
 
-from ircc.ir.reshape import reshape_map
+from ircc.ir.reshape import reshape_map, view_map
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,14 @@ def _readers(buffer: SSAValue, producer: GenericOp):
                 continue
             if isinstance(user, (memref.CollapseShapeOp, memref.ExpandShapeOp)):
                 view = user.results[0]  # the buffer's elements in another shape: map straight to the buffer
-                access[view] = reshape_map(tuple(buffer.type.get_shape()), tuple(view.type.get_shape()))
+                src, out = tuple(buffer.type.get_shape()), tuple(view.type.get_shape())
+                if DYNAMIC_INDEX not in src + out:
+                    access[view] = reshape_map(src, out)
+                else:  # a symbolic size: compose the views' own maps (None: one needs that size)
+                    step = view_map(user)
+                    if step is None:
+                        return None
+                    access[view] = access[value].compose(step)
                 views.append(user)
                 work.append(view)
                 continue

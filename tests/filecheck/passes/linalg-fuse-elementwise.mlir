@@ -75,3 +75,49 @@ func.func @expensive_twice(%x: memref<8xf32>, %y: memref<8xf32>, %z: memref<8xf3
   memref.dealloc %t : memref<8xf32>
   func.return
 }
+
+// A symbolic batch: the views' own maps compose (the ? size is the first of its group, so no map needs it):
+// (?, 6) collapsed to (? * 6) and expanded back to (?, 2, 3).
+// CHECK-LABEL: func.func @through_dynamic_views(
+// CHECK-NOT:     memref.alloc
+// CHECK:         linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (((((d0 * 6) + (d1 * 3)) + d2) floordiv 6), ((((d0 * 6) + (d1 * 3)) + d2) mod 6))>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>]
+func.func @through_dynamic_views(%x: memref<?x6xf32>, %y: memref<?x2x3xf32>) {
+  %c0 = arith.constant 0 : index
+  %b = memref.dim %x, %c0 : memref<?x6xf32>
+  %t = memref.alloc(%b) : memref<?x6xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : memref<?x6xf32>) outs(%t : memref<?x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %e = arith.negf %a : f32
+    linalg.yield %e : f32
+  }
+  %flat = memref.collapse_shape %t [[0, 1]] : memref<?x6xf32> into memref<?xf32>
+  %v = memref.expand_shape %flat [[0, 1, 2]] output_shape [%b, 2, 3] : memref<?xf32> into memref<?x2x3xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v : memref<?x2x3xf32>) outs(%y : memref<?x2x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  memref.dealloc %t : memref<?x6xf32>
+  func.return
+}
+
+// A ? size inside a group would be a factor of the map: that read is left alone.
+// CHECK-LABEL: func.func @dynamic_size_inside_a_group(
+// CHECK:         memref.alloc
+// CHECK:         memref.collapse_shape
+func.func @dynamic_size_inside_a_group(%x: memref<6x?xf32>, %y: memref<?xf32>) {
+  %c1 = arith.constant 1 : index
+  %b = memref.dim %x, %c1 : memref<6x?xf32>
+  %t = memref.alloc(%b) : memref<6x?xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : memref<6x?xf32>) outs(%t : memref<6x?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %e = arith.negf %a : f32
+    linalg.yield %e : f32
+  }
+  %flat = memref.collapse_shape %t [[0, 1]] : memref<6x?xf32> into memref<?xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%flat : memref<?xf32>) outs(%y : memref<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  memref.dealloc %t : memref<6x?xf32>
+  func.return
+}
