@@ -372,6 +372,10 @@ def _versions() -> dict[str, str]:
     for dist in ("llvmlite", "xdsl"):
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             out[dist] = importlib.metadata.version(dist)
+    from ircc.backends.runtime import blas
+
+    info = blas()  # where ircc's GEMM calls go (torch's MKL once torch is loaded)
+    out["ircc_blas"] = info.library if info is not None else "none"
     out["ircc_git"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                      cwd=ROOT).stdout.strip()
     return out

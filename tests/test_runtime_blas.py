@@ -50,3 +50,32 @@ def test_strategy_is_checked():
     with pytest.raises(ircc.IrccError, match="strategy='fast'"):
         ircc.compile(LINEAR.replace("xT>", "xf32>").replace(": T", ": f32"), entry="linear", target="interp",
                      pipeline="lower-matmul{strategy=fast}", cache=False)
+
+
+@pytest.mark.parametrize("which", ["auto", "openblas"])
+@pytest.mark.parametrize("name", ["ircc_sgemm", "ircc_dgemm"])
+def test_the_gemm_behind_the_runtime_call(which, name, monkeypatch):
+    """With torch loaded the runtime GEMM is MKL's Fortran gemm behind a CBLAS-shaped shim (operands swapped
+    for column-major order); ``IRCC_BLAS=openblas`` keeps numpy's OpenBLAS. Every transpose and beta."""
+    pytest.importorskip("torch")
+    if runtime.blas() is None:
+        pytest.skip("no CBLAS in this process")
+    monkeypatch.setenv("IRCC_BLAS", which)
+    info = runtime.blas()
+    assert ("MKL" in info.library) == (which == "auto")
+    gemm = runtime.ctypes_gemm(name)
+    dtype = np.float32 if name == "ircc_sgemm" else np.float64
+    rng = np.random.default_rng(0)
+    m, n, k = 5, 7, 3
+    for trans_a in (False, True):
+        for trans_b in (False, True):
+            for beta in (0.0, 1.0):
+                a = rng.random((k, m) if trans_a else (m, k)).astype(dtype)
+                b = rng.random((n, k) if trans_b else (k, n)).astype(dtype)
+                c = rng.random((m, n)).astype(dtype)
+                want = c.copy()
+                runtime.reference_gemm(a, b, want, trans_a, trans_b, beta)
+                flags = [runtime.TRANS if t else runtime.NO_TRANS for t in (trans_a, trans_b)]
+                gemm(runtime.ROW_MAJOR, *flags, m, n, k, 1.0, a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1],
+                     beta, c.ctypes.data, n)
+                np.testing.assert_allclose(c, want, rtol=1e-5)

@@ -68,11 +68,26 @@ def _candidates() -> list[tuple[str, str, int]]:
     return out
 
 
-@functools.cache
 def blas() -> Blas | None:
-    """The CBLAS numpy or scipy ships, if one can be loaded (None otherwise: matmuls then become loops)."""
+    """The BLAS the runtime GEMM calls go to (None: none could be loaded, matmuls then become loops): where
+    torch is loaded, the MKL inside it (``runtime_mkl``: faster than OpenBLAS on ``x @ W.T``), else the
+    CBLAS numpy or scipy ships. ``IRCC_BLAS=openblas`` keeps OpenBLAS; ``IRCC_NO_BLAS=1`` takes neither."""
     if os.environ.get("IRCC_NO_BLAS"):
         return None
+    openblas = _openblas()
+    if openblas is None or openblas.int_bits != 64 or os.environ.get("IRCC_BLAS") == "openblas":
+        return openblas
+    from ircc.backends.runtime_mkl import torch_mkl
+
+    mkl = torch_mkl(openblas.sgemm, openblas.dgemm)
+    if mkl is None:
+        return openblas
+    sgemm, dgemm, set_threads = mkl
+    return Blas("libtorch_cpu.so (MKL)", sgemm, dgemm, 64, set_threads)
+
+
+@functools.cache
+def _openblas() -> Blas | None:
     for path, pattern, bits in _candidates():
         try:
             lib = ctypes.CDLL(path)
@@ -91,11 +106,14 @@ _threads = [0]
 
 
 def use_blas_threads(n: int) -> None:
-    """Let the BLAS use ``n`` threads (a process-wide setting: set only when it changes)."""
-    info = blas()
-    if info is None or info.set_threads is None or _threads[0] == n:
+    """Let the BLAS use ``n`` threads (set only when it changes; OpenBLAS too where MKL is in use, as
+    a size over 32 bits goes there)."""
+    if _threads[0] == n:
         return
-    info.set_threads(max(1, int(n)))
+    current, openblas = blas(), _openblas()
+    for info in (current, openblas) if current is not openblas else (current,):
+        if info is not None and info.set_threads is not None:
+            info.set_threads(max(1, int(n)))
     _threads[0] = n
 
 
