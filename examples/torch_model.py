@@ -23,7 +23,15 @@ lowered = kernel.mlir("lower-matmul")  # each linalg.matmul became a BLAS call o
 print("BLAS calls:", lowered.count("func.call @ircc_sgemm"),
       "| linalg.generic ops (loop nests):", lowered.count("linalg.generic"))
 
-# 2. torch.compile with the ircc backend: ops ircc lacks (cumsum here) run in eager around compiled parts
+# 2. dynamic=True: the batch is a symbolic (?) dimension, so one kernel takes every batch size;
+#    freeze=True folds the weights in as constants (later updates to them are not seen)
+any_batch = ircc.compile(model, example_inputs=(x,), target="llvm", dynamic=True, freeze=True)
+for batch in (1, 7, 100):
+    xb = torch.randn(batch, 64)
+    with torch.no_grad():
+        print(f"batch {batch}: max |ircc - eager| =", (any_batch(xb) - model(xb)).abs().max().item())
+
+# 3. torch.compile with the ircc backend: ops ircc lacks (cumsum here) run in eager around compiled parts
 compiled = torch.compile(lambda t: torch.cumsum(model(t), dim=1), backend="ircc")
 with torch.no_grad():
     print("max |torch.compile(backend='ircc') - eager|:",

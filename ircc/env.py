@@ -11,6 +11,13 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "IRCC_NUM_THREADS": ("default worker threads for parallel loops (option `threads`)", "all cores"),
     "IRCC_DISABLE_CACHE": ("set to 1 to turn the compile cache off everywhere", "unset"),
     "IRCC_DUMP_DIR": ("default `dump_dir` for every compile (IR after each pass)", "unset"),
+    "IRCC_BLAS": ("`openblas`: runtime GEMM calls go to numpy's OpenBLAS even where torch (and its MKL) is loaded",
+                  "MKL where torch is loaded"),
+    "IRCC_NO_BLAS": ("set to 1: no BLAS at all (`lower-matmul` makes every matmul a loop nest)", "unset"),
+    "IRCC_THREAD_RUNTIME": ("`pthreads`: the llvm backend's parallel loops start threads of their own instead of "
+                            "running on libgomp's pool", "libgomp where one loads"),
+    "IRCC_NO_LIBMVEC": ("set to 1: the llvm backend calls libm per element instead of glibc's vector variants",
+                        "unset"),
 }
 
 
@@ -30,3 +37,19 @@ def num_threads() -> int | None:
 
 def default_dump_dir() -> str | None:
     return os.environ.get("IRCC_DUMP_DIR") or None
+
+
+def blas_choice() -> str:
+    return os.environ.get("IRCC_BLAS", "")
+
+
+def blas_disabled() -> bool:
+    return os.environ.get("IRCC_NO_BLAS", "") not in ("", "0")
+
+
+def thread_runtime_choice() -> str:
+    return os.environ.get("IRCC_THREAD_RUNTIME", "")
+
+
+def libmvec_disabled() -> bool:
+    return os.environ.get("IRCC_NO_LIBMVEC", "") not in ("", "0")

@@ -49,15 +49,24 @@ func.func @total(%v: memref<?xf64>) -> f64 {
 """
 
 
+@pytest.mark.parametrize("runtime", ["gomp", "pthreads"])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_parallel_2d_loop_and_reduction(threads: int) -> None:
-    k = ircc.compile(PARALLEL_SUM_ROWS, target="llvm", threads=threads, entry="scale_rows")
+def test_parallel_2d_loop_and_reduction(threads: int, runtime: str, monkeypatch) -> None:
+    from ircc.backends.llvm.threads import thread_runtime
+
+    monkeypatch.setenv("IRCC_THREAD_RUNTIME", runtime)
+    if thread_runtime() != runtime:
+        pytest.skip("no libgomp in this process")
+    k = ircc.compile(PARALLEL_SUM_ROWS, target="llvm", threads=threads, entry="scale_rows", cache=False)
+    if threads > 1:  # the chunks run on libgomp's pool or on threads of their own
+        assert ("GOMP_parallel" in k.source) == (runtime == "gomp")
+        assert ("pthread_create" in k.source) == (runtime == "pthreads")
     m = np.arange(3000 * 70, dtype=np.float64).reshape(3000, 70)
     s = np.linspace(1, 2, 3000)
     want = m * s[:, None]
     k(m, s)
     np.testing.assert_array_equal(m, want)
-    total = ircc.compile(PARALLEL_SUM_ROWS, target="llvm", threads=threads, entry="total")
+    total = ircc.compile(PARALLEL_SUM_ROWS, target="llvm", threads=threads, entry="total", cache=False)
     v = np.random.default_rng(0).random(100_001)
     assert total(v) == pytest.approx(v.sum(), rel=1e-12)
     assert total(np.empty(0)) == 0.0

@@ -20,6 +20,8 @@ import os
 from dataclasses import dataclass
 
 from xdsl.dialects import func
+
+from ircc import env
 from xdsl.dialects.builtin import DYNAMIC_INDEX, Float32Type, Float64Type, FunctionType, IntegerType, MemRefType
 
 #: runtime function -> element type name
@@ -72,10 +74,10 @@ def blas() -> Blas | None:
     """The BLAS the runtime GEMM calls go to (None: none could be loaded, matmuls then become loops): where
     torch is loaded, the MKL inside it (``runtime_mkl``: faster than OpenBLAS on ``x @ W.T``), else the
     CBLAS numpy or scipy ships. ``IRCC_BLAS=openblas`` keeps OpenBLAS; ``IRCC_NO_BLAS=1`` takes neither."""
-    if os.environ.get("IRCC_NO_BLAS"):
+    if env.blas_disabled():
         return None
     openblas = _openblas()
-    if openblas is None or openblas.int_bits != 64 or os.environ.get("IRCC_BLAS") == "openblas":
+    if openblas is None or openblas.int_bits != 64 or env.blas_choice() == "openblas":
         return openblas
     from ircc.backends.runtime_mkl import torch_mkl
 
@@ -100,6 +102,17 @@ def _openblas() -> Blas | None:
             setter.argtypes, setter.restype = [ctypes.c_int], None
         return Blas(path, ctypes.cast(s, ctypes.c_void_p).value, ctypes.cast(d, ctypes.c_void_p).value, bits, setter)
     return None
+
+
+def shared_thread_pool() -> bool:
+    """Whether the BLAS calls and the llvm backend's parallel loops run on one pool of threads (torch's MKL
+    and torch's libgomp): then both can be threaded, one after the other, without fighting for the cores."""
+    info = blas()
+    if info is None or "MKL" not in info.library:
+        return False
+    from ircc.backends.llvm.threads import thread_runtime
+
+    return thread_runtime() == "gomp"
 
 
 _threads = [0]

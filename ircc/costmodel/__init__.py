@@ -87,9 +87,14 @@ BLAS_NS_PER_MULTIPLY_ADD = 0.022
 
 
 def parallel_loops_pay(loop_iterations: int, blas_multiply_adds: int) -> bool:
-    """Whether a function's loop nests should get the threads (True) or its BLAS calls (False): the
+    """Whether a function's loop nests should get the threads (True) or its BLAS calls (False): both where
+    they share one thread pool (torch's MKL and libgomp, ``runtime.shared_thread_pool``); otherwise the
     larger estimated share of the time takes them (OpenBLAS's spinning workers and ircc's threads, both
     running, slow each other down; see convert-linalg-to-parallel-loops)."""
+    from ircc.backends.runtime import shared_thread_pool
+
+    if shared_thread_pool():
+        return True
     return loop_iterations * LOOP_NS_PER_ITERATION >= blas_multiply_adds * BLAS_NS_PER_MULTIPLY_ADD
 
 

@@ -57,7 +57,7 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", expor
     symbolic = bool(layout.symbols)
     state = _StateViews(model, layout.state)
 
-    from ircc.backends.runtime import keep_freed_memory, use_blas_threads
+    from ircc.backends.runtime import keep_freed_memory, shared_thread_pool, use_blas_threads
     from ircc.options import default_threads
 
     keep_freed_memory()
@@ -90,8 +90,8 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", expor
 
     kernel = compile_module(module, pristine.clone, DEFAULT_PIPELINE, "torch", entry="forward", target=target,
                             wrap=wrap, frontend_s=frontend_s, **options)
-    if "scf.parallel" in kernel.mlir(-1):  # the loops have the threads: the BLAS calls run on one
-        blas_threads[0] = 1
+    if "scf.parallel" in kernel.mlir(-1) and not shared_thread_pool():  # the loops have the threads: the BLAS
+        blas_threads[0] = 1  # calls run on one (unless both share one pool)
     return kernel
 
 

@@ -52,9 +52,8 @@ def ircc_backend(gm, example_inputs, **options: Any):
                             whole_only=symbolic)
         if fn is not None:
             REPORTS[-1]["symbolic"] = symbolic
-            if not graph.scalars and len(keep) == len(example_inputs):
-                return fn
-            fn = _Baked(fn, gm, graph.scalars, keep)
+            if graph.scalars or len(keep) != len(example_inputs):
+                fn = _Baked(fn, gm, graph.scalars, keep)
             return _Sized(fn, _PerShape(gm, options)) if symbolic else fn
     log.warning("ircc: this graph has symbolic sizes ircc cannot keep symbolic (or ops it lacks); compiling it "
                 "for each size it is called with")

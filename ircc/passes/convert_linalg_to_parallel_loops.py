@@ -7,10 +7,12 @@ iterations write disjoint parts of the outputs) and the nest runs at least ``min
 iterations. The backends run it on ``threads`` threads (serially for ``threads=1``). Ops it leaves
 alone (smaller ones, a reduction outermost) are lowered the same way to plain ``scf.for`` nests.
 
-Where BLAS calls (``func.call @ircc_sgemm``) do most of a function's work, no loop is made parallel: the
-threads go to the BLAS instead (``ircc.costmodel.parallel_loops_pay``). OpenBLAS's idle workers spin after a
-call, and native threads started beside them fight them for the cores: a GPT-2 block at batch 64 on two
-threads ran in 23 ms with both, 9.6 ms with the BLAS alone threaded (measured on this machine).
+Where BLAS calls (``func.call @ircc_sgemm``) do most of a function's work and the BLAS has threads of its
+own, no loop is made parallel: the threads go to the BLAS instead (``ircc.costmodel.parallel_loops_pay``).
+OpenBLAS's idle workers spin after a call, and native threads started beside them fight them for the cores:
+a GPT-2 block at batch 64 on two threads ran in 23 ms with both, 9.6 ms with the BLAS alone threaded
+(measured on this machine). Where the BLAS is torch's MKL and the loops run on torch's libgomp, one pool
+serves both, and both are threaded.
 
 ```mlir
 linalg.generic {... iterator_types = ["parallel", "parallel"]} ins(%x : memref<512x256xf32>) outs(%y : ...)

@@ -12,6 +12,8 @@ from xdsl.dialects.builtin import ModuleOp
 
 from ircc.backends.base import public_functions, scalar_entry_outputs
 from ircc.backends.llvm import vecmath
+from ircc.backends.llvm.threads import symbol_address as gomp_symbol
+from ircc.backends.llvm.threads import thread_runtime
 from ircc.backends.llvm.lower import FunctionLowerer, ModuleLowering, declare_function
 from ircc.backends.llvm.wrappers import (
     emit_array_fastcall,
@@ -44,8 +46,13 @@ def target_machine() -> llvm.TargetMachine:
     return new_target_machine()
 
 
-@lru_cache(maxsize=1)
 def host_fingerprint() -> str:
+    """The machine, and what parallel loops run on here (machine code for one does not load on the other)."""
+    return f"{_host()}:{thread_runtime()}"
+
+
+@lru_cache(maxsize=1)
+def _host() -> str:
     _init_llvm()
     return f"{llvm.get_process_triple()}:{llvm.get_host_cpu_name()}:{llvm.get_host_cpu_features().flatten()}"
 
@@ -58,7 +65,7 @@ def lower_module(module: ModuleOp, *, threads: int, fastmath: bool,
     tm = target_machine()
     llmod.triple = llvm.get_process_triple()
     llmod.data_layout = str(tm.target_data)
-    ml = ModuleLowering(module, llmod, fastmath=fastmath, threads=threads)
+    ml = ModuleLowering(module, llmod, fastmath=fastmath, threads=threads, thread_runtime=thread_runtime())
     funcs = public_functions(module)
     declared = {op.sym_name.data: declare_function(ml, op) for op in funcs}
     for op in funcs:
@@ -140,7 +147,7 @@ def _data_symbol(name: str) -> int | None:
         return symbol_address(name)
     if name.startswith("PyExc_"):
         return ctypes.addressof(ctypes.c_void_p.in_dll(ctypes.pythonapi, name))
-    return None
+    return gomp_symbol(name)
 
 
 def resolve_symbols(names: list[str]) -> None:

@@ -42,6 +42,7 @@ class ModuleLowering:
     llmod: ir.Module
     fastmath: bool = False
     threads: int = 1
+    thread_runtime: str = "pthreads"  # what outlined scf.parallel loops run on: "gomp" or "pthreads" (threads.py)
     functions: dict[str, ir.Function] = field(default_factory=dict)
     signatures: dict[str, func.FuncOp] = field(default_factory=dict)
     always_inline: set[str] = field(default_factory=set)

@@ -4,8 +4,9 @@ A parallel loop outside another parallel loop, with ``threads > 1``, is outlined
 ``<fn>.par<k>.body(captures..., partials..., klo, khi, lb, step, chunk)`` (memref captures keep
 ``noalias``), a ``task(env, klo, khi, chunk)`` trampoline reads the captures from an environment
 struct, and ``ircc.parallel_for`` (LLVM IR emitted into the module, below) splits the iteration
-count into one contiguous chunk per thread, runs chunk 0 on the calling thread and the others on
-``pthread_create``d threads, then joins them. Loops too small to pay for threads (an estimate from
+count into one contiguous chunk per thread and runs them inside ``GOMP_parallel`` (libgomp's pool, torch's
+own where torch is loaded: ``threads.py``), or, where no libgomp loads, chunk 0 on the calling thread and
+the others on ``pthread_create``d threads it then joins. Loops too small to pay for threads (an estimate from
 the body's op count) run on the calling thread. A 1-D loop with reductions whose combining regions
 have a known identity (add, mul, and/or/xor, min/max) is outlined too: each chunk reduces from the
 identity into its slot of a per-thread array, and the caller combines the initial value with the
@@ -355,6 +356,8 @@ def parallel_for_runtime(ml: ModuleLowering) -> ir.Function:
     existing = ml.llmod.globals.get("ircc.parallel_for")
     if existing is not None:
         return existing
+    if ml.thread_runtime == "gomp":
+        return _gomp_parallel_for(ml)
     mod = ml.llmod
     task_t = ir.FunctionType(ir.VoidType(), [PTR, I64, I64, I64])
     chunk_t = ir.LiteralStructType([PTR, PTR, I64, I64, I64])  # task, env, lo, hi, chunk index
@@ -451,6 +454,68 @@ def parallel_for_runtime(ml: ModuleLowering) -> ir.Function:
     k.add_incoming(b.add(k, one), skip)
     b.branch(jh)
     b.position_at_end(jx)
+    b.ret_void()
+    return fn
+
+
+def _gomp_parallel_for(ml: ModuleLowering) -> ir.Function:
+    """``ircc.parallel_for`` on libgomp's pool (``threads.py``): ``t`` chunks as before, run inside
+    ``GOMP_parallel(ircc.omp_chunks, &{task, env, total, t}, t, 0)``; OpenMP thread ``j`` of ``n`` runs chunks
+    ``j, j + n, ...`` (all ``t`` of them even where OpenMP gives fewer threads than asked, as nested)."""
+    mod = ml.llmod
+    task_t = ir.FunctionType(ir.VoidType(), [PTR, I64, I64, I64])
+    ctx_t = ir.LiteralStructType([PTR, PTR, I64, I64])  # task, env, total, chunks
+    gomp_parallel = ml.declare("GOMP_parallel", ir.VoidType(), [PTR, PTR, I32, I32])
+    thread_num = ml.declare("omp_get_thread_num", I32, [])
+    num_threads = ml.declare("omp_get_num_threads", I32, [])
+
+    body = ir.Function(mod, ir.FunctionType(ir.VoidType(), [PTR]), "ircc.omp_chunks")
+    body.linkage = "internal"
+    b = ir.IRBuilder(body.append_basic_block("entry"))
+    task, env, total, t = (b.load(b.gep(body.args[0], [ir.Constant(I32, 0), ir.Constant(I32, i)], inbounds=True,
+                                        source_etype=ctx_t), typ=ctx_t.elements[i]) for i in range(4))
+    j0 = b.sext(b.call(thread_num, []), I64)
+    n = b.sext(b.call(num_threads, []), I64)
+    pre = b.block
+    header = body.append_basic_block("chunk.header")
+    run = body.append_basic_block("chunk.run")
+    done = body.append_basic_block("done")
+    b.branch(header)
+    b.position_at_end(header)
+    c = b.phi(I64)
+    c.add_incoming(j0, pre)
+    b.cbranch(b.icmp_signed("<", c, t), run, done)
+    b.position_at_end(run)
+    lo = b.sdiv(b.mul(total, c), t)
+    hi = b.sdiv(b.mul(total, b.add(c, ir.Constant(I64, 1))), t)
+    _call_task(b, task, task_t, [env, lo, hi, c])
+    c.add_incoming(b.add(c, n), run)
+    b.branch(header)
+    b.position_at_end(done)
+    b.ret_void()
+
+    fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64, I64]), "ircc.parallel_for")
+    fn.linkage = "internal"
+    task, env, total, min_iters, threads = fn.args
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    serial_bb, par_bb = fn.append_basic_block("serial"), fn.append_basic_block("parallel")
+    zero, one = ir.Constant(I64, 0), ir.Constant(I64, 1)
+    by_work = b.sdiv(total, min_iters)
+    t = b.select(b.icmp_signed("<", by_work, threads), by_work, threads)
+    b.cbranch(b.icmp_signed("<=", t, one), serial_bb, par_bb)
+    b.position_at_end(serial_bb)
+    nonempty, done = fn.append_basic_block("serial.run"), fn.append_basic_block("done")
+    b.cbranch(b.icmp_signed(">", total, zero), nonempty, done)
+    b.position_at_end(nonempty)
+    _call_task(b, task, task_t, [env, zero, total, zero])
+    b.branch(done)
+    b.position_at_end(par_bb)
+    ctx = alloca(b, ctx_t)
+    for i, v in enumerate((task, env, total, t)):
+        b.store(v, b.gep(ctx, [ir.Constant(I32, 0), ir.Constant(I32, i)], inbounds=True, source_etype=ctx_t))
+    b.call(gomp_parallel, [body, ctx, b.trunc(t, I32), ir.Constant(I32, 0)])
+    b.branch(done)
+    b.position_at_end(done)
     b.ret_void()
     return fn
 

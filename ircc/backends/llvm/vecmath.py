@@ -14,10 +14,11 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import os
 
 import llvmlite.binding as llvm
 from llvmlite import ir
+
+from ircc import env
 
 #: libm function (double name) -> number of vector arguments
 FUNCTIONS = {"exp": 1, "exp2": 1, "exp10": 1, "expm1": 1, "log": 1, "log2": 1, "log10": 1, "log1p": 1,
@@ -28,7 +29,7 @@ FUNCTIONS = {"exp": 1, "exp2": 1, "exp10": 1, "expm1": 1, "log": 1, "log2": 1, "
 @functools.cache
 def library() -> ctypes.CDLL | None:
     """libmvec, when it is there and this CPU runs its AVX2 variants (None otherwise)."""
-    if os.environ.get("IRCC_NO_LIBMVEC"):
+    if env.libmvec_disabled():
         return None
     if "+avx2" not in llvm.get_host_cpu_features().flatten().split(","):
         return None
