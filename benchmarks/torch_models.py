@@ -190,6 +190,7 @@ def cold_child(contender: str, model_name: str, batch: int) -> dict[str, Any]:
         import torch._inductor.compile_fx  # noqa: F401 - imported before the clock starts
     else:
         import llvmlite.binding  # noqa: F401
+        import torch.export._trace  # noqa: F401 - ircc's tracer, as Dynamo and Inductor are Inductor's
         import ircc.driver  # noqa: F401
         import ircc.frontends.torch_import  # noqa: F401
     import_s = time.perf_counter() - t0
