@@ -86,6 +86,18 @@ LOOP_NS_PER_ITERATION = 0.3
 BLAS_NS_PER_MULTIPLY_ADD = 0.022
 
 
+#: innermost iterations a loop nest needs before it is made parallel: starting a thread of ircc's own costs
+#: ~30 us, waking libgomp's pool a few (GPT-2 at batch 64 on two threads: 9.8 ms at 2^20, 7.3 ms at 2^16)
+MIN_PARALLEL_WORK = {"pthreads": 1 << 20, "gomp": 1 << 16}
+
+
+def parallel_min_work() -> int:
+    """``convert-linalg-to-parallel-loops``' default threshold for the threads the llvm backend runs on here."""
+    from ircc.backends.llvm.threads import thread_runtime
+
+    return MIN_PARALLEL_WORK[thread_runtime()]
+
+
 def parallel_loops_pay(loop_iterations: int, blas_multiply_adds: int) -> bool:
     """Whether a function's loop nests should get the threads (True) or its BLAS calls (False): both where
     they share one thread pool (torch's MKL and libgomp, ``runtime.shared_thread_pool``); otherwise the

@@ -44,15 +44,16 @@ from xdsl.transforms.convert_linalg_to_loops import LowerLinalgStructuredOpPatte
 class ConvertLinalgToParallelLoops(ModulePass):
     name = "convert-linalg-to-parallel-loops"
 
-    min_work: int = 1 << 20  # innermost iterations below which a nest stays serial (a thread costs ~30 us)
+    min_work: int = 0  # innermost iterations below which a nest stays serial (0: costmodel.parallel_min_work)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        from ircc.costmodel import parallel_loops_pay
+        from ircc.costmodel import parallel_loops_pay, parallel_min_work
 
+        min_work = self.min_work or parallel_min_work()
         for fn in [o for o in op.walk() if isinstance(o, func.FuncOp)]:
-            self._lower(fn, parallel_loops_pay)
+            self._lower(fn, parallel_loops_pay, min_work)
 
-    def _lower(self, fn: func.FuncOp, parallel_loops_pay) -> None:
+    def _lower(self, fn: func.FuncOp, parallel_loops_pay, min_work: int) -> None:
         pattern = LowerLinalgStructuredOpPattern()
         ops = [o for o in fn.walk() if isinstance(o, LinalgStructuredOperation)]
         works = {o: _work(o) for o in ops}
@@ -63,7 +64,7 @@ class ConvertLinalgToParallelLoops(ModulePass):
             block = linalg_op.parent_block()
             following = linalg_op.next_op
             pattern.match_and_rewrite(linalg_op, PatternRewriter(linalg_op))
-            if not iterators or iterators[0] != "parallel" or work < self.min_work or block is None:
+            if not iterators or iterators[0] != "parallel" or work < min_work or block is None:
                 continue
             outer = following.prev_op if following is not None else block.last_op
             if isinstance(outer, scf.ForOp) and not outer.iter_args:

@@ -23,8 +23,8 @@ from xdsl.ir import Operation, SSAValue
 from ircc.backends.llvm.lower import FunctionLowerer, ModuleLowering, captured_values, region_block
 from ircc.backends.llvm.types import I32, I64, PTR, Memref, alloca, expanded_arg_types
 
-#: work (ops x iterations) a thread must get before a second thread is started.
-MIN_WORK_PER_THREAD = 200_000
+#: work (ops x iterations) a thread must get before a second thread is started (woken, on libgomp's pool)
+MIN_WORK_PER_THREAD = {"pthreads": 200_000, "gomp": 25_000}
 
 
 def lower_parallel(lo: FunctionLowerer, op: scf.ParallelOp) -> None:
@@ -225,7 +225,7 @@ def lower_outlined(lo: FunctionLowerer, op: scf.ParallelOp) -> None:
     total = b.sdiv(b.add(span, b.sub(step0, ir.Constant(I64, 1))), step0)
     total = b.select(b.icmp_signed(">", span, ir.Constant(I64, 0)), total, ir.Constant(I64, 0))
     work = max(1, _op_count(op, {f.sym_name.data: f for f in ml.signatures.values()}))
-    min_iters = max(1, MIN_WORK_PER_THREAD // work)
+    min_iters = max(1, MIN_WORK_PER_THREAD[ml.thread_runtime] // work)
     runtime = parallel_for_runtime(ml)
     b.call(runtime, [task, env, total, ir.Constant(I64, min_iters), ir.Constant(I64, ml.threads)])
     if identities:  # init, then each chunk's partial in chunk order (the same result for the same threads)
