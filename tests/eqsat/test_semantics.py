@@ -73,7 +73,8 @@ def _many(expr: sp.Expr) -> list[sp.Expr]:
 
 @given(_any_expressions())
 def test_exact_rules_are_bit_identical(expr: sp.Expr) -> None:
-    assume(not expr.has(sp.I))  # sympy folds log(-1) to I*pi: not a real kernel
+    # sympy folds log(-1) to I*pi and atan(1/0) to AccumBounds(-pi/2, pi/2): not real kernels
+    assume(not expr.has(sp.I, sp.AccumBounds))
     outputs = _many(expr)
     plain = ircc.compile(outputs, args=ARGS, target="llvm", eqsat=False)
     rewritten = ircc.compile(outputs, args=ARGS, target="llvm", eqsat=True)
