@@ -374,29 +374,9 @@ def parallel_for_runtime(ml: ModuleLowering) -> ir.Function:
     _call_task(b, vals[0], task_t, [vals[1], vals[2], vals[3], vals[4]])
     b.ret(ir.Constant(PTR, None))
 
-    fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64, I64]), "ircc.parallel_for")
-    fn.linkage = "internal"
-    task, env, total, min_iters, threads = fn.args
-    entry = fn.append_basic_block("entry")
-    serial_bb = fn.append_basic_block("serial")
-    par_bb = fn.append_basic_block("parallel")
-    b = ir.IRBuilder(entry)
+    fn, b, t, done = _parallel_for_entry(ml, task_t)
+    task, env, total = fn.args[:3]
     zero, one = ir.Constant(I64, 0), ir.Constant(I64, 1)
-    by_work = b.sdiv(total, min_iters)
-    t = b.select(b.icmp_signed("<", by_work, threads), by_work, threads)
-    b.cbranch(b.icmp_signed("<=", t, one), serial_bb, par_bb)
-
-    b.position_at_end(serial_bb)
-    nonempty = fn.append_basic_block("serial.run")
-    done = fn.append_basic_block("done")
-    b.cbranch(b.icmp_signed(">", total, zero), nonempty, done)
-    b.position_at_end(nonempty)
-    _call_task(b, task, task_t, [env, zero, total, zero])
-    b.branch(done)
-    b.position_at_end(done)
-    b.ret_void()
-
-    b.position_at_end(par_bb)
     chunks = alloca(b, chunk_t, size=t)
     tids = alloca(b, I64, size=t)
 
@@ -494,30 +474,39 @@ def _gomp_parallel_for(ml: ModuleLowering) -> ir.Function:
     b.position_at_end(done)
     b.ret_void()
 
-    fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64, I64]), "ircc.parallel_for")
-    fn.linkage = "internal"
-    task, env, total, min_iters, threads = fn.args
-    b = ir.IRBuilder(fn.append_basic_block("entry"))
-    serial_bb, par_bb = fn.append_basic_block("serial"), fn.append_basic_block("parallel")
-    zero, one = ir.Constant(I64, 0), ir.Constant(I64, 1)
-    by_work = b.sdiv(total, min_iters)
-    t = b.select(b.icmp_signed("<", by_work, threads), by_work, threads)
-    b.cbranch(b.icmp_signed("<=", t, one), serial_bb, par_bb)
-    b.position_at_end(serial_bb)
-    nonempty, done = fn.append_basic_block("serial.run"), fn.append_basic_block("done")
-    b.cbranch(b.icmp_signed(">", total, zero), nonempty, done)
-    b.position_at_end(nonempty)
-    _call_task(b, task, task_t, [env, zero, total, zero])
-    b.branch(done)
-    b.position_at_end(par_bb)
+    fn, b, t, done = _parallel_for_entry(ml, task_t)
+    task, env, total = fn.args[:3]
     ctx = alloca(b, ctx_t)
     for i, v in enumerate((task, env, total, t)):
         b.store(v, b.gep(ctx, [ir.Constant(I32, 0), ir.Constant(I32, i)], inbounds=True, source_etype=ctx_t))
     b.call(gomp_parallel, [body, ctx, b.trunc(t, I32), ir.Constant(I32, 0)])
     b.branch(done)
+    return fn
+
+
+def _parallel_for_entry(ml: ModuleLowering, task_t: ir.FunctionType):
+    """``ircc.parallel_for``'s shared part: ``t`` = min(threads, total / min_iters) chunks; one (or none) runs
+    the task on the calling thread. Returns the function, a builder in the block for ``t >= 2`` (it must end
+    by branching to ``done``), ``t``, and ``done`` (which returns)."""
+    fn = ir.Function(ml.llmod, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64, I64]), "ircc.parallel_for")
+    fn.linkage = "internal"
+    task, env, total, min_iters, threads = fn.args
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    serial_bb, par_bb = fn.append_basic_block("serial"), fn.append_basic_block("parallel")
+    nonempty, done = fn.append_basic_block("serial.run"), fn.append_basic_block("done")
+    zero, one = ir.Constant(I64, 0), ir.Constant(I64, 1)
+    by_work = b.sdiv(total, min_iters)
+    t = b.select(b.icmp_signed("<", by_work, threads), by_work, threads)
+    b.cbranch(b.icmp_signed("<=", t, one), serial_bb, par_bb)
+    b.position_at_end(serial_bb)
+    b.cbranch(b.icmp_signed(">", total, zero), nonempty, done)
+    b.position_at_end(nonempty)
+    _call_task(b, task, task_t, [env, zero, total, zero])
+    b.branch(done)
     b.position_at_end(done)
     b.ret_void()
-    return fn
+    b.position_at_end(par_bb)
+    return fn, b, t, done
 
 
 def _call_task(b: ir.IRBuilder, task: ir.Value, task_t: ir.FunctionType, args: list[ir.Value]) -> None:
