@@ -162,6 +162,7 @@ def _run(module: ModuleOp, rebuild, default_pipeline: str, opts: Options, stats:
         return Kernel(stages=stages, artifact=None, call=None, compile_stats=stats, entry=entry, target=resolved)
 
     artifact = _emit_cached(backend, module, final_text, resolved, opts, stats)
+    _dump_source(artifact, resolved, opts)
     stats["total_s"] = time.perf_counter() - t_start
     if layout is not None:
         from ircc.frontends.sympy_call import SympyCall
@@ -175,6 +176,20 @@ def _run(module: ModuleOp, rebuild, default_pipeline: str, opts: Options, stats:
             call = wrap(call)
     return Kernel(stages=stages, artifact=artifact, call=call, compile_stats=stats, entry=entry_name,
                   target=resolved)
+
+
+#: the file suffix of each backend's source in the dump directory
+_SOURCE_SUFFIX = {"llvm": "ll", "numba": "py", "triton": "py"}
+
+
+def _dump_source(artifact, target: str, opts: Options) -> None:
+    """The backend's source (LLVM IR, generated Python, Triton kernels) beside the IR dumps:
+    ``<dump_dir>/<target>.<suffix>``."""
+    if opts.dump_dir is None or not artifact.source:
+        return
+    out = Path(opts.dump_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{target}.{_SOURCE_SUFFIX.get(target, 'txt')}").write_text(artifact.source)
 
 
 def with_eqsat(passes: list, opts: Options, *, default_on: bool) -> list:

@@ -37,9 +37,10 @@ def test_dump_dir_and_printing(tmp_path: Path, capsys) -> None:
                  print_ir_before=("canonicalize",), time_passes=True, cache=False,
                  pipeline="expand-powi,canonicalize,cse")
     files = sorted(p.name for p in dump.iterdir())
-    assert files == ["00-input.mlir", "01-expand-powi.mlir", "02-canonicalize.mlir", "03-cse.mlir"]
-    for f in dump.iterdir():
+    assert files == ["00-input.mlir", "01-expand-powi.mlir", "02-canonicalize.mlir", "03-cse.mlir", "llvm.ll"]
+    for f in dump.glob("*.mlir"):
         parse_module(f.read_text(), str(f))
+    assert "define" in (dump / "llvm.ll").read_text()  # the backend's source beside the IR
     err = capsys.readouterr().err
     assert "// -----// IR Dump After cse //----- //" in err
     assert "// -----// IR Dump Before canonicalize //----- //" in err

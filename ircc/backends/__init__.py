@@ -20,6 +20,12 @@ def _numba() -> type[Backend]:
     return NumbaBackend
 
 
+def _triton() -> type[Backend]:
+    from ircc.backends.triton import TritonBackend
+
+    return TritonBackend
+
+
 def _interp() -> type[Backend]:
     from ircc.backends.interp import InterpBackend
 
@@ -31,6 +37,7 @@ TARGETS: dict[str, tuple[Callable[[], type[Backend]], str]] = {
     "llvm": (_llvm, "native code through LLVM (llvmlite MCJIT), parallel loops on native threads"),
     "numba": (_numba, "generated Python compiled by numba.njit (parallel=True for scf.parallel)"),
     "interp": (_interp, "the reference interpreter (xDSL's, extended): slow, defines the semantics"),
+    "triton": (_triton, "Triton kernels: on a GPU where torch sees one, in Triton's interpreter on the CPU otherwise"),
 }
 VIRTUAL_TARGETS: dict[str, str] = {
     "cpu": "llvm or numba, chosen at compile time (the cache key uses the resolved name)",

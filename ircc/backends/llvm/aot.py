@@ -20,7 +20,9 @@ _C_TYPES = {"f64": "double", "f32": "float", "i64": "int64_t", "i32": "int32_t",
 
 
 def object_code(module: ModuleOp, options: Any) -> bytes:
-    llmod, _ = lower_module(module, threads=options.threads, fastmath=options.fastmath, python_wrappers=False)
+    # a shared library links only libc, libm and pthreads: its parallel loops start threads of their own
+    llmod, _ = lower_module(module, threads=options.threads, fastmath=options.fastmath, python_wrappers=False,
+                            threads_runtime="pthreads")
     ref = optimize(str(llmod), loop_vectorize=llvm_loop_vectorize(module))
     return target_machine().emit_object(ref)
 

@@ -57,15 +57,17 @@ def _host() -> str:
     return f"{llvm.get_process_triple()}:{llvm.get_host_cpu_name()}:{llvm.get_host_cpu_features().flatten()}"
 
 
-def lower_module(module: ModuleOp, *, threads: int, fastmath: bool,
-                 python_wrappers: bool) -> tuple[ir.Module, list[str]]:
-    """The LLVM IR module for ``module``; returns it and the names with a Python fastcall wrapper."""
+def lower_module(module: ModuleOp, *, threads: int, fastmath: bool, python_wrappers: bool,
+                 threads_runtime: str | None = None) -> tuple[ir.Module, list[str]]:
+    """The LLVM IR module for ``module``; returns it and the names with a Python fastcall wrapper.
+    ``threads_runtime``: what parallel loops run on (default: ``threads.thread_runtime()`` for this process)."""
     _init_llvm()
     llmod = ir.Module(name="ircc")
     tm = target_machine()
     llmod.triple = llvm.get_process_triple()
     llmod.data_layout = str(tm.target_data)
-    ml = ModuleLowering(module, llmod, fastmath=fastmath, threads=threads, thread_runtime=thread_runtime())
+    ml = ModuleLowering(module, llmod, fastmath=fastmath, threads=threads,
+                        thread_runtime=threads_runtime or thread_runtime())
     funcs = public_functions(module)
     declared = {op.sym_name.data: declare_function(ml, op) for op in funcs}
     for op in funcs:

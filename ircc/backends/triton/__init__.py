@@ -1,0 +1,94 @@
+"""The Triton backend: loop-level IR rendered as Triton kernels (``render``), run on a GPU where torch sees one,
+in Triton's interpreter on the CPU otherwise (``device``: the one place that decides, before Triton is
+imported).
+
+Each entry takes numpy arrays (sympy kernels, MLIR functions) or torch tensors: arrays are viewed as CPU
+tensors (no copy) and, on a GPU, copied there and back around the call; tensors already on the kernel's
+device are used as they are. The generated source is ``kernel.source`` and goes to the dump directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import linecache
+from typing import Any
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+
+from ircc.backends.base import Artifact, Backend, Signature, public_functions
+from ircc.backends.triton.device import device, interpreting, triton_modules
+from ircc.backends.triton.render import render_module
+
+TARGET = "triton"
+
+
+class TritonBackend(Backend):
+    name = TARGET
+    description = "Triton kernels: on a GPU where torch sees one, in Triton's interpreter on the CPU otherwise"
+    lowering = ""
+    cacheable = False
+
+    def emit(self, module: ModuleOp, options: Any) -> Artifact:
+        """Render every function of ``module`` and load the kernels.
+
+        Raises:
+            BackendError: an op or a loop shape the renderer does not take yet (it says which, and where).
+        """
+        interpreted = interpreting()
+        rendered = render_module(module, interpreted=interpreted)
+        namespace = _execute(rendered.source)
+        signatures = {op.sym_name.data: Signature.of(op) for op in public_functions(module)}
+        entries = {name: _Entry(namespace[_python_name(name)], signatures[name]) for name in rendered.functions}
+        stats = {"interpreted": interpreted, "device": device()}
+        return Artifact(TARGET, entries, signatures, source=rendered.source, payload={}, stats=stats)
+
+
+def _python_name(symbol: str) -> str:
+    from ircc.backends.triton.render import _identifier
+
+    return _identifier(symbol)
+
+
+def _execute(source: str) -> dict[str, Any]:
+    """Run the generated module (registered with ``linecache``: ``triton.jit`` reads its functions' source)."""
+    triton_modules()
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    filename = f"<ircc-triton-{digest}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    namespace: dict[str, Any] = {}
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
+    return namespace
+
+
+class _Entry:
+    """One function: checks numpy arguments against the signature, passes tensors on the kernel's device."""
+
+    def __init__(self, host, signature: Signature):
+        self.host, self.signature = host, signature
+        self.__name__ = signature.name
+
+    def __call__(self, *args: Any) -> Any:
+        import torch
+
+        target = torch.device(device())
+        if any(isinstance(a, np.ndarray) for a in args):
+            self.signature.check_args(tuple(a if not isinstance(a, torch.Tensor) else a.numpy() for a in args))
+        converted, copies = [], []
+        for a, spec in zip(args, self.signature.args):
+            if isinstance(a, np.ndarray):
+                t = torch.from_numpy(a)
+                if t.device != target:
+                    moved = t.to(target)
+                    copies.append((a, moved))
+                    t = moved
+                converted.append(t)
+            elif not spec.is_memref:  # Triton takes Python numbers (a float is fp32 unless the kernel says f64)
+                kind = spec.dtype.kind
+                converted.append(bool(a) if kind == "b" else int(a) if kind in "iu" else float(a))
+            else:
+                converted.append(a)
+        self.host(*converted)
+        for array, moved in copies:  # results written on the GPU come back into the caller's arrays
+            array[...] = moved.cpu().numpy()
+        return None
