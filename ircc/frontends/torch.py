@@ -88,7 +88,11 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", expor
 
         return call
 
-    kernel = compile_module(module, pristine.clone, DEFAULT_PIPELINE, "torch", entry="forward", target=target,
+    pipeline = DEFAULT_PIPELINE
+    if target == "triton":  # every parallel dimension a grid dimension, and no BLAS call on the device
+        pipeline = pipeline.replace("lower-matmul", "lower-matmul{strategy=loops}").replace(
+            "convert-linalg-to-parallel-loops", "convert-linalg-to-parallel-loops{all-dims=true}")
+    kernel = compile_module(module, pristine.clone, pipeline, "torch", entry="forward", target=target,
                             wrap=wrap, frontend_s=frontend_s, **options)
     if "scf.parallel" in kernel.mlir(-1) and not shared_thread_pool():  # the loops have the threads: the BLAS
         blas_threads[0] = 1  # calls run on one (unless both share one pool)

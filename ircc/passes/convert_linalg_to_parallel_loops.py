@@ -45,6 +45,7 @@ class ConvertLinalgToParallelLoops(ModulePass):
     name = "convert-linalg-to-parallel-loops"
 
     min_work: int = 0  # innermost iterations below which a nest stays serial (0: costmodel.parallel_min_work)
+    all_dims: bool = False  # every nest, every leading parallel dimension (one scf.parallel each): for GPUs
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from ircc.costmodel import parallel_loops_pay, parallel_min_work
@@ -64,11 +65,16 @@ class ConvertLinalgToParallelLoops(ModulePass):
             block = linalg_op.parent_block()
             following = linalg_op.next_op
             pattern.match_and_rewrite(linalg_op, PatternRewriter(linalg_op))
-            if not iterators or iterators[0] != "parallel" or work < min_work or block is None:
+            if not iterators or iterators[0] != "parallel" or block is None:
+                continue
+            if work < min_work and not self.all_dims:
                 continue
             outer = following.prev_op if following is not None else block.last_op
             if isinstance(outer, scf.ForOp) and not outer.iter_args:
-                _to_parallel(outer)
+                leading = 1
+                while self.all_dims and leading < len(iterators) and iterators[leading] == "parallel":
+                    leading += 1
+                _to_parallel(outer, leading)
 
 
 def _work(linalg_op: LinalgStructuredOperation) -> int:
@@ -95,11 +101,19 @@ def _blas_work(fn: func.FuncOp) -> int:
     return total
 
 
-def _to_parallel(loop: scf.ForOp) -> None:
-    """An ``scf.for`` without carried values as the ``scf.parallel`` over the same range."""
-    old = loop.body.block
-    body = Block(arg_types=[old.args[0].type])
-    old.args[0].replace_all_uses_with(body.args[0])
+def _to_parallel(loop: scf.ForOp, dims: int = 1) -> None:
+    """An ``scf.for`` without carried values as the ``scf.parallel`` over the same range; with ``dims > 1``,
+    the loops perfectly nested in it too (as far as they go), as one multi-dimensional ``scf.parallel``."""
+    loops = [loop]
+    while len(loops) < dims:
+        ops = [o for o in loops[-1].body.block.ops if not isinstance(o, scf.YieldOp)]
+        if len(ops) != 1 or not isinstance(ops[0], scf.ForOp) or ops[0].iter_args:
+            break
+        loops.append(ops[0])
+    old = loops[-1].body.block
+    body = Block(arg_types=[lp.body.block.args[0].type for lp in loops])
+    for lp, arg in zip(loops, body.args):
+        lp.body.block.args[0].replace_all_uses_with(arg)
     for inner in list(old.ops):
         inner.detach()
         if isinstance(inner, scf.YieldOp):
@@ -107,7 +121,8 @@ def _to_parallel(loop: scf.ForOp) -> None:
             continue
         body.add_op(inner)
     body.add_op(scf.ReduceOp())
-    parallel = scf.ParallelOp([loop.lb], [loop.ub], [loop.step], Region(body))
+    parallel = scf.ParallelOp([lp.lb for lp in loops], [lp.ub for lp in loops], [lp.step for lp in loops],
+                              Region(body))
     loop.parent_block().insert_op_before(parallel, loop)
     loop.detach()
     loop.erase()

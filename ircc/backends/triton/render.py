@@ -1,25 +1,38 @@
-"""Loop-level IR rendered as Triton: one ``@triton.jit`` kernel per top-level parallel loop, and a host
-function per ``func.func`` that computes the sizes and launches the kernels.
+"""Loop-level IR rendered as Triton: one ``@triton.jit`` kernel per top-level ``scf.parallel``, and a host
+function per ``func.func`` that computes the sizes, allocates the intermediates and launches the kernels.
 
-A top-level 1-D ``scf.parallel`` (or ``scf.for`` without carried values) over ``[lb, ub)`` becomes a kernel
-whose program ``p`` runs iterations ``p * BLOCK ... p * BLOCK + BLOCK - 1`` as one block (``tl.arange``),
-masked at the end; its body -- loads, stores, ``arith`` and ``math`` -- becomes block arithmetic, and a
-``memref.load %m[%i, %c]`` a masked ``tl.load`` at ``i * m_s0 + c * m_s1`` (each memref's strides are
-kernel arguments). What comes before the loops (constants, ``memref.dim``, index arithmetic) runs on the
-host, in Python. ``math`` functions Triton has (``exp log sin cos sqrt rsqrt erf floor ceil abs``) are
-called directly; the others are ``libdevice`` calls on a GPU and compositions of those in Triton's
-interpreter (which has no ``libdevice``): ``tanh sinh cosh tan log1p expm1 erfc powf``. Anything else says
-what is not supported and where.
+* **Pointwise kernels** -- a parallel loop (of any number of dimensions) with no loop inside: program ``p``
+  runs the points ``p * BLOCK ... p * BLOCK + BLOCK - 1`` of the flattened iteration space as one block
+  (``tl.arange``, masked at the end); loads, stores, ``arith`` and ``math`` become block arithmetic, and a
+  ``memref.load %m[%i, %c]`` a masked ``tl.load`` at ``i * m_s0 + c * m_s1`` (each memref's strides are
+  kernel arguments).
+* **Row kernels** -- a parallel loop with ``scf.for`` loops inside (softmax, layer norm, sums as the torch
+  frontend lowers them): one program per point of the parallel loops (the grid), each inner loop a row of
+  ``BLOCK_Jk`` lanes (the next power of two of its trip count, masked). An accumulation into one place along
+  the row -- ``acc[...] = acc[...] + f(j)``, or a carried ``acc + f(j)`` -- becomes a ``tl.reduce`` of ``f``
+  combined into that place once.
+
+What comes before the loops (constants, ``memref.dim``, index arithmetic, ``memref.alloc``) runs on the host.
+A top-level ``scf.for`` is refused (its iterations may depend on each other: make linalg's parallel
+dimensions ``scf.parallel`` with ``convert-linalg-to-parallel-loops{all-dims=true}``, as the torch frontend
+does for this target), and so is a loop inside a row loop (matmul and attention will be templates).
+``math`` functions Triton has (``exp log sin cos sqrt rsqrt erf floor ceil abs``) are called directly; the
+others are ``libdevice`` calls on a GPU and compositions in Triton's interpreter (which has no
+``libdevice``): ``tanh sinh cosh tan log1p expm1 erfc pow asinh acosh atanh log10``. f64 constants and
+scalars keep their type (a bare Python float is fp32 to Triton).
 
 ```python
 @triton.jit
-def kernel_loop0(x, x_s0, out, out_s0, out_s1, lb, step, trips, BLOCK: tl.constexpr):
-    r = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    mask = r < trips
-    i = lb + r * step
-    v3 = tl.load(x + i * x_s0, mask=mask)
-    v5 = tl.sin(v3)
-    tl.store(out + i * out_s0 + 1 * out_s1, v5, mask=mask)
+def forward_loop1(p_x, p_x_s0, p_x_s1, p_m, p_m_s0, p_m_s1, c_0, c_1, gt0, j0_trips, BLOCK_J0: tl.constexpr):
+    pid = tl.program_id(0)
+    g0 = pid % gt0
+    rj0 = tl.arange(0, BLOCK_J0)
+    mj0 = rj0 < j0_trips
+    j0 = c_0 + rj0 * c_1
+    v_7 = tl.load(p_x + (c_0 + g0 * c_1) * p_x_s0 + j0 * p_x_s1, mask=mj0)
+    v_8 = tl.reduce(tl.where(mj0, v_7, float('-inf')), 0, _ircc_combine_max)
+    v_9 = tl.load(p_m + (c_0 + g0 * c_1) * p_m_s0)
+    tl.store(p_m + (c_0 + g0 * c_1) * p_m_s0, tl.maximum(v_9, v_8, propagate_nan=tl.PropagateNan.ALL))
 ```
 """
 
@@ -63,6 +76,10 @@ _INTERPRETED = {
     "atanh": "return 0.5 * tl.log((1.0 + x) / (1.0 - x))",
     "log10": "return tl.log(x) * 0.4342944819032518",
 }
+#: helpers every mode defines the same way (the combine functions of row reductions)
+_COMMON = {"combine_add": ("x, y", "return x + y"),
+           "combine_max": ("x, y", "return tl.maximum(x, y, propagate_nan=tl.PropagateNan.ALL)"),
+           "combine_min": ("x, y", "return tl.minimum(x, y, propagate_nan=tl.PropagateNan.ALL)")}
 _CMPF = {"oeq": "({a} == {b})", "ogt": "({a} > {b})", "oge": "({a} >= {b})", "olt": "({a} < {b})",
          "ole": "({a} <= {b})", "une": "({a} != {b})", "ueq": "(({a} == {b}) | ({a} != {a}) | ({b} != {b}))",
          "one": "(({a} != {b}) & ({a} == {a}) & ({b} == {b}))", "ugt": "(~({a} <= {b}))", "uge": "(~({a} < {b}))",
@@ -70,6 +87,8 @@ _CMPF = {"oeq": "({a} == {b})", "ogt": "({a} > {b})", "oge": "({a} >= {b})", "ol
          "uno": "(({a} != {a}) | ({b} != {b}))"}
 _CMPI = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">=", "ult": "<", "ule": "<=",
          "ugt": ">", "uge": ">="}
+_TORCH_TYPES = {"f64": "torch.float64", "f32": "torch.float32", "f16": "torch.float16", "i64": "torch.int64",
+                "i32": "torch.int32", "i1": "torch.bool", "index": "torch.int64"}
 _TL_TYPES = {"f64": "tl.float64", "f32": "tl.float32", "f16": "tl.float16", "i64": "tl.int64", "i32": "tl.int32",
              "i1": "tl.int1", "index": "tl.int64", "i8": "tl.int8", "i16": "tl.int16"}
 
@@ -96,12 +115,14 @@ def render_module(module, *, interpreted: bool) -> RenderedModule:
         elif not isinstance(op, func.FuncOp):
             raise BackendError(f"the triton backend renders functions only, not {op.name} at the top level")
     head = ["import torch", "import triton", "import triton.language as tl"]
-    if not interpreted and helpers:
+    if not interpreted and helpers - set(_COMMON):
         head.append("from triton.language.extra import libdevice")
     helper_src = []
     for name in sorted(helpers):
         args = "x, y" if name in ("pow", "atan2") else "x"
-        if interpreted:
+        if name in _COMMON:
+            args, body = _COMMON[name]
+        elif interpreted:
             body = _INTERPRETED[name]
         else:
             body = f"return libdevice.{name}({args})"
@@ -146,6 +167,8 @@ class _Function:
             raise BackendError(f"@{self.op.sym_name.data}: the triton backend takes functions that write their "
                                "results into memref arguments (destination-passing style), not ones that return values")
         lines = [f"def {self.fn_name}({', '.join(args)}):"]
+        memref_args = [n for n, a in zip(args, block.args) if isinstance(a.type, MemRefType)]
+        lines.append(f"    _device = {memref_args[0]}.device" if memref_args else "    _device = 'cpu'")
         kernels = []
         for op in block.ops:
             if isinstance(op, func.ReturnOp):
@@ -176,30 +199,43 @@ class _Function:
             return f"{self.fresh(op.result)} = {a} // {b}"
         if isinstance(op, arith.IndexCastOp):
             return f"{self.fresh(op.result)} = {self.names[op.input]}"
+        if isinstance(op, memref.AllocOp):  # an intermediate: a tensor beside the arguments
+            t = op.memref.type
+            dims = iter(self.names[v] for v in op.dynamic_sizes)
+            shape = ", ".join(str(d) if d >= 0 else next(dims) for d in t.get_shape())
+            dtype = _TORCH_TYPES.get(str(t.element_type))
+            if dtype is None:
+                raise BackendError(f"memref.alloc of {t.element_type}{self.where(op)}")
+            return f"{self.fresh(op.memref)} = torch.empty(({shape},), dtype={dtype}, device=_device)"
+        if isinstance(op, memref.DeallocOp):
+            return "pass  # memref.dealloc: torch frees the tensor when it is unreachable"
         raise BackendError(f"the triton backend renders pointwise loops: {op.name} outside a loop is not supported "
                            f"yet{self.where(op)}")
 
     # -- a kernel -------------------------------------------------------------------------------------------
     def loop(self, op: scf.ParallelOp | scf.ForOp, k: int) -> tuple[str, list[str]]:
-        if isinstance(op, scf.ParallelOp):
-            if len(op.lowerBound) != 1 or op.initVals:
-                raise BackendError(f"the triton backend renders 1-D parallel loops without reductions "
-                                   f"(this one has {len(op.lowerBound)} dimensions){self.where(op)}")
-            lb, ub, step = op.lowerBound[0], op.upperBound[0], op.step[0]
-            body = op.body.block
-        else:
-            if op.iter_args:
-                raise BackendError(f"the triton backend renders loops without carried values{self.where(op)}")
-            lb, ub, step, body = op.lb, op.ub, op.step, op.body.block
+        if isinstance(op, scf.ForOp):
+            raise BackendError(f"a sequential scf.for at the top level: the triton backend runs parallel loops "
+                               f"(convert-linalg-to-parallel-loops{{all-dims=true}} makes linalg's parallel "
+                               f"dimensions scf.parallel){self.where(op)}")
+        if op.initVals:
+            raise BackendError(f"the triton backend renders parallel loops without reductions{self.where(op)}")
         name = f"{self.fn_name}_loop{k}"
-        kernel = _Kernel(self, name, body)
+        if any(isinstance(o, (scf.ForOp, scf.ParallelOp)) for o in op.body.block.ops):
+            return _RowKernel(self, name, op).launch(k)
+        kernel = _Kernel(self, name, op.body.block)
         source = kernel.render()
-        bounds = [self.names[v] for v in (lb, ub, step)]
-        trips = f"trips_{k}"
-        launch = [f"    {trips} = max(0, -(-({bounds[1]} - {bounds[0]}) // {bounds[2]}))",
-                  f"    if {trips} > 0:",
-                  f"        {name}[(triton.cdiv({trips}, {BLOCK}),)]({', '.join(kernel.call_args())}, "
-                  f"{bounds[0]}, {bounds[2]}, {trips}, BLOCK={BLOCK})"]
+        trips = []
+        launch = []
+        for d, (lb, ub, step) in enumerate(zip(op.lowerBound, op.upperBound, op.step)):
+            b = [self.names[v] for v in (lb, ub, step)]
+            trips.append(f"t{k}_{d}")
+            launch.append(f"    t{k}_{d} = max(0, -(-({b[1]} - {b[0]}) // {b[2]}))")
+            kernel.bounds += [b[0], b[2]]
+        total = " * ".join(trips)
+        launch += [f"    if {total} > 0:",
+                   f"        {name}[(triton.cdiv({total}, {BLOCK}),)]({', '.join(kernel.call_args())}, "
+                   f"{', '.join(kernel.bounds)}, {', '.join(trips)}, BLOCK={BLOCK})"]
         return source, launch
 
 
@@ -213,6 +249,10 @@ class _Kernel:
         self.memrefs: list[SSAValue] = []  # captured memrefs (a pointer and strides each)
         self.scalars: list[SSAValue] = []  # captured host scalars
         self.lines: list[str] = []
+        self.mask = "mask"  # the lanes that run (the row loop's inside a row kernel)
+        self.bounds: list[str] = []  # host names of each dimension's lower bound and step (pointwise kernels)
+        self.skip: set[Operation] = set()  # ops a reduction renders itself
+        self.reductions: dict[Operation, tuple] = {}  # combining op -> (reduced value, memref store or None)
 
     def call_args(self) -> list[str]:
         out = []
@@ -240,9 +280,10 @@ class _Kernel:
         return f"c_{self.fn.names[v]}"
 
     def pointer(self, m: SSAValue, op: Operation) -> str:
-        if m not in self.fn.names or isinstance(m.owner, Operation):
-            raise BackendError(f"the triton backend reads and writes function arguments only, not memrefs made "
-                               f"inside the function{self.fn.where(op)}")
+        if m not in self.fn.names or not isinstance(m.type, MemRefType) or (
+                isinstance(m.owner, Operation) and not isinstance(m.owner, memref.AllocOp)):
+            raise BackendError(f"the triton backend reads and writes function arguments and memref.alloc buffers "
+                               f"only, not views{self.fn.where(op)}")
         if m not in self.memrefs:
             self.memrefs.append(m)
         return f"p_{self.fn.names[m]}"
@@ -257,9 +298,15 @@ class _Kernel:
         return f"{base} + " + " + ".join(terms) if terms else base, block
 
     def render(self) -> str:
-        iv = self.body.args[0]
-        self.local[iv] = "i"
-        self.block_valued.add(iv)
+        ivs = list(self.body.args)
+        index_lines = ["r = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)",
+                       f"mask = r < {' * '.join(f't{d}' for d in range(len(ivs)))}"]
+        for d in reversed(range(len(ivs))):  # the lane's point, the last dimension fastest
+            index_lines.append(f"i{d} = lb{d} + (r % t{d}) * step{d}" if d else f"i{d} = lb{d} + r * step{d}")
+            if d:
+                index_lines.append(f"r = r // t{d}")
+            self.local[ivs[d]] = f"i{d}"
+            self.block_valued.add(ivs[d])
         for op in self.body.ops:
             if isinstance(op, (scf.ReduceOp, scf.YieldOp)):
                 continue
@@ -276,11 +323,17 @@ class _Kernel:
                 loads.append(f"    {name} = tl.load({name}_ptr)")
             else:
                 params.append(name)
-        params += ["lb", "step", "trips", "BLOCK: tl.constexpr"]
-        head = ["@triton.jit", f"def {self.name}({', '.join(params)}):", *loads,
-                "    r = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)", "    mask = r < trips",
-                "    i = lb + r * step"]
-        return "\n".join(head + [f"    {line}" for line in self.lines]) + "\n"
+        params += [f"{kind}{d}" for d in range(len(ivs)) for kind in ("lb", "step")]
+        params += [f"t{d}" for d in range(len(ivs))] + ["BLOCK: tl.constexpr"]
+        head = ["@triton.jit", f"def {self.name}({', '.join(params)}):", *loads]
+        return "\n".join(head + [f"    {line}" for line in index_lines + self.lines]) + "\n"
+
+    def row_loop(self, op: Operation) -> None:
+        raise BackendError(f"the triton backend renders a loop inside a parallel loop only as a row of a row "
+                           f"kernel (one per top-level nest){self.fn.where(op)}")
+
+    def reduce(self, op: Operation) -> None:
+        raise AssertionError("reductions are found by row kernels only")
 
     def define(self, v: SSAValue, expr: str, block: bool) -> None:
         name = self.fn.fresh(v)
@@ -290,6 +343,14 @@ class _Kernel:
         self.lines.append(f"{name} = {expr}")
 
     def statement(self, op: Operation) -> None:
+        if op in self.skip:
+            return
+        if op in self.reductions:
+            self.reduce(op)
+            return
+        if isinstance(op, (scf.ForOp, scf.ParallelOp)):
+            self.row_loop(op)
+            return
         where = self.fn.where(op)
         operands = list(op.operands)
         block = any(v in self.block_valued for v in operands)
@@ -297,13 +358,16 @@ class _Kernel:
             self.define(op.result, _literal(op, kernel=True), False)
         elif isinstance(op, memref.LoadOp):
             address, varying = self.offset(op.memref, op.indices, op)
-            mask = ", mask=mask" if varying else ""
+            mask = f", mask={self.mask}" if varying else ""
             self.define(op.res, f"tl.load({address}{mask})", varying)
         elif isinstance(op, memref.StoreOp):
             address, varying = self.offset(op.memref, op.indices, op)
+            if not varying and isinstance(self, _RowKernel) and self.mask == "mask":  # one per program
+                self.lines.append(f"tl.store({address}, {self.ref(op.value, op)})")
+                return
             if not varying:
                 raise BackendError(f"a store to one place from every iteration of a parallel loop{where}")
-            self.lines.append(f"tl.store({address}, {self.ref(op.value, op)}, mask=mask)")
+            self.lines.append(f"tl.store({address}, {self.ref(op.value, op)}, mask={self.mask})")
         elif type(op) in _BINARY:
             a, b = (self.ref(v, op) for v in operands)
             self.define(op.results[0], f"{a} {_BINARY[type(op)]} {b}", block)
@@ -377,3 +441,165 @@ def _literal(op: arith.ConstantOp, kernel: bool = False) -> str:
     if isinstance(value, IntegerAttr):
         return str(value.value.data)
     raise BackendError(f"arith.constant of type {t} in the triton backend")
+
+
+#: combining op -> (Triton reduction, the identity masked lanes hold)
+#: (``tl.reduce`` with ircc's own combine functions: Triton's ``tl.sum`` / ``tl.max`` are ``@triton.jit``
+#: functions made when triton is imported, which the interpreter cannot call if that was before the switch)
+_REDUCE = {arith.AddfOp: ("add", "0.0"), arith.AddiOp: ("add", "0"), arith.MaximumfOp: ("max", "float('-inf')"),
+           arith.MaxnumfOp: ("max", "float('-inf')"), arith.MinimumfOp: ("min", "float('inf')"),
+           arith.MinnumfOp: ("min", "float('inf')"), arith.MaxSIOp: ("max", "-(1 << 62)"),
+           arith.MinSIOp: ("min", "1 << 62")}
+
+
+class _RowKernel(_Kernel):
+    """A top-level nest with loops inside: one program per point of its outer loops (the grid), each inner
+    ``scf.for`` a row of ``BLOCK_Jk`` lanes (the next power of two of its trip count, masked). A row whose
+    body accumulates into one place -- ``acc[...] = acc[...] + f(j)``, or a carried value ``acc + f(j)`` --
+    is a ``tl.sum`` / ``tl.max`` / ``tl.min`` of ``f`` over the row, combined into that place once: softmax,
+    layer norm, sums."""
+
+    def __init__(self, fn: _Function, name: str, op: Operation):
+        self.grid: list[tuple[SSAValue, SSAValue, SSAValue, SSAValue]] = []  # (iv, lb, ub, step)
+        loop = op
+        while True:  # parallel loops directly inside parallel loops join the grid
+            if loop.initVals:
+                raise BackendError(f"a parallel loop with reductions{fn.where(loop)}")
+            self.grid += list(zip(loop.body.block.args, loop.lowerBound, loop.upperBound, loop.step))
+            body = loop.body.block
+            inner = [o for o in body.ops if not isinstance(o, (scf.ReduceOp, scf.YieldOp))]
+            if len(inner) != 1 or not isinstance(inner[0], scf.ParallelOp):
+                break
+            loop = inner[0]
+        super().__init__(fn, name, body)
+        self.rows: list[tuple[str, SSAValue, SSAValue, SSAValue]] = []  # (name, lb, ub, step) per row loop
+
+    def launch(self, k: int) -> tuple[str, list[str]]:
+        source = self.render()
+        lines, trips = [], []
+        for d, (_, lb, ub, step) in enumerate(self.grid):
+            b = [self.fn.names[v] for v in (lb, ub, step)]
+            trips.append(f"g{k}_{d}")
+            lines.append(f"    g{k}_{d} = max(0, -(-({b[1]} - {b[0]}) // {b[2]}))")
+        rows = []
+        for name, lb, ub, step in self.rows:
+            b = [self.fn.names[v] for v in (lb, ub, step)]
+            lines.append(f"    {name}_{k} = max(0, -(-({b[1]} - {b[0]}) // {b[2]}))")
+            rows.append(f"{name}_{k}")
+        blocks = [f"BLOCK_{r.split('_')[0].upper()}=max(1, triton.next_power_of_2({r}))" for r in rows]
+        total = " * ".join(trips) or "1"
+        args = [*self.call_args(), *trips, *rows]
+        lines += [f"    if {total} > 0:",
+                  f"        {self.name}[({total},)]({', '.join(args)}{''.join(', ' + b for b in blocks)})"]
+        return source, lines
+
+    def render(self) -> str:
+        lines = ["pid = tl.program_id(0)"]
+        for d in reversed(range(len(self.grid))):
+            iv, lb, _, step = self.grid[d]
+            lines += [f"g{d} = pid % gt{d}", f"pid = pid // gt{d}"]
+            self.lines = []
+            lb_ref, step_ref = self.ref(lb, iv.owner.parent_op()), self.ref(step, iv.owner.parent_op())
+            self.local[iv] = f"({lb_ref} + g{d} * {step_ref})"
+        self.lines = []
+        for op in self.body.ops:
+            if not isinstance(op, (scf.ReduceOp, scf.YieldOp)):
+                self.statement(op)
+        params = []
+        for m in self.memrefs:
+            host = self.fn.names[m]
+            params += [f"p_{host}"] + [f"p_{host}_s{d}" for d in range(len(m.type.get_shape()))]
+        loads = []
+        for v in self.scalars:
+            name = f"c_{self.fn.names[v]}"
+            if isinstance(v.type, Float64Type):
+                params.append(f"{name}_ptr")
+                loads.append(f"{name} = tl.load({name}_ptr)")
+            else:
+                params.append(name)
+        params += [f"gt{d}" for d in range(len(self.grid))]
+        params += [f"{name}_trips" for name, *_ in self.rows]
+        params += [f"BLOCK_{name.upper()}: tl.constexpr" for name, *_ in self.rows]
+        head = ["@triton.jit", f"def {self.name}({', '.join(params)}):"]
+        return "\n".join(head + [f"    {line}" for line in loads + lines + self.lines]) + "\n"
+
+    def row_loop(self, op: Operation) -> None:
+        where = self.fn.where(op)
+        if self.mask != "mask" or not isinstance(op, scf.ForOp):
+            raise BackendError(f"the triton backend renders one level of loops inside a row kernel's grid{where}")
+        for v in (op.lb, op.ub, op.step):
+            if v in self.local:
+                raise BackendError(f"a row loop whose bounds change from row to row (the triton backend sizes rows "
+                                   f"on the host){where}")
+        name = f"j{len(self.rows)}"
+        self.rows.append((name, op.lb, op.ub, op.step))
+        lb, step = self.ref(op.lb, op), self.ref(op.step, op)
+        self.lines += [f"r{name} = tl.arange(0, BLOCK_{name.upper()})", f"m{name} = r{name} < {name}_trips",
+                       f"{name} = {lb} + r{name} * {step}"]
+        body = op.body.block
+        self.local[body.args[0]] = name
+        self.block_valued.add(body.args[0])
+        self._find_reductions(op)
+        self.mask = f"m{name}"
+        for inner in body.ops:
+            if not isinstance(inner, scf.YieldOp):
+                self.statement(inner)
+        self.mask = "mask"
+        for result, (acc, combine) in zip(op.results, self._carried):
+            expr = self._combine(combine, self.ref(acc, op), self.local[combine.results[0]])
+            self.define(result, expr, False)
+
+    def _find_reductions(self, loop: scf.ForOp) -> None:
+        body = loop.body.block
+        varying = {body.args[0]}
+        for o in body.ops:
+            if any(v in varying for v in o.operands):
+                varying.update(o.results)
+        self._carried = []
+        if loop.iter_args:
+            yielded = body.last_op.operands
+            for arg, init, y in zip(body.args[1:], loop.iter_args, yielded):
+                c = y.owner
+                if type(c) not in _REDUCE or arg not in c.operands or len(list(arg.uses)) != 1:
+                    raise BackendError(f"a carried value the triton backend cannot make a reduction (add, max or "
+                                       f"min of the previous value and this iteration's){self.fn.where(loop)}")
+                other = c.operands[1] if c.operands[0] is arg else c.operands[0]
+                self.reductions[c] = (other, None)
+                self._carried.append((init, c))
+        for o in body.ops:
+            if not isinstance(o, memref.StoreOp) or any(v in varying for v in o.indices):
+                continue
+            c = o.value.owner
+            if type(c) not in _REDUCE:
+                continue
+            loads = [v.owner for v in c.operands if isinstance(v.owner, memref.LoadOp)
+                     and v.owner.memref is o.memref and list(v.owner.indices) == list(o.indices)]
+            if not loads or len(list(loads[0].res.uses)) != 1:
+                continue
+            other = c.operands[1] if c.operands[0] is loads[0].res else c.operands[0]
+            self.reductions[c] = (other, o)
+            self.skip.update((loads[0], o))
+
+    def reduce(self, op: Operation) -> None:
+        value, store = self.reductions[op]
+        fn, identity = _REDUCE[type(op)]
+        x = self.ref(value, op)
+        if value in self.block_valued:
+            self.fn.helpers.add(f"combine_{fn}")
+            x = f"tl.reduce(tl.where({self.mask}, {x}, {identity}), 0, _ircc_combine_{fn})"
+        elif fn == "add":
+            raise BackendError(f"a sum of a value that does not change along the row{self.fn.where(op)}")
+        name = self.fn.fresh(op.results[0])
+        self.local[op.results[0]] = name
+        self.lines.append(f"{name} = {x}")
+        if store is not None:
+            address, _ = self.offset(store.memref, store.indices, store)
+            acc = self.fn.fresh(store.value)
+            self.lines += [f"{acc} = tl.load({address})", f"tl.store({address}, {self._combine(op, acc, name)})"]
+
+    def _combine(self, op: Operation, a: str, b: str) -> str:
+        if isinstance(op, (arith.AddfOp, arith.AddiOp)):
+            return f"{a} + {b}"
+        fn = "tl.maximum" if isinstance(op, (arith.MaximumfOp, arith.MaxnumfOp, arith.MaxSIOp)) else "tl.minimum"
+        nan = ", propagate_nan=tl.PropagateNan.ALL" if isinstance(op, (arith.MaximumfOp, arith.MinimumfOp)) else ""
+        return f"{fn}({a}, {b}{nan})"

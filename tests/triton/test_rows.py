@@ -1,0 +1,86 @@
+"""Row reductions on ``target="triton"``, generated from the loop IR the torch frontend produces (a program per
+row, each inner loop a masked row of lanes, accumulations as ``tl.reduce``), in Triton's interpreter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ircc
+from ircc.errors import BackendError
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("triton")
+
+
+def _rms_norm(x):
+    return x * torch.rsqrt((x * x).mean(-1, keepdim=True) + 1e-6)
+
+
+CASES = {
+    "softmax": (lambda x: torch.softmax(x, dim=-1), (4, 6)),
+    "softmax_3d": (lambda x: torch.softmax(x, dim=-1), (2, 3, 5)),
+    "log_softmax": (lambda x: torch.log_softmax(x, dim=-1), (3, 7)),
+    "layer_norm": (torch.nn.LayerNorm(6), (4, 6)),
+    "layer_norm_3d": (torch.nn.LayerNorm(6), (2, 4, 6)),
+    "rms_norm": (_rms_norm, (3, 9)),
+    "sum": (lambda x: x.sum(-1), (5, 9)),
+    "amax": (lambda x: x.amax(-1), (5, 9)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_row_reductions_match_eager(name: str) -> None:
+    torch.manual_seed(0)
+    fn, shape = CASES[name]
+    if isinstance(fn, torch.nn.Module):
+        fn.eval()
+        with torch.no_grad():
+            fn.weight.uniform_(0.5, 1.5)
+            fn.bias.uniform_(-0.5, 0.5)
+    x = torch.randn(*shape)
+    k = ircc.compile(fn, example_inputs=(x,), target="triton", cache=False)
+    with torch.no_grad():
+        torch.testing.assert_close(k(x), fn(x), rtol=1e-5, atol=1e-6)
+    assert "tl.reduce(" in k.source
+
+
+CARRIED = """
+func.func @row_sums(%m: memref<?x?xf64>, %out: memref<?xf64>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f64
+  %r = memref.dim %m, %c0 : memref<?x?xf64>
+  %c = memref.dim %m, %c1 : memref<?x?xf64>
+  "scf.parallel"(%c0, %r, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1, 0>}> ({
+  ^bb0(%i: index):
+    %s = scf.for %j = %c0 to %c step %c1 iter_args(%acc = %zero) -> (f64) {
+      %x = memref.load %m[%i, %j] : memref<?x?xf64>
+      %sq = arith.mulf %x, %x : f64
+      %n = arith.addf %acc, %sq : f64
+      scf.yield %n : f64
+    }
+    %root = math.sqrt %s : f64
+    memref.store %root, %out[%i] : memref<?xf64>
+    scf.reduce
+  }) : (index, index, index) -> ()
+  func.return
+}
+"""
+
+
+def test_a_carried_sum_is_a_row_reduction() -> None:
+    k = ircc.compile(CARRIED, target="triton", cache=False)
+    m = np.random.default_rng(0).random((6, 13))
+    out = np.zeros(6)
+    k(m, out)
+    np.testing.assert_allclose(out, np.sqrt((m * m).sum(axis=1)), rtol=1e-12)
+
+
+def test_what_is_not_rendered_yet_says_so() -> None:
+    x, w = torch.randn(3, 4), torch.randn(4, 5)
+    with pytest.raises(BackendError, match="one level of loops inside a row kernel"):  # a matmul as loops
+        ircc.compile(lambda a, b: a @ b, example_inputs=(x, w), target="triton", cache=False)
+    with pytest.raises(BackendError, match="a sequential scf.for at the top level"):
+        ircc.compile(CARRIED.replace('"scf.parallel"', '"scf.parallel"'), target="triton", cache=False,
+                     pipeline="convert-scf-parallel-to-for")
