@@ -89,9 +89,11 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", expor
         return call
 
     pipeline = DEFAULT_PIPELINE
-    if target == "triton":  # every parallel dimension a grid dimension, and no BLAS call on the device
-        pipeline = pipeline.replace("lower-matmul", "lower-matmul{strategy=loops}").replace(
-            "convert-linalg-to-parallel-loops", "convert-linalg-to-parallel-loops{all-dims=true}")
+    if target == "triton":  # every parallel dimension a grid dimension; a matmul stays linalg.matmul, whose (i, j)
+        # are parallel and whose k is a row (no BLAS call on the device)
+        pipeline = pipeline.replace("lower-matmul,", "").replace(
+            "convert-linalg-to-parallel-loops", "convert-linalg-to-parallel-loops{all-dims=true}").replace(
+            "linalg-interchange", "linalg-interchange{parallel-outer=true}")
     kernel = compile_module(module, pristine.clone, pipeline, "torch", entry="forward", target=target,
                             wrap=wrap, frontend_s=frontend_s, **options)
     if "scf.parallel" in kernel.mlir(-1) and not shared_thread_pool():  # the loops have the threads: the BLAS

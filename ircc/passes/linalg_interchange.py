@@ -33,11 +33,19 @@ class LinalgInterchange(ModulePass):
     name = "linalg-interchange"
 
     min_trip: int = 4
+    parallel_outer: bool = False  # instead: every parallel dimension before every reduction (for GPU grids)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for generic in [o for o in op.walk() if isinstance(o, GenericOp)]:
             dims = len(generic.iterator_types.data)
             if dims < 2:
+                continue
+            if self.parallel_outer:
+                iterators = [str(it.data) for it in generic.iterator_types.data]
+                order = [d for d in range(dims) if iterators[d] == "parallel"]
+                order += [d for d in range(dims) if iterators[d] != "parallel"]
+                if order != list(range(dims)):
+                    _permute(generic, order)
                 continue
             best = _best_innermost(generic, self.min_trip)
             if best is not None and best != dims - 1:
@@ -120,7 +128,12 @@ def _best_innermost(generic: GenericOp, min_trip: int) -> int | None:
 def _move_last(generic: GenericOp, d: int) -> None:
     """Renumber the dimensions so ``d`` is last (the others keep their order)."""
     n = len(generic.iterator_types.data)
-    order = [k for k in range(n) if k != d] + [d]  # new position -> old dimension
+    _permute(generic, [k for k in range(n) if k != d] + [d])
+
+
+def _permute(generic: GenericOp, order: list[int]) -> None:
+    """Renumber the dimensions: new position ``k`` is old dimension ``order[k]``."""
+    n = len(order)
     new_pos = {old: new for new, old in enumerate(order)}
     to_old = AffineMap(n, 0, tuple(AffineDimExpr(new_pos[old]) for old in range(n)))
     maps = [AffineMapAttr(m.data.compose(to_old)) for m in generic.indexing_maps.data]

@@ -209,6 +209,28 @@ class _Function:
             return f"{self.fresh(op.memref)} = torch.empty(({shape},), dtype={dtype}, device=_device)"
         if isinstance(op, memref.DeallocOp):
             return "pass  # memref.dealloc: torch frees the tensor when it is unreachable"
+        if isinstance(op, (memref.CollapseShapeOp, memref.ExpandShapeOp)):  # views of the same elements
+            src = self.names[op.operands[0]]
+            if isinstance(op, memref.CollapseShapeOp):
+                groups = [[d.value.data for d in g] for g in op.reassociation]
+                dims = [" * ".join(f"{src}.shape[{d}]" for d in g) or "1" for g in groups]
+            else:
+                dynamic = iter(self.names[v] for v in op.operands[1:])
+                dims = [str(d) if d >= 0 else next(dynamic) for d in op.static_output_shape.get_values()]
+            return f"{self.fresh(op.results[0])} = {src}.view(({''.join(d + ', ' for d in dims)}))"
+        if isinstance(op, memref.SubviewOp):
+            static = [list(x.get_values()) for x in (op.static_offsets, op.static_sizes, op.static_strides)]
+            if op.offsets or op.strides or len(op.result.type.get_shape()) != len(static[0]):
+                raise BackendError(f"memref.subview with dynamic offsets or strides, or fewer dimensions"
+                                   f"{self.where(op)}")
+            sizes = iter(self.names[v] for v in op.sizes)
+            parts = []
+            for o, size, st in zip(*static):
+                n = str(size) if size >= 0 else next(sizes)
+                parts.append(f"{o}:{o} + ({n}) * {st}:{st}")
+            return f"{self.fresh(op.result)} = {self.names[op.source]}[{', '.join(parts)}]"
+        if isinstance(op, memref.CastOp):
+            return f"{self.fresh(op.dest)} = {self.names[op.source]}"
         raise BackendError(f"the triton backend renders pointwise loops: {op.name} outside a loop is not supported "
                            f"yet{self.where(op)}")
 
@@ -280,10 +302,8 @@ class _Kernel:
         return f"c_{self.fn.names[v]}"
 
     def pointer(self, m: SSAValue, op: Operation) -> str:
-        if m not in self.fn.names or not isinstance(m.type, MemRefType) or (
-                isinstance(m.owner, Operation) and not isinstance(m.owner, memref.AllocOp)):
-            raise BackendError(f"the triton backend reads and writes function arguments and memref.alloc buffers "
-                               f"only, not views{self.fn.where(op)}")
+        if m not in self.fn.names or not isinstance(m.type, MemRefType):
+            raise BackendError(f"a memref made inside the loop{self.fn.where(op)}")
         if m not in self.memrefs:
             self.memrefs.append(m)
         return f"p_{self.fn.names[m]}"
@@ -399,9 +419,12 @@ class _Kernel:
             if t is None:
                 raise BackendError(f"{op.name} to {op.results[0].type}{where}")
             self.define(op.results[0], f"({self.ref(operands[0], op)}).to({t})", block)
-        elif isinstance(op, (arith.DivSIOp, arith.FloorDivSIOp)):
+        elif isinstance(op, (arith.DivSIOp, arith.FloorDivSIOp, arith.DivUIOp)):  # indices: non-negative
             a, b = (self.ref(v, op) for v in operands)
             self.define(op.results[0], f"{a} // {b}", block)
+        elif isinstance(op, arith.RemUIOp):
+            a, b = (self.ref(v, op) for v in operands)
+            self.define(op.results[0], f"{a} % {b}", block)
         elif isinstance(op, arith.RemSIOp):
             a, b = (self.ref(v, op) for v in operands)
             self.define(op.results[0], f"{a} % {b}", block)
@@ -472,7 +495,7 @@ class _RowKernel(_Kernel):
                 break
             loop = inner[0]
         super().__init__(fn, name, body)
-        self.rows: list[tuple[str, SSAValue, SSAValue, SSAValue]] = []  # (name, lb, ub, step) per row loop
+        self.rows: list[tuple[str, list[tuple]]] = []  # (name, [(lb, ub, step) per loop of its nest]) per row
 
     def launch(self, k: int) -> tuple[str, list[str]]:
         source = self.render()
@@ -481,12 +504,15 @@ class _RowKernel(_Kernel):
             b = [self.fn.names[v] for v in (lb, ub, step)]
             trips.append(f"g{k}_{d}")
             lines.append(f"    g{k}_{d} = max(0, -(-({b[1]} - {b[0]}) // {b[2]}))")
-        rows = []
-        for name, lb, ub, step in self.rows:
-            b = [self.fn.names[v] for v in (lb, ub, step)]
-            lines.append(f"    {name}_{k} = max(0, -(-({b[1]} - {b[0]}) // {b[2]}))")
-            rows.append(f"{name}_{k}")
-        blocks = [f"BLOCK_{r.split('_')[0].upper()}=max(1, triton.next_power_of_2({r}))" for r in rows]
+        rows, blocks = [], []
+        for name, levels in self.rows:
+            level_trips = []
+            for d, (lb, ub, step) in enumerate(levels):
+                b = [self.fn.names[v] for v in (lb, ub, step)]
+                lines.append(f"    {name}_{d}_{k} = max(0, -(-({b[1]} - {b[0]}) // {b[2]}))")
+                level_trips.append(f"{name}_{d}_{k}")
+            rows += level_trips
+            blocks.append(f"BLOCK_{name.upper()}=max(1, triton.next_power_of_2({' * '.join(level_trips)}))")
         total = " * ".join(trips) or "1"
         args = [*self.call_args(), *trips, *rows]
         lines += [f"    if {total} > 0:",
@@ -518,8 +544,8 @@ class _RowKernel(_Kernel):
             else:
                 params.append(name)
         params += [f"gt{d}" for d in range(len(self.grid))]
-        params += [f"{name}_trips" for name, *_ in self.rows]
-        params += [f"BLOCK_{name.upper()}: tl.constexpr" for name, *_ in self.rows]
+        params += [f"{name}_t{d}" for name, levels in self.rows for d in range(len(levels))]
+        params += [f"BLOCK_{name.upper()}: tl.constexpr" for name, _ in self.rows]
         head = ["@triton.jit", f"def {self.name}({', '.join(params)}):"]
         return "\n".join(head + [f"    {line}" for line in loads + lines + self.lines]) + "\n"
 
@@ -531,15 +557,30 @@ class _RowKernel(_Kernel):
             if v in self.local:
                 raise BackendError(f"a row loop whose bounds change from row to row (the triton backend sizes rows "
                                    f"on the host){where}")
+        loops = [op]  # a perfect nest of loops without carried values is one row over all its points
+        while not loops[-1].iter_args:
+            inner = [o for o in loops[-1].body.block.ops if not isinstance(o, scf.YieldOp)]
+            if len(inner) != 1 or not isinstance(inner[0], scf.ForOp) or inner[0].iter_args:
+                break
+            if any(v in self.local for v in (inner[0].lb, inner[0].ub, inner[0].step)):
+                break
+            loops.append(inner[0])
         name = f"j{len(self.rows)}"
-        self.rows.append((name, op.lb, op.ub, op.step))
-        lb, step = self.ref(op.lb, op), self.ref(op.step, op)
-        self.lines += [f"r{name} = tl.arange(0, BLOCK_{name.upper()})", f"m{name} = r{name} < {name}_trips",
-                       f"{name} = {lb} + r{name} * {step}"]
-        body = op.body.block
-        self.local[body.args[0]] = name
-        self.block_valued.add(body.args[0])
-        self._find_reductions(op)
+        self.rows.append((name, [(lp.lb, lp.ub, lp.step) for lp in loops]))
+        self.lines += [f"r{name} = tl.arange(0, BLOCK_{name.upper()})",
+                       f"m{name} = r{name} < {' * '.join(f'{name}_t{d}' for d in range(len(loops)))}"]
+        for d in reversed(range(len(loops))):  # the lane's point, the innermost loop fastest
+            lp = loops[d]
+            lb, step = self.ref(lp.lb, lp), self.ref(lp.step, lp)
+            lane = f"(r{name} % {name}_t{d})" if d else f"r{name}"
+            self.lines.append(f"{name}_{d} = {lb} + {lane} * {step}")
+            if d:
+                self.lines.append(f"r{name} = r{name} // {name}_t{d}")
+            self.local[lp.body.block.args[0]] = f"{name}_{d}"
+            self.block_valued.add(lp.body.block.args[0])
+        innermost = loops[-1]
+        body = innermost.body.block
+        self._find_reductions(innermost, [lp.body.block.args[0] for lp in loops])
         self.mask = f"m{name}"
         for inner in body.ops:
             if not isinstance(inner, scf.YieldOp):
@@ -549,9 +590,9 @@ class _RowKernel(_Kernel):
             expr = self._combine(combine, self.ref(acc, op), self.local[combine.results[0]])
             self.define(result, expr, False)
 
-    def _find_reductions(self, loop: scf.ForOp) -> None:
+    def _find_reductions(self, loop: scf.ForOp, ivs: list[SSAValue]) -> None:
         body = loop.body.block
-        varying = {body.args[0]}
+        varying = set(ivs)
         for o in body.ops:
             if any(v in varying for v in o.operands):
                 varying.update(o.results)
