@@ -27,3 +27,28 @@ def test_attention_is_not_rendered_yet() -> None:
     model, x = models()["decode_attention"]
     with pytest.raises(BackendError, match=r"memref.alloca inside a loop"):
         ircc.compile(model, example_inputs=(x,), target="triton", cache=False)
+
+
+def test_frozen_weights_are_tensors_made_once() -> None:
+    model, x = models()["mlp"]
+    kernel = ircc.compile(model, example_inputs=(x,), target="triton", freeze=True, cache=False)
+    with torch.no_grad():
+        torch.testing.assert_close(kernel(x), model(x), rtol=1e-4, atol=1e-5)
+    assert "_ircc_global(" in kernel.source
+
+
+def test_gpu_benchmark_smoke_runs_here(capsys, monkeypatch) -> None:
+    """benchmarks/gpu.py --smoke in the interpreter: every kernel it times compiles and matches torch."""
+    import json
+    import runpy
+    import sys
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setattr(sys, "argv", ["gpu.py", "--smoke"])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(str(ROOT / "benchmarks" / "gpu.py"), run_name="__main__")
+    assert done.value.code == 0
+    doc = json.loads(capsys.readouterr().out)
+    checked = [r for r in doc["results"].values() if "matches_torch" in r]
+    assert len(checked) == 4 and all(r["matches_torch"] for r in checked)

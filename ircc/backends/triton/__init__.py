@@ -37,7 +37,7 @@ class TritonBackend(Backend):
         """
         interpreted = interpreting()
         rendered = render_module(module, interpreted=interpreted)
-        namespace = _execute(rendered.source)
+        namespace = _execute(rendered.source, rendered.globals)
         signatures = {op.sym_name.data: Signature.of(op) for op in public_functions(module)}
         entries = {name: _Entry(namespace[_python_name(name)], signatures[name]) for name in rendered.functions}
         stats = {"interpreted": interpreted, "device": device()}
@@ -50,13 +50,24 @@ def _python_name(symbol: str) -> str:
     return _identifier(symbol)
 
 
-def _execute(source: str) -> dict[str, Any]:
-    """Run the generated module (registered with ``linecache``: ``triton.jit`` reads its functions' source)."""
+def _execute(source: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Run the generated module (registered with ``linecache``: ``triton.jit`` reads its functions' source);
+    ``arrays``: the constant ``memref.global`` data its host functions read (``_ircc_global``)."""
     triton_modules()
+    tensors: dict[tuple[str, str], Any] = {}
+
+    def global_tensor(name: str, device: Any) -> Any:
+        import torch
+
+        key = (name, str(device))
+        if key not in tensors:
+            tensors[key] = torch.from_numpy(arrays[name].copy()).to(device)
+        return tensors[key]
+
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
     filename = f"<ircc-triton-{digest}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"_ircc_global": global_tensor}
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
     return namespace
 

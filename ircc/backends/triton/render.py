@@ -98,6 +98,7 @@ class RenderedModule:
     source: str
     functions: list[str]  # host function names, one per func.func
     helpers: list[str] = field(default_factory=list)  # helper math functions the kernels call
+    globals: dict = field(default_factory=dict)  # constant memref.global name -> its numpy array
 
 
 def render_module(module, *, interpreted: bool) -> RenderedModule:
@@ -112,6 +113,8 @@ def render_module(module, *, interpreted: bool) -> RenderedModule:
             hosts.append(host)
             kernels += ks
             names.append(op.sym_name.data)
+        elif isinstance(op, memref.GlobalOp):
+            continue  # read by the host functions' memref.get_global (their data travels beside the source)
         elif not isinstance(op, func.FuncOp):
             raise BackendError(f"the triton backend renders functions only, not {op.name} at the top level")
     head = ["import torch", "import triton", "import triton.language as tl"]
@@ -128,7 +131,10 @@ def render_module(module, *, interpreted: bool) -> RenderedModule:
             body = f"return libdevice.{name}({args})"
         helper_src.append(f"@triton.jit\ndef _ircc_{name}({args}):\n    {body}\n")
     source = "\n".join(head) + "\n\n\n" + "\n\n".join(helper_src + kernels + hosts)
-    return RenderedModule(source, names, sorted(helpers))
+    from ircc.backends.memref_globals import constant_global_array, module_globals
+
+    arrays = {name: constant_global_array(glob, "triton") for name, glob in module_globals(module).items()}
+    return RenderedModule(source, names, sorted(helpers), arrays)
 
 
 def _identifier(text: str) -> str:
@@ -229,6 +235,8 @@ class _Function:
                 n = str(size) if size >= 0 else next(sizes)
                 parts.append(f"{o}:{o} + ({n}) * {st}:{st}")
             return f"{self.fresh(op.result)} = {self.names[op.source]}[{', '.join(parts)}]"
+        if isinstance(op, memref.GetGlobalOp):  # a constant: a tensor on the kernels' device, made once
+            return f"{self.fresh(op.memref)} = _ircc_global({op.name_.string_value()!r}, _device)"
         if isinstance(op, memref.CastOp):
             return f"{self.fresh(op.dest)} = {self.names[op.source]}"
         raise BackendError(f"the triton backend renders pointwise loops: {op.name} outside a loop is not supported "
