@@ -339,22 +339,28 @@ class _Kernel:
             if isinstance(op, (scf.ReduceOp, scf.YieldOp)):
                 continue
             self.statement(op)
-        params = []
-        for m in self.memrefs:
-            host = self.fn.names[m]
-            params += [f"p_{host}"] + [f"p_{host}_s{d}" for d in range(len(m.type.get_shape()))]
-        loads = []
-        for v in self.scalars:
-            name = f"c_{self.fn.names[v]}"
-            if isinstance(v.type, Float64Type):
-                params.append(f"{name}_ptr")
-                loads.append(f"    {name} = tl.load({name}_ptr)")
-            else:
-                params.append(name)
+        params, loads = self.captured_params()
+        loads = [f"    {line}" for line in loads]
         params += [f"{kind}{d}" for d in range(len(ivs)) for kind in ("lb", "step")]
         params += [f"t{d}" for d in range(len(ivs))] + ["BLOCK: tl.constexpr"]
         head = ["@triton.jit", f"def {self.name}({', '.join(params)}):", *loads]
         return "\n".join(head + [f"    {line}" for line in index_lines + self.lines]) + "\n"
+
+    def captured_params(self) -> tuple[list[str], list[str]]:
+        """The kernel's parameters for what it captured (a pointer and strides per memref, then the host
+        scalars; an f64 one arrives as a one-element tensor) and the loads that unpack those."""
+        params, loads = [], []
+        for m in self.memrefs:
+            host = self.fn.names[m]
+            params += [f"p_{host}"] + [f"p_{host}_s{d}" for d in range(len(m.type.get_shape()))]
+        for v in self.scalars:
+            name = f"c_{self.fn.names[v]}"
+            if isinstance(v.type, Float64Type):
+                params.append(f"{name}_ptr")
+                loads.append(f"{name} = tl.load({name}_ptr)")
+            else:
+                params.append(name)
+        return params, loads
 
     def row_loop(self, op: Operation) -> None:
         raise BackendError(f"the triton backend renders a loop inside a parallel loop only as a row of a row "
@@ -539,18 +545,7 @@ class _RowKernel(_Kernel):
         for op in self.body.ops:
             if not isinstance(op, (scf.ReduceOp, scf.YieldOp)):
                 self.statement(op)
-        params = []
-        for m in self.memrefs:
-            host = self.fn.names[m]
-            params += [f"p_{host}"] + [f"p_{host}_s{d}" for d in range(len(m.type.get_shape()))]
-        loads = []
-        for v in self.scalars:
-            name = f"c_{self.fn.names[v]}"
-            if isinstance(v.type, Float64Type):
-                params.append(f"{name}_ptr")
-                loads.append(f"{name} = tl.load({name}_ptr)")
-            else:
-                params.append(name)
+        params, loads = self.captured_params()
         params += [f"gt{d}" for d in range(len(self.grid))]
         params += [f"{name}_t{d}" for name, levels in self.rows for d in range(len(levels))]
         params += [f"BLOCK_{name.upper()}: tl.constexpr" for name, _ in self.rows]
