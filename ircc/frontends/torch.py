@@ -64,26 +64,29 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", expor
     threads = options.get("threads") or default_threads()
     blas_threads = [threads]  # set once compiled: 1 where the kernel's own loops take the threads
 
+    as_tensors = target == "triton"  # its kernels take torch tensors (cuda ones on a GPU): no numpy views
+
     def wrap(entry):
         def call(*inputs: Any) -> Any:
             if len(inputs) != layout.n_inputs:
                 raise ArgumentError(f"the model takes {layout.n_inputs} input(s), got {len(inputs)}")
-            arrays = state.arrays()
+            arrays = state.tensors() if as_tensors else state.arrays()
             for k, (t, shape, dtype) in enumerate(zip(inputs, shapes, dtypes)):
                 if not isinstance(t, torch.Tensor) or t.dtype != dtype or (tuple(t.shape) != shape and not symbolic):
                     got = f"{tuple(t.shape)} {t.dtype}" if isinstance(t, torch.Tensor) else type(t).__name__
                     raise ArgumentError(f"input {k}: expected a {dtype} tensor of shape {shape} (the example "
                                         f"input's), got {got}; compile again for other shapes, or with "
                                         "dynamic=True for any batch size")
-                arrays.append(_numpy(t))
+                arrays.append(t.detach() if as_tensors else _numpy(t))
+            device = inputs[0].device if as_tensors and inputs else "cpu"
             if symbolic:
                 sizes = bind(layout.symbols, layout.inputs, [tuple(t.shape) for t in inputs])
-                outs = [torch.empty(tuple(evaluate(d, sizes) for d in dims), dtype=out_dtype)
+                outs = [torch.empty(tuple(evaluate(d, sizes) for d in dims), dtype=out_dtype, device=device)
                         for dims, out_dtype in layout.outputs]
             else:
-                outs = [torch.empty(shape, dtype=out_dtype) for shape, out_dtype in layout.outputs]
+                outs = [torch.empty(shape, dtype=out_dtype, device=device) for shape, out_dtype in layout.outputs]
             use_blas_threads(blas_threads[0])
-            entry(*arrays, *[o.numpy() for o in outs])
+            entry(*arrays, *(outs if as_tensors else [o.numpy() for o in outs]))
             return outs[0] if len(outs) == 1 else tuple(outs)
 
         return call
@@ -149,6 +152,17 @@ class _StateViews:
         self.dtypes = [getattr(owner, attr).dtype for owner, attr, _ in self.slots]
         self.shapes = [tuple(getattr(owner, attr).shape) for owner, attr, _ in self.slots]
         self.cache: list[Any] = [None] * len(self.slots)
+
+    def tensors(self) -> list[Any]:
+        """The parameters and buffers as they are (for kernels that take tensors), checked as ``arrays``."""
+        out = []
+        for k, (owner, attr, name) in enumerate(self.slots):
+            t = getattr(owner, attr)
+            if t.dtype != self.dtypes[k] or tuple(t.shape) != self.shapes[k]:
+                raise ArgumentError(f"{name} is now a {t.dtype} tensor of shape {tuple(t.shape)}; the kernel was "
+                                    f"compiled for {self.dtypes[k]} {self.shapes[k]}: compile again")
+            out.append(t.detach())
+        return out
 
     def arrays(self) -> list[Any]:
         out = []

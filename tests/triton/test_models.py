@@ -52,3 +52,14 @@ def test_gpu_benchmark_smoke_runs_here(capsys, monkeypatch) -> None:
     doc = json.loads(capsys.readouterr().out)
     checked = [r for r in doc["results"].values() if "matches_torch" in r]
     assert len(checked) == 4 and all(r["matches_torch"] for r in checked)
+
+
+def test_the_torch_kernel_passes_tensors_through() -> None:
+    """On this target the model's tensors reach the kernels as they are (cuda ones on a GPU): a transposed
+    input is read through its strides, with no numpy copy."""
+    model, x = models()["mlp"]
+    kernel = ircc.compile(model, example_inputs=(x,), target="triton", cache=False)
+    strided = x.t().contiguous().t()  # the same values, column-major
+    assert not strided.is_contiguous()
+    with torch.no_grad():
+        torch.testing.assert_close(kernel(strided), model(x), rtol=1e-4, atol=1e-5)

@@ -94,12 +94,19 @@ class _Entry:
                     copies.append((a, moved))
                     t = moved
                 converted.append(t)
+            elif isinstance(a, torch.Tensor) and a.device != target:  # e.g. CPU tensors with a GPU present
+                moved = a.to(target)
+                copies.append((a, moved))
+                converted.append(moved)
             elif not spec.is_memref:  # Triton takes Python numbers (a float is fp32 unless the kernel says f64)
                 kind = spec.dtype.kind
                 converted.append(bool(a) if kind == "b" else int(a) if kind in "iu" else float(a))
             else:
                 converted.append(a)
         self.host(*converted)
-        for array, moved in copies:  # results written on the GPU come back into the caller's arrays
-            array[...] = moved.cpu().numpy()
+        for original, moved in copies:  # results written on the GPU come back into the caller's arrays
+            if isinstance(original, np.ndarray):
+                original[...] = moved.cpu().numpy()
+            else:
+                original.copy_(moved)
         return None
