@@ -374,7 +374,7 @@ def parallel_for_runtime(ml: ModuleLowering) -> ir.Function:
     _call_task(b, vals[0], task_t, [vals[1], vals[2], vals[3], vals[4]])
     b.ret(ir.Constant(PTR, None))
 
-    fn, b, t, done = _parallel_for_entry(ml, task_t)
+    fn, b, t, _ = _parallel_for_entry(ml, task_t)
     task, env, total = fn.args[:3]
     zero, one = ir.Constant(I64, 0), ir.Constant(I64, 1)
     chunks = alloca(b, chunk_t, size=t)
@@ -383,57 +383,24 @@ def parallel_for_runtime(ml: ModuleLowering) -> ir.Function:
     def bound(j: ir.Value) -> ir.Value:
         return b.sdiv(b.mul(total, j), t)
 
-    # spawn chunks 1..t-1
-    header = fn.append_basic_block("spawn.header")
-    body = fn.append_basic_block("spawn.body")
-    after = fn.append_basic_block("spawn.exit")
-    pre = b.block
-    b.branch(header)
-    b.position_at_end(header)
-    j = b.phi(I64)
-    j.add_incoming(one, pre)
-    b.cbranch(b.icmp_signed("<", j, t), body, after)
-    b.position_at_end(body)
-    slot = b.gep(chunks, [j], inbounds=True, source_etype=chunk_t)
-    for i, v in enumerate((task, env, bound(j), bound(b.add(j, one)), j)):
-        b.store(v, b.gep(slot, [ir.Constant(I32, 0), ir.Constant(I32, i)], inbounds=True, source_etype=chunk_t))
-    tid = b.gep(tids, [j], inbounds=True, source_etype=I64)
-    rc = b.call(pthread_create, [tid, ir.Constant(PTR, None), main, slot])
-    failed = b.icmp_signed("!=", rc, ir.Constant(I32, 0))
-    inline_bb = fn.append_basic_block("spawn.failed")
-    next_bb = fn.append_basic_block("spawn.next")
-    b.cbranch(failed, inline_bb, next_bb)
-    b.position_at_end(inline_bb)  # no thread: run the chunk here, mark the slot as not joinable
-    b.store(zero, tid)
-    _call_task(b, task, task_t, [env, bound(j), bound(b.add(j, one)), j])
-    b.branch(next_bb)
-    b.position_at_end(next_bb)
-    j.add_incoming(b.add(j, one), next_bb)
-    b.branch(header)
+    def spawn(j: ir.Value) -> None:  # chunks 1..t-1 on threads of their own
+        slot = b.gep(chunks, [j], inbounds=True, source_etype=chunk_t)
+        for i, v in enumerate((task, env, bound(j), bound(b.add(j, one)), j)):
+            b.store(v, b.gep(slot, [ir.Constant(I32, 0), ir.Constant(I32, i)], inbounds=True, source_etype=chunk_t))
+        tid = b.gep(tids, [j], inbounds=True, source_etype=I64)
+        rc = b.call(pthread_create, [tid, ir.Constant(PTR, None), main, slot])
+        with b.if_then(b.icmp_signed("!=", rc, ir.Constant(I32, 0))):  # no thread: run the chunk here,
+            b.store(zero, tid)  # and mark the slot as not joinable
+            _call_task(b, task, task_t, [env, bound(j), bound(b.add(j, one)), j])
 
-    b.position_at_end(after)
+    def join(k: ir.Value) -> None:
+        handle = b.load(b.gep(tids, [k], inbounds=True, source_etype=I64), typ=I64)
+        with b.if_then(b.icmp_signed("!=", handle, zero)):
+            b.call(pthread_join, [handle, ir.Constant(PTR, None)])
+
+    _counted_loop(b, "spawn", one, t, one, spawn)
     _call_task(b, task, task_t, [env, zero, bound(one), zero])
-    jh = fn.append_basic_block("join.header")
-    jb = fn.append_basic_block("join.body")
-    jx = fn.append_basic_block("join.exit")
-    pre = b.block
-    b.branch(jh)
-    b.position_at_end(jh)
-    k = b.phi(I64)
-    k.add_incoming(one, pre)
-    b.cbranch(b.icmp_signed("<", k, t), jb, jx)
-    b.position_at_end(jb)
-    handle = b.load(b.gep(tids, [k], inbounds=True, source_etype=I64), typ=I64)
-    joinable = fn.append_basic_block("join.do")
-    skip = fn.append_basic_block("join.next")
-    b.cbranch(b.icmp_signed("!=", handle, zero), joinable, skip)
-    b.position_at_end(joinable)
-    b.call(pthread_join, [handle, ir.Constant(PTR, None)])
-    b.branch(skip)
-    b.position_at_end(skip)
-    k.add_incoming(b.add(k, one), skip)
-    b.branch(jh)
-    b.position_at_end(jx)
+    _counted_loop(b, "join", one, t, one, join)
     b.ret_void()
     return fn
 
@@ -456,22 +423,13 @@ def _gomp_parallel_for(ml: ModuleLowering) -> ir.Function:
                                         source_etype=ctx_t), typ=ctx_t.elements[i]) for i in range(4))
     j0 = b.sext(b.call(thread_num, []), I64)
     n = b.sext(b.call(num_threads, []), I64)
-    pre = b.block
-    header = body.append_basic_block("chunk.header")
-    run = body.append_basic_block("chunk.run")
-    done = body.append_basic_block("done")
-    b.branch(header)
-    b.position_at_end(header)
-    c = b.phi(I64)
-    c.add_incoming(j0, pre)
-    b.cbranch(b.icmp_signed("<", c, t), run, done)
-    b.position_at_end(run)
-    lo = b.sdiv(b.mul(total, c), t)
-    hi = b.sdiv(b.mul(total, b.add(c, ir.Constant(I64, 1))), t)
-    _call_task(b, task, task_t, [env, lo, hi, c])
-    c.add_incoming(b.add(c, n), run)
-    b.branch(header)
-    b.position_at_end(done)
+
+    def run(c: ir.Value) -> None:
+        lo = b.sdiv(b.mul(total, c), t)
+        hi = b.sdiv(b.mul(total, b.add(c, ir.Constant(I64, 1))), t)
+        _call_task(b, task, task_t, [env, lo, hi, c])
+
+    _counted_loop(b, "chunk", j0, t, n, run)
     b.ret_void()
 
     fn, b, t, done = _parallel_for_entry(ml, task_t)
@@ -507,6 +465,23 @@ def _parallel_for_entry(ml: ModuleLowering, task_t: ir.FunctionType):
     b.ret_void()
     b.position_at_end(par_bb)
     return fn, b, t, done
+
+
+def _counted_loop(b: ir.IRBuilder, stem: str, start: ir.Value, stop: ir.Value, step: ir.Value, body) -> None:
+    """``for i = start; i < stop; i += step: body(i)`` (i64), emitted at the builder, which ends after it."""
+    fn = b.function
+    header, run, done = (fn.append_basic_block(f"{stem}.{part}") for part in ("header", "body", "exit"))
+    pre = b.block
+    b.branch(header)
+    b.position_at_end(header)
+    i = b.phi(I64)
+    i.add_incoming(start, pre)
+    b.cbranch(b.icmp_signed("<", i, stop), run, done)
+    b.position_at_end(run)
+    body(i)
+    i.add_incoming(b.add(i, step), b.block)
+    b.branch(header)
+    b.position_at_end(done)
 
 
 def _call_task(b: ir.IRBuilder, task: ir.Value, task_t: ir.FunctionType, args: list[ir.Value]) -> None:

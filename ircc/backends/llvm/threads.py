@@ -35,8 +35,14 @@ def gomp_library() -> ctypes.CDLL | None:
         path = os.path.join(os.path.dirname(sys.modules["torch"].__file__), "lib", "libgomp.so.1")
         if os.path.exists(path):
             return _load(path)
-    found = ctypes.util.find_library("gomp")
+    found = _system_gomp()
     return _load(found) if found else None
+
+
+@functools.cache
+def _system_gomp() -> str | None:
+    """The system's libgomp, looked up once (``find_library`` runs ``ldconfig``; the cache key asks per compile)."""
+    return ctypes.util.find_library("gomp")
 
 
 @functools.cache

@@ -18,7 +18,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from ircc.backends.base import Artifact, Backend, Signature, public_functions
 from ircc.backends.triton.device import device, interpreting, triton_modules
-from ircc.backends.triton.render import render_module
+from ircc.backends.triton.render import identifier, render_module
 
 TARGET = "triton"
 
@@ -39,15 +39,9 @@ class TritonBackend(Backend):
         rendered = render_module(module, interpreted=interpreted)
         namespace = _execute(rendered.source, rendered.globals)
         signatures = {op.sym_name.data: Signature.of(op) for op in public_functions(module)}
-        entries = {name: _Entry(namespace[_python_name(name)], signatures[name]) for name in rendered.functions}
+        entries = {name: _Entry(namespace[identifier(name)], signatures[name]) for name in rendered.functions}
         stats = {"interpreted": interpreted, "device": device()}
         return Artifact(TARGET, entries, signatures, source=rendered.source, payload={}, stats=stats)
-
-
-def _python_name(symbol: str) -> str:
-    from ircc.backends.triton.render import _identifier
-
-    return _identifier(symbol)
 
 
 def _execute(source: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:

@@ -137,7 +137,8 @@ def render_module(module, *, interpreted: bool) -> RenderedModule:
     return RenderedModule(source, names, sorted(helpers), arrays)
 
 
-def _identifier(text: str) -> str:
+def identifier(text: str) -> str:
+    """A Python name for an IR symbol or SSA name hint."""
     name = re.sub(r"\W", "_", text)
     return name if name and not name[0].isdigit() else f"v_{name}"
 
@@ -147,14 +148,14 @@ class _Function:
         self.op, self.helpers, self.interpreted = op, helpers, interpreted
         self.names: dict[SSAValue, str] = {}
         self.counter = 0
-        self.fn_name = _identifier(op.sym_name.data)
+        self.fn_name = identifier(op.sym_name.data)
 
     def where(self, op: Operation) -> str:
         return f" (in @{self.op.sym_name.data}: {op.name})"
 
     def fresh(self, v: SSAValue) -> str:
         hint = v.name_hint
-        base = _identifier(hint) if hint else "v"
+        base = identifier(hint) if hint else "v"
         name = f"{base}_{self.counter}"
         self.counter += 1
         self.names[v] = name
@@ -164,7 +165,7 @@ class _Function:
         block = self.op.body.block
         args = []
         for a in block.args:
-            name = _identifier(a.name_hint or f"arg{len(args)}")
+            name = identifier(a.name_hint or f"arg{len(args)}")
             while name in args:
                 name += "_"
             self.names[a] = name
@@ -213,8 +214,8 @@ class _Function:
             if dtype is None:
                 raise BackendError(f"memref.alloc of {t.element_type}{self.where(op)}")
             return f"{self.fresh(op.memref)} = torch.empty(({shape},), dtype={dtype}, device=_device)"
-        if isinstance(op, memref.DeallocOp):
-            return "pass  # memref.dealloc: torch frees the tensor when it is unreachable"
+        if isinstance(op, memref.DeallocOp):  # the last reference goes: torch frees (or caches) the memory now
+            return f"del {self.names[op.memref]}"
         if isinstance(op, (memref.CollapseShapeOp, memref.ExpandShapeOp)):  # views of the same elements
             src = self.names[op.operands[0]]
             if isinstance(op, memref.CollapseShapeOp):
