@@ -93,8 +93,8 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", expor
 
     pipeline = DEFAULT_PIPELINE
     if target == "triton":  # every parallel dimension a grid dimension; a matmul stays linalg.matmul, whose (i, j)
-        # are parallel and whose k is a row (no BLAS call on the device)
-        pipeline = pipeline.replace("lower-matmul,", "").replace(
+        # are parallel and whose k is a row (no BLAS call on the device); nn.attention stays whole (a template)
+        pipeline = pipeline.replace("lower-nn,", "").replace("lower-matmul,", "").replace(
             "convert-linalg-to-parallel-loops", "convert-linalg-to-parallel-loops{all-dims=true}").replace(
             "linalg-interchange", "linalg-interchange{parallel-outer=true}")
     kernel = compile_module(module, pristine.clone, pipeline, "torch", entry="forward", target=target,

@@ -37,16 +37,17 @@ class TritonBackend(Backend):
         """
         interpreted = interpreting()
         rendered = render_module(module, interpreted=interpreted)
-        namespace = _execute(rendered.source, rendered.globals)
+        stats = {"interpreted": interpreted, "device": device()}
+        namespace = _execute(rendered.source, rendered.globals, stats)
         signatures = {op.sym_name.data: Signature.of(op) for op in public_functions(module)}
         entries = {name: _Entry(namespace[identifier(name)], signatures[name]) for name in rendered.functions}
-        stats = {"interpreted": interpreted, "device": device()}
         return Artifact(TARGET, entries, signatures, source=rendered.source, payload={}, stats=stats)
 
 
-def _execute(source: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+def _execute(source: str, arrays: dict[str, np.ndarray], stats: dict[str, Any]) -> dict[str, Any]:
     """Run the generated module (registered with ``linecache``: ``triton.jit`` reads its functions' source);
-    ``arrays``: the constant ``memref.global`` data its host functions read (``_ircc_global``)."""
+    ``arrays``: the constant ``memref.global`` data its host functions read (``_ircc_global``); ``stats``: the
+    artifact's, where template launchers put a call's figures (``kernel.stats``)."""
     triton_modules()
     tensors: dict[tuple[str, str], Any] = {}
 
@@ -61,7 +62,11 @@ def _execute(source: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
     filename = f"<ircc-triton-{digest}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    namespace: dict[str, Any] = {"_ircc_global": global_tensor}
+    from ircc.backends.triton.attention import launch_attention
+    from ircc.backends.triton.launch import launch_matmul
+
+    namespace: dict[str, Any] = {"_ircc_global": global_tensor, "_ircc_matmul": launch_matmul,
+                                 "_ircc_attention": launch_attention, "_ircc_stats": stats}
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
     return namespace
 

@@ -15,7 +15,11 @@ function per ``func.func`` that computes the sizes, allocates the intermediates 
 What comes before the loops (constants, ``memref.dim``, index arithmetic, ``memref.alloc``) runs on the host.
 A top-level ``scf.for`` is refused (its iterations may depend on each other: make linalg's parallel
 dimensions ``scf.parallel`` with ``convert-linalg-to-parallel-loops{all-dims=true}``, as the torch frontend
-does for this target), and so is a loop inside a row loop (matmul and attention will be templates).
+does for this target), and so is a loop inside a row loop.
+
+Templates: a product nest ``C += x * y`` becomes tiles of ``tl.dot`` with its fill and epilogue nests fused
+(``matmul.py``); ``nn.attention`` split-K decode attention (``attention.py``). A nest that copies read-only
+memory with its dimensions permuted (the weight of ``linear``) is a strided view on the host, not a kernel.
 ``math`` functions Triton has (``exp log sin cos sqrt rsqrt erf floor ceil abs``) are called directly; the
 others are ``libdevice`` calls on a GPU and compositions in Triton's interpreter (which has no
 ``libdevice``): ``tanh sinh cosh tan log1p expm1 erfc pow asinh acosh atanh log10``. f64 constants and
@@ -47,6 +51,7 @@ from xdsl.ir import Operation, SSAValue
 
 from ircc.errors import BackendError
 from ircc.ir.dialects.math_ext import ErfcOp
+from ircc.ir.dialects.nn import AttentionOp
 
 #: iterations one program runs (a power of two)
 BLOCK = 1024
@@ -176,9 +181,40 @@ class _Function:
         lines = [f"def {self.fn_name}({', '.join(args)}):"]
         memref_args = [n for n, a in zip(args, block.args) if isinstance(a.type, MemRefType)]
         lines.append(f"    _device = {memref_args[0]}.device" if memref_args else "    _device = 'cpu'")
+        from ircc.backends.triton.matmul import MatmulKernel, match_matmul, plan_fusion
+
         kernels = []
-        for op in block.ops:
-            if isinstance(op, func.ReturnOp):
+        ops = list(block.ops)
+        plans, fused = {}, set()
+        for position, op in enumerate(ops):  # products with their fill and epilogue: matmul templates
+            plan = match_matmul(op) if isinstance(op, scf.ParallelOp) and op not in fused else None
+            if plan is not None:
+                plan_fusion(plan, ops, position, list(block.args))
+                plans[op] = plan
+                fused.update(o for o in (plan.prologue, plan.epilogue, *plan.hoisted, *plan.dead) if o is not None)
+        views = {}
+        for op in ops:  # transposed copies of memory nothing writes: strided views, no kernel
+            view = self.permuted_view(op, list(block.args)) if isinstance(op, scf.ParallelOp) else None
+            if view is not None:
+                views[op] = view
+                fused.add(op.body.block.first_op.next_op.memref.owner)
+        for op in ops:
+            if isinstance(op, func.ReturnOp) or op in fused:
+                continue
+            if op in views:
+                lines.append(f"    {views[op]}")
+                continue
+            if op in plans:
+                lines += [f"    {self.host(o)}" for o in plans[op].hoisted]
+                kernel, launch = MatmulKernel(self, f"{self.fn_name}_matmul{len(kernels)}", plans[op]).launch(
+                    len(kernels))
+                kernels.append(kernel)
+                lines += launch
+                continue
+            if isinstance(op, AttentionOp):
+                kernel, launch = self.attention(op, len(kernels))
+                kernels.append(kernel)
+                lines.append(launch)
                 continue
             if isinstance(op, (scf.ParallelOp, scf.ForOp)):
                 kernel, launch = self.loop(op, len(kernels))
@@ -188,6 +224,46 @@ class _Function:
             lines.append(f"    {self.host(op)}")
         lines.append("    return None")
         return "\n".join(lines) + "\n", kernels
+
+    def attention(self, op: AttentionOp, k: int) -> tuple[str, str]:
+        """``nn.attention``: the split-K template (``attention.py``)."""
+        from ircc.backends.triton.attention import render_attention
+
+        name = f"{self.fn_name}_attention{k}"
+        source, _ = render_attention(name, op)
+        self.helpers.update(("combine_add", "combine_max"))
+        q, kk, v, out = (self.names[x] for x in (op.q, op.k, op.v, op.out))
+        mask = self.names[op.mask] if op.mask is not None else "None"
+        launch = (f"    _ircc_attention({name}_split, {name}_combine, {q}, {kk}, {v}, {mask}, {out}, "
+                  f"{op.scale.value.data!r}, _ircc_stats)")
+        return source, launch
+
+    def permuted_view(self, op: scf.ParallelOp, args) -> str | None:
+        """``dst = src.permute(...)`` where ``op`` copies all of read-only ``src`` into ``dst[ivs]`` (a fresh
+        static buffer nothing else writes) with the dimensions permuted, as the weight of ``linear`` is."""
+        body = [o for o in op.body.block.ops if not isinstance(o, scf.ReduceOp)]
+        if op.initVals or len(body) != 2 or not isinstance(body[0], memref.LoadOp):
+            return None
+        load, store = body
+        ivs = list(op.body.block.args)
+        if (not isinstance(store, memref.StoreOp) or store.value is not load.res or list(store.indices) != ivs
+                or sorted(map(id, load.indices)) != sorted(map(id, ivs))):
+            return None
+        src, dst = load.memref, store.memref
+        shape = dst.type.get_shape()
+        if not isinstance(dst.owner, memref.AllocOp) or any(d < 0 for d in shape):
+            return None
+        for d, (lb, ub, step) in enumerate(zip(op.lowerBound, op.upperBound, op.step)):
+            if [_constant(v) for v in (lb, ub, step)] != [0, shape[d], 1]:
+                return None
+        if not (src in args or isinstance(src.owner, memref.GetGlobalOp)) or src not in self.names:
+            return None
+        if any(not isinstance(u.operation, (memref.LoadOp, memref.DimOp)) for u in src.uses):
+            return None  # written somewhere (or aliased): a view would see the later values
+        if any(isinstance(u.operation, memref.StoreOp) and u.operation is not store for u in dst.uses):
+            return None
+        order = [list(load.indices).index(iv) for iv in ivs]
+        return f"{self.fresh(dst)} = {self.names[src]}.permute({', '.join(map(str, order))})"
 
     # -- host side ------------------------------------------------------------------------------------------
     def host(self, op: Operation) -> str:
@@ -458,6 +534,11 @@ class _Kernel:
             self.define(op.result, f"tl.fma({a}, {b}, {c})", block)
         else:
             raise BackendError(f"the triton backend does not render {op.name} inside a loop yet{where}")
+
+
+def _constant(v: SSAValue) -> int | None:
+    o = v.owner
+    return o.value.value.data if isinstance(o, arith.ConstantOp) and isinstance(o.value, IntegerAttr) else None
 
 
 def _literal(op: arith.ConstantOp, kernel: bool = False) -> str:
