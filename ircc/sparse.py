@@ -173,7 +173,10 @@ class SpGemmCall:
             from ircc.options import Options
 
             threads = Options.from_kwargs(target=self.target, **self.options).threads
-            self.variants[key] = compile_module(rebuild(), rebuild, pipeline_for(algorithm, threads, phases), "sparse",
+            pipeline = pipeline_for(algorithm, threads, phases)
+            if self.target == "triton":  # sparse.spgemm reaches the backend whole: its hash template
+                pipeline = "canonicalize"
+            self.variants[key] = compile_module(rebuild(), rebuild, pipeline, "sparse",
                                                 entry="spgemm", target=self.target, **self.options)
         return self.variants[key]
 
@@ -324,6 +327,11 @@ def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "aut
 
     if algorithm not in ALGORITHMS:
         raise IrccError(f"unknown SpGEMM algorithm '{algorithm}'; algorithms are: {', '.join(ALGORITHMS)}")
+    if target == "triton":  # one dataflow on the GPU: row-wise with a hash accumulator (backends/triton/spgemm.py)
+        if algorithm not in ("auto", "hash"):
+            raise IrccError(f"on target 'triton' SpGEMM runs row-wise with a hash accumulator: algorithm='hash' "
+                            f"(or 'auto'), not '{algorithm}', which is a CPU dataflow")
+        algorithm = "hash"
     chosen = DEFAULT_ALGORITHM if algorithm == "auto" else algorithm
     call = SpGemmCall(spec, algorithm, target, options, phases, memory_cap)
     first = call.variant(32, 32, phases=phases)  # compiled now: its stages, source and stats describe the kernel

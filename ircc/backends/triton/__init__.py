@@ -64,9 +64,11 @@ def _execute(source: str, arrays: dict[str, np.ndarray], stats: dict[str, Any]) 
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     from ircc.backends.triton.attention import launch_attention
     from ircc.backends.triton.launch import launch_matmul
+    from ircc.backends.triton.spgemm import launch_spgemm
 
     namespace: dict[str, Any] = {"_ircc_global": global_tensor, "_ircc_matmul": launch_matmul,
-                                 "_ircc_attention": launch_attention, "_ircc_stats": stats}
+                                 "_ircc_attention": launch_attention, "_ircc_stats": stats,
+                                 "_ircc_spgemm": launch_spgemm}
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
     return namespace
 
@@ -102,10 +104,14 @@ class _Entry:
                 converted.append(bool(a) if kind == "b" else int(a) if kind in "iu" else float(a))
             else:
                 converted.append(a)
-        self.host(*converted)
+        results = self.host(*converted)
         for original, moved in copies:  # results written on the GPU come back into the caller's arrays
             if isinstance(original, np.ndarray):
                 original[...] = moved.cpu().numpy()
             else:
                 original.copy_(moved)
-        return None
+        if results is None:
+            return None
+        if any(isinstance(a, np.ndarray) for a in args):  # numpy in, numpy out (a SpGEMM's CSR parts)
+            results = tuple(r.cpu().numpy() if isinstance(r, torch.Tensor) else r for r in results)
+        return results[0] if len(results) == 1 else results

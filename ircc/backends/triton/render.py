@@ -52,6 +52,7 @@ from xdsl.ir import Operation, SSAValue
 from ircc.errors import BackendError
 from ircc.ir.dialects.math_ext import ErfcOp
 from ircc.ir.dialects.nn import AttentionOp
+from ircc.ir.dialects.sparse import AssembleOp, DisassembleOp, SpGemmOp
 
 #: iterations one program runs (a power of two)
 BLOCK = 1024
@@ -93,7 +94,8 @@ _CMPF = {"oeq": "({a} == {b})", "ogt": "({a} > {b})", "oge": "({a} >= {b})", "ol
 _CMPI = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">=", "ult": "<", "ule": "<=",
          "ugt": ">", "uge": ">="}
 _TORCH_TYPES = {"f64": "torch.float64", "f32": "torch.float32", "f16": "torch.float16", "i64": "torch.int64",
-                "i32": "torch.int32", "i1": "torch.bool", "index": "torch.int64"}
+                "i32": "torch.int32", "i1": "torch.bool", "index": "torch.int64", "i8": "torch.int8",
+                "i16": "torch.int16"}
 _TL_TYPES = {"f64": "tl.float64", "f32": "tl.float32", "f16": "tl.float16", "i64": "tl.int64", "i32": "tl.int32",
              "i1": "tl.int1", "index": "tl.int64", "i8": "tl.int8", "i16": "tl.int16"}
 
@@ -175,6 +177,8 @@ class _Function:
                 name += "_"
             self.names[a] = name
             args.append(name)
+        if any(isinstance(o, SpGemmOp) for o in block.ops):
+            return self.render_sparse(args)
         if self.op.function_type.outputs.data:
             raise BackendError(f"@{self.op.sym_name.data}: the triton backend takes functions that write their "
                                "results into memref arguments (destination-passing style), not ones that return values")
@@ -223,6 +227,38 @@ class _Function:
                 continue
             lines.append(f"    {self.host(op)}")
         lines.append("    return None")
+        return "\n".join(lines) + "\n", kernels
+
+    def render_sparse(self, args: list[str]) -> tuple[str, list[str]]:
+        """A function of ``sparse.assemble`` / ``sparse.spgemm`` / ``sparse.disassemble`` (as the sparse
+        frontend builds them): the SpGEMM template, its CSR parts returned as tensors."""
+        from ircc.backends.triton.spgemm import render_spgemm
+
+        parts: dict[SSAValue, list[str]] = {}
+        lines = [f"def {self.fn_name}({', '.join(args)}):"]
+        kernels = []
+        for op in self.op.body.block.ops:
+            if isinstance(op, AssembleOp):
+                parts[op.result] = [self.names[v] for v in op.operands]
+            elif isinstance(op, SpGemmOp):
+                name = f"{self.fn_name}_spgemm{len(kernels)}"
+                kernels.append(render_spgemm(name, op))
+                self.helpers.update(("combine_add", "combine_max"))
+                index = _TORCH_TYPES[str(op.result.type.parts()[1].element_type)]
+                a, b = parts[op.a], parts[op.b]
+                out = [f"c_{part}_{len(kernels)}" for part in ("indptr", "indices", "values")]
+                parts[op.result] = [*out, a[3], b[4]]
+                lines.append(f"    {', '.join(out)} = _ircc_spgemm({name}_accumulate, {name}_compact, "
+                             f"{', '.join(a)}, {', '.join(b[:3])}, {b[4]}, index_dtype={index}, "
+                             f"sorted_rows={op.sorted is not None})")
+            elif isinstance(op, DisassembleOp):
+                for r, value in zip(op.results, parts[op.operands[0]]):
+                    self.names[r] = value
+            elif isinstance(op, func.ReturnOp):
+                lines.append(f"    return {', '.join(self.names[v] for v in op.operands)}")
+            else:
+                raise BackendError(f"the triton backend renders a SpGEMM function of sparse.assemble, "
+                                   f"sparse.spgemm and sparse.disassemble only{self.where(op)}")
         return "\n".join(lines) + "\n", kernels
 
     def attention(self, op: AttentionOp, k: int) -> tuple[str, str]:
