@@ -170,8 +170,9 @@ def launch_attention(split, combine, q, k, v, mask, out, scale: float, stats: di
     block_d = max(16, triton.next_power_of_2(D))
     block_dv = max(16, triton.next_power_of_2(DV))
     if L > 0:
+        scale_t = torch.full((1,), scale, dtype=acc_dtype, device=q.device)
         split[(rows, splits)](q, *q.stride(), k, *k.stride(), v, *v.stride(), *extra, part_acc, part_l, part_ref,
-                              redo, H, S, L, D, DV, torch.full((1,), scale, dtype=acc_dtype, device=q.device), chunk, splits, BLOCK_L=BLOCK_L, BLOCK_D=block_d,
+                              redo, H, S, L, D, DV, scale_t, chunk, splits, BLOCK_L=BLOCK_L, BLOCK_D=block_d,
                               BLOCK_DV=block_dv)
     else:
         part_l.zero_()

@@ -20,7 +20,7 @@ def matmul_configs(m: int, n: int, k: int) -> list[dict[str, int]]:
                 for bn, bk, s in ((64, 128, 4), (128, 64, 4), (32, 128, 5), (64, 64, 6), (128, 128, 3))]
     return [dict(BLOCK_M=bm, BLOCK_N=bn, BLOCK_K=bk, GROUP_M=8, num_warps=w, num_stages=s)
             for bm, bn, bk, w, s in ((128, 128, 32, 8, 3), (128, 64, 32, 4, 4), (64, 128, 32, 4, 4),
-                                     (64, 64, 32, 4, 4), (128, 256, 64, 8, 3), (64, 32, 32, 2, 5))]
+                                     (64, 64, 32, 4, 4), (128, 256, 32, 8, 3), (64, 32, 32, 2, 5))]
 
 
 def interpreter_config(m: int, n: int, k: int) -> dict[str, int]:

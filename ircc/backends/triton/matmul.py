@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xdsl.dialects import arith, memref, scf
-from xdsl.dialects.builtin import Float32Type, Float64Type, MemRefType
+from xdsl.dialects.builtin import Float32Type, Float64Type
 from xdsl.ir import Operation, SSAValue
 
 from ircc.backends.triton.render import _Kernel
@@ -253,7 +253,8 @@ class MatmulKernel(_Kernel):
         plan = self.plan
         self.stored: set[SSAValue] = set()
         self.loaded: set[SSAValue] = set()
-        top = ["pid = tl.program_id(0)", "num_m = (M_t + BLOCK_M - 1) // BLOCK_M", "num_n = (N_t + BLOCK_N - 1) // BLOCK_N",
+        top = ["pid = tl.program_id(0)", "num_m = (M_t + BLOCK_M - 1) // BLOCK_M",
+               "num_n = (N_t + BLOCK_N - 1) // BLOCK_N",
                "group = pid // (GROUP_M * num_n)",  # GROUP_M row tiles share their columns of y in L2
                "first_m = group * GROUP_M", "rows = tl.minimum(num_m - first_m, GROUP_M)",
                "pid_m = first_m + (pid % (GROUP_M * num_n)) % rows", "pid_n = (pid % (GROUP_M * num_n)) // rows",

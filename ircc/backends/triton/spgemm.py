@@ -31,7 +31,7 @@ HASH = 2654435761
 
 def render_spgemm(name: str, op: SpGemmOp) -> str:
     """The accumulate and compact kernels of one ``sparse.spgemm``."""
-    where = f" (sparse.spgemm in the triton backend)"
+    where = " (sparse.spgemm in the triton backend)"
     semiring = op.semiring.data
     if semiring not in SEMIRINGS:
         raise BackendError(f"semiring '{semiring}' is not rendered on triton (its accumulator adds: "
