@@ -63,12 +63,13 @@ def _execute(source: str, arrays: dict[str, np.ndarray], stats: dict[str, Any]) 
     filename = f"<ircc-triton-{digest}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     from ircc.backends.triton.attention import launch_attention
-    from ircc.backends.triton.launch import launch_matmul
+    from ircc.backends.triton.launch import launch_matmul, row_warps
     from ircc.backends.triton.spgemm import launch_spgemm
 
-    namespace: dict[str, Any] = {"_ircc_global": global_tensor, "_ircc_matmul": launch_matmul,
+    # a module name: Triton's compiler reads each global's __module__ (None without one, and it fails)
+    namespace: dict[str, Any] = {"__name__": f"ircc_triton_{digest}", "_ircc_global": global_tensor, "_ircc_matmul": launch_matmul,
                                  "_ircc_attention": launch_attention, "_ircc_stats": stats,
-                                 "_ircc_spgemm": launch_spgemm}
+                                 "_ircc_spgemm": launch_spgemm, "_ircc_row_warps": row_warps}
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
     return namespace
 

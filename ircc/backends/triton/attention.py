@@ -47,13 +47,17 @@ def render_attention(name: str, op: AttentionOp) -> tuple[str, str]:
     causal = op.causal is not None
     mask_params = ", p_mask, m_s0, m_s1, m_s2, m_s3" if mask_kind else ""
 
-    def scores(j: str, sel: str) -> list[str]:
+    def scores(j: str, sel: str, s: str = "s") -> list[str]:
+        """The mask and causality applied to the scores ``s`` of keys ``j`` (names differ per shape: a
+        loop-carried name keeps one type in Triton)."""
         lines = []
         if mask_kind:
-            lines.append(f"mv = tl.load(p_mask + b * m_s0 + h * m_s1 + i * m_s2 + {j} * m_s3{sel})")
-            lines.append("s = tl.where(mv != 0, s, float('-inf'))" if mask_kind == 1 else f"s = s + mv.to({acc})")
+            mv = f"{s}_mask"
+            lines.append(f"{mv} = tl.load(p_mask + b * m_s0 + h * m_s1 + i * m_s2 + {j} * m_s3{sel})")
+            lines.append(f"{s} = tl.where({mv} != 0, {s}, float('-inf'))" if mask_kind == 1
+                         else f"{s} = {s} + {mv}.to({acc})")
         if causal:
-            lines.append(f"s = tl.where({j} <= i, s, float('-inf'))")
+            lines.append(f"{s} = tl.where({j} <= i, {s}, float('-inf'))")
         return lines
 
     def loop(ref: str) -> list[str]:
@@ -94,9 +98,9 @@ def render_attention(name: str, op: AttentionOp) -> tuple[str, str]:
         "    end = tl.minimum(start + chunk, L)",
         *(["    end = tl.minimum(end, i + 1)"] if causal else []),
         "    k0 = tl.load(p_k + b * k_s0 + h * k_s1 + rd * k_s3, mask=md, other=0.0)",  # phi: the first key's score
-        f"    s = tl.reduce(k0.to({acc}) * qv, 0, _ircc_combine_add) * scale",
-        *["    " + line for line in scores("0", "")],
-        "    phi = tl.where((s == s) & (s > float('-inf')) & (s < float('inf')), s, 0.0)",
+        f"    first = tl.reduce(k0.to({acc}) * qv, 0, _ircc_combine_add) * scale",
+        *["    " + line for line in scores("0", "", "first")],
+        "    phi = tl.where((first == first) & (first > float('-inf')) & (first < float('inf')), first, 0.0)",
         f"    acc = tl.full((BLOCK_DV,), 0, {acc})",
         f"    l = tl.full((), 0, {acc})",
         f"    m = tl.full((), float('-inf'), {acc})",

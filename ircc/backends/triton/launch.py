@@ -13,6 +13,11 @@ from ircc.backends.triton.device import interpreting, triton_modules
 FLAT_M = 16
 
 
+def row_warps(block: int) -> int:
+    """Warps for a row kernel whose widest row is ``block`` lanes: about 128 to 256 lanes a warp."""
+    return 4 if block <= 1024 else 8 if block <= 4096 else 16
+
+
 def matmul_configs(m: int, n: int, k: int) -> list[dict[str, int]]:
     """Candidate tilings, best guess first: ``BLOCK_M/N/K``, ``GROUP_M``, ``num_warps``, ``num_stages``."""
     if m <= FLAT_M:  # few rows: tiles of 16 rows and wide columns stream y once with several K slices in flight

@@ -644,11 +644,14 @@ class _RowKernel(_Kernel):
                 lines.append(f"    {name}_{d}_{k} = max(0, -(-({b[1]} - {b[0]}) // {b[2]}))")
                 level_trips.append(f"{name}_{d}_{k}")
             rows += level_trips
-            blocks.append(f"BLOCK_{name.upper()}=max(1, triton.next_power_of_2({' * '.join(level_trips)}))")
+            lines.append(f"    B{name}_{k} = max(1, triton.next_power_of_2({' * '.join(level_trips)}))")
+            blocks.append(f"BLOCK_{name.upper()}=B{name}_{k}")
         total = " * ".join(trips) or "1"
         args = [*self.call_args(), *trips, *rows]
+        widest = f"max({', '.join(f'B{name}_{k}' for name, _ in self.rows)}, 1)"  # wide rows get more warps
         lines += [f"    if {total} > 0:",
-                  f"        {self.name}[({total},)]({', '.join(args)}{''.join(', ' + b for b in blocks)})"]
+                  f"        {self.name}[({total},)]({', '.join(args)}{''.join(', ' + b for b in blocks)}, "
+                  f"num_warps=_ircc_row_warps({widest}))"]
         return source, lines
 
     def render(self) -> str:
