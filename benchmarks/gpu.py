@@ -171,7 +171,7 @@ def decode_attention(shapes, heads: int, d: int, device: str, interpreted: bool,
             row["compile_ms"] = _bench(lambda: compiled(q, k, v), interpreted, repeats)
             row["compile/ircc"] = row["compile_ms"] / row["ircc_ms"]
         out[key] = row
-        del q, k, v, o, want
+        q = k = v = o = want = None  # freed before the next shape is allocated
     return out
 
 

@@ -202,8 +202,24 @@ class _Function:
             if view is not None:
                 views[op] = view
                 fused.add(op.body.block.first_op.next_op.memref.owner)
+        from ircc.backends.triton.fused_rows import FusedRowKernel, plan_row_groups
+
+        groups, dead = {}, set()
+        for nests, hoisted in plan_row_groups(ops, set(plans) | fused | set(views)):  # sibling rows: one kernel
+            groups[nests[0]] = (nests, hoisted)
+            fused.update(nests[1:])
+            fused.update(hoisted)
         for op in ops:
             if isinstance(op, func.ReturnOp) or op in fused:
+                continue
+            if op in groups:
+                nests, hoisted = groups[op]
+                lines += [f"    {self.host(o)}" for o in hoisted]
+                fused_rows = FusedRowKernel(self, f"{self.fn_name}_rows{len(kernels)}", nests)
+                kernel, launch = fused_rows.launch(len(kernels))
+                kernels.append(kernel)
+                lines += launch
+                dead.update(fused_rows.dead)
                 continue
             if op in views:
                 lines.append(f"    {views[op]}")
@@ -226,6 +242,8 @@ class _Function:
                 lines += launch
                 continue
             lines.append(f"    {self.host(op)}")
+        lines = [line for line in lines if not any(line.startswith((f"    {d} = torch.empty(", f"    del {d}"))
+                                                   for d in dead)]  # temporaries fused rows keep in registers
         lines.append("    return None")
         return "\n".join(lines) + "\n", kernels
 
@@ -396,6 +414,8 @@ class _Kernel:
         self.bounds: list[str] = []  # host names of each dimension's lower bound and step (pointwise kernels)
         self.skip: set[Operation] = set()  # ops a reduction renders itself
         self.reductions: dict[Operation, tuple] = {}  # combining op -> (reduced value, memref store or None)
+        self.forward: dict[str, tuple[SSAValue, str]] | None = None  # address -> (memref, the value there)
+        self.unsynced: set[SSAValue] = set()  # memrefs stored since the last barrier (where forwarding)
 
     def call_args(self) -> list[str]:
         out = []
@@ -475,6 +495,18 @@ class _Kernel:
                 params.append(name)
         return params, loads
 
+    def remember(self, m: SSAValue, address: str, value: str, stored: bool) -> None:
+        """Where values are forwarded (fused rows): ``value`` is what ``address`` of ``m`` holds now; a store
+        forgets what memory it may overlap held."""
+        if self.forward is None:
+            return
+        if stored:
+            root = _root(m)
+            self.unsynced.add(root)
+            for key in [k for k, (other, _) in self.forward.items() if _root(other) is root]:
+                del self.forward[key]
+        self.forward[address] = (m, value)
+
     def row_loop(self, op: Operation) -> None:
         raise BackendError(f"the triton backend renders a loop inside a parallel loop only as a row of a row "
                            f"kernel (one per top-level nest){self.fn.where(op)}")
@@ -505,16 +537,27 @@ class _Kernel:
             self.define(op.result, _literal(op, kernel=True), False)
         elif isinstance(op, memref.LoadOp):
             address, varying = self.offset(op.memref, op.indices, op)
+            if self.forward is not None and address in self.forward:  # already in a register
+                self.local[op.res] = self.forward[address][1]
+                if varying:
+                    self.block_valued.add(op.res)
+                return
             mask = f", mask={self.mask}" if varying else ""
+            if self.forward is not None and _root(op.memref) in self.unsynced:  # stored by other lanes before
+                self.lines.append("tl.debug_barrier()  # what this program stored is seen by all its lanes")
+                self.unsynced.clear()
             self.define(op.res, f"tl.load({address}{mask})", varying)
+            self.remember(op.memref, address, self.local[op.res], stored=False)
         elif isinstance(op, memref.StoreOp):
             address, varying = self.offset(op.memref, op.indices, op)
+            value = self.ref(op.value, op)
+            self.remember(op.memref, address, value, stored=True)
             if not varying and isinstance(self, _RowKernel) and self.mask == "mask":  # one per program
-                self.lines.append(f"tl.store({address}, {self.ref(op.value, op)})")
+                self.lines.append(f"tl.store({address}, {value})")
                 return
             if not varying:
                 raise BackendError(f"a store to one place from every iteration of a parallel loop{where}")
-            self.lines.append(f"tl.store({address}, {self.ref(op.value, op)}, mask={self.mask})")
+            self.lines.append(f"tl.store({address}, {value}, mask={self.mask})")
         elif type(op) in _BINARY:
             a, b = (self.ref(v, op) for v in operands)
             self.define(op.results[0], f"{a} {_BINARY[type(op)]} {b}", block)
@@ -570,6 +613,22 @@ class _Kernel:
             self.define(op.result, f"tl.fma({a}, {b}, {c})", block)
         else:
             raise BackendError(f"the triton backend does not render {op.name} inside a loop yet{where}")
+
+
+def _same_value(a: SSAValue, b: SSAValue) -> bool:
+    """One SSA value, or two constants of one value and type."""
+    if a is b:
+        return True
+    oa, ob = a.owner, b.owner
+    return (isinstance(oa, arith.ConstantOp) and isinstance(ob, arith.ConstantOp) and oa.value == ob.value
+            and oa.result.type == ob.result.type)
+
+
+def _root(m: SSAValue) -> SSAValue:
+    """The memref a view is of (views may overlap their base and each other; distinct roots do not)."""
+    while isinstance(m.owner, (memref.CollapseShapeOp, memref.ExpandShapeOp, memref.SubviewOp, memref.CastOp)):
+        m = m.owner.operands[0]
+    return m
 
 
 def _constant(v: SSAValue) -> int | None:
@@ -689,23 +748,10 @@ class _RowKernel(_Kernel):
             if any(v in self.local for v in (inner[0].lb, inner[0].ub, inner[0].step)):
                 break
             loops.append(inner[0])
-        name = f"j{len(self.rows)}"
-        self.rows.append((name, [(lp.lb, lp.ub, lp.step) for lp in loops]))
-        self.lines += [f"r{name} = tl.arange(0, BLOCK_{name.upper()})",
-                       f"m{name} = r{name} < {' * '.join(f'{name}_t{d}' for d in range(len(loops)))}"]
-        for d in reversed(range(len(loops))):  # the lane's point, the innermost loop fastest
-            lp = loops[d]
-            lb, step = self.ref(lp.lb, lp), self.ref(lp.step, lp)
-            lane = f"(r{name} % {name}_t{d})" if d else f"r{name}"
-            self.lines.append(f"{name}_{d} = {lb} + {lane} * {step}")
-            if d:
-                self.lines.append(f"r{name} = r{name} // {name}_t{d}")
-            self.local[lp.body.block.args[0]] = f"{name}_{d}"
-            self.block_valued.add(lp.body.block.args[0])
+        self.open_row([(lp.lb, lp.ub, lp.step, lp.body.block.args[0], lp) for lp in loops])
         innermost = loops[-1]
         body = innermost.body.block
         self._find_reductions(innermost, [lp.body.block.args[0] for lp in loops])
-        self.mask = f"m{name}"
         for inner in body.ops:
             if not isinstance(inner, scf.YieldOp):
                 self.statement(inner)
@@ -713,6 +759,41 @@ class _RowKernel(_Kernel):
         for result, (acc, combine) in zip(op.results, self._carried):
             expr = self._combine(combine, self.ref(acc, op), self.local[combine.results[0]])
             self.define(result, expr, False)
+
+    def open_row(self, levels: list[tuple], one_point_scalar: bool = False) -> str:
+        """Lanes for the points of a row -- ``levels``: ``(lb, ub, step, iv, op)`` per loop of a perfect nest,
+        the innermost fastest; its ivs become those lanes' values and its mask the current one.
+        ``one_point_scalar``: a row of one constant point is the program's scalar instead (fused rows: a
+        reduction's first value stored there is then the same address the reduction reads)."""
+        if one_point_scalar and all(_constant(lb) is not None and _constant(ub) == _constant(lb) + 1 and _constant(step) == 1
+               for lb, ub, step, _, _ in levels):  # one point: the program's own value, no lanes
+            for lb, _, _, iv, op in levels:
+                self.local[iv] = self.ref(lb, op)
+            return ""
+        bounds = [(lb, ub, step) for lb, ub, step, _, _ in levels]
+        for name, other in self.rows:  # a row over the same points as one before: the same lanes
+            if len(other) == len(bounds) and all(_same_value(a, b) for x, y in zip(other, bounds)
+                                                 for a, b in zip(x, y)):
+                for d, (_, _, _, iv, _) in enumerate(levels):
+                    self.local[iv] = f"{name}_{d}"
+                    self.block_valued.add(iv)
+                self.mask = f"m{name}"
+                return name
+        name = f"j{len(self.rows)}"
+        self.rows.append((name, bounds))
+        self.lines += [f"r{name} = tl.arange(0, BLOCK_{name.upper()})",
+                       f"m{name} = r{name} < {' * '.join(f'{name}_t{d}' for d in range(len(levels)))}"]
+        for d in reversed(range(len(levels))):  # the lane's point, the innermost loop fastest
+            lb_v, _, step_v, iv, op = levels[d]
+            lb, step = self.ref(lb_v, op), self.ref(step_v, op)
+            lane = f"(r{name} % {name}_t{d})" if d else f"r{name}"
+            self.lines.append(f"{name}_{d} = {lb} + {lane} * {step}")
+            if d:
+                self.lines.append(f"r{name} = r{name} // {name}_t{d}")
+            self.local[iv] = f"{name}_{d}"
+            self.block_valued.add(iv)
+        self.mask = f"m{name}"
+        return name
 
     def _find_reductions(self, loop: scf.ForOp, ivs: list[SSAValue]) -> None:
         body = loop.body.block
@@ -760,7 +841,13 @@ class _RowKernel(_Kernel):
         if store is not None:
             address, _ = self.offset(store.memref, store.indices, store)
             acc = self.fn.fresh(store.value)
-            self.lines += [f"{acc} = tl.load({address})", f"tl.store({address}, {self._combine(op, acc, name)})"]
+            if self.forward is not None and address in self.forward:
+                self.lines.append(f"{acc} = {self.forward[address][1]}")
+            else:
+                self.lines.append(f"{acc} = tl.load({address})")
+            combined = self.fn.fresh(store.value)
+            self.lines += [f"{combined} = {self._combine(op, acc, name)}", f"tl.store({address}, {combined})"]
+            self.remember(store.memref, address, combined, stored=True)
 
     def _combine(self, op: Operation, a: str, b: str) -> str:
         if isinstance(op, (arith.AddfOp, arith.AddiOp)):
