@@ -43,6 +43,27 @@ def test_row_reductions_match_eager(name: str) -> None:
     with torch.no_grad():
         torch.testing.assert_close(k(x), fn(x), rtol=1e-5, atol=1e-6)
     assert "tl.reduce(" in k.source
+    if name in FUSED:  # the sibling nests of one row are one kernel, its temporaries in registers
+        assert k.source.count("@triton.jit\ndef forward") == 1, k.source
+        assert k.source.count("tl.store(") == 1 and "torch.empty(" not in k.source
+
+
+#: the cases whose nests all work on their own rows: one kernel each
+FUSED = ("softmax", "softmax_3d", "log_softmax", "layer_norm", "layer_norm_3d", "rms_norm")
+
+
+def test_softmax_reads_its_row_once() -> None:
+    k = ircc.compile(lambda t: torch.softmax(t, -1), example_inputs=(torch.randn(4, 16),), target="triton",
+                     cache=False)
+    assert k.source.count("tl.load(") == 1 and "tl.debug_barrier()" not in k.source
+
+
+def test_rows_that_read_other_rows_are_not_fused() -> None:
+    """softmax over dim 0: the rows' nests read columns, which other programs write -- kernels stay apart."""
+    x = torch.randn(5, 7)
+    k = ircc.compile(lambda t: torch.softmax(t, 0), example_inputs=(x,), target="triton", cache=False)
+    torch.testing.assert_close(k(x), torch.softmax(x, 0))
+    assert k.source.count("@triton.jit\ndef forward") > 1
 
 
 CARRIED = """

@@ -67,9 +67,9 @@ def _execute(source: str, arrays: dict[str, np.ndarray], stats: dict[str, Any]) 
     from ircc.backends.triton.spgemm import launch_spgemm
 
     # a module name: Triton's compiler reads each global's __module__ (None without one, and it fails)
-    namespace: dict[str, Any] = {"__name__": f"ircc_triton_{digest}", "_ircc_global": global_tensor, "_ircc_matmul": launch_matmul,
-                                 "_ircc_attention": launch_attention, "_ircc_stats": stats,
-                                 "_ircc_spgemm": launch_spgemm, "_ircc_row_warps": row_warps}
+    namespace: dict[str, Any] = {"__name__": f"ircc_triton_{digest}", "_ircc_global": global_tensor,
+                                 "_ircc_matmul": launch_matmul, "_ircc_attention": launch_attention,
+                                 "_ircc_stats": stats, "_ircc_spgemm": launch_spgemm, "_ircc_row_warps": row_warps}
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
     return namespace
 

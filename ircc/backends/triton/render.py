@@ -765,8 +765,8 @@ class _RowKernel(_Kernel):
         the innermost fastest; its ivs become those lanes' values and its mask the current one.
         ``one_point_scalar``: a row of one constant point is the program's scalar instead (fused rows: a
         reduction's first value stored there is then the same address the reduction reads)."""
-        if one_point_scalar and all(_constant(lb) is not None and _constant(ub) == _constant(lb) + 1 and _constant(step) == 1
-               for lb, ub, step, _, _ in levels):  # one point: the program's own value, no lanes
+        if one_point_scalar and all(_constant(lb) is not None and _constant(ub) == _constant(lb) + 1
+                                    and _constant(step) == 1 for lb, ub, step, _, _ in levels):  # one point
             for lb, _, _, iv, op in levels:
                 self.local[iv] = self.ref(lb, op)
             return ""
