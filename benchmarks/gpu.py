@@ -14,7 +14,11 @@ Kernel kinds measured (each generated from the IR by the triton backend, compile
   keys, against ``F.scaled_dot_product_attention`` and ``torch.compile`` of it;
 - SpGEMM: ``A @ A`` for R-MAT and uniform matrices against ``torch.sparse.mm`` (cuSPARSE).
 
-Timings are CUDA-event medians after a warm-up (``triton.testing.do_bench``).
+Timings are CUDA-event medians after a warm-up (``triton.testing.do_bench``). ``--smoke`` takes each matmul's
+first tiling (``IRCC_TRITON_AUTOTUNE=0``) and skips torch.compile; the full run autotunes.
+
+On the lent GPU machine (Python 3.12, its own torch and Triton): ``benchmarks/gpu_wheels.sh`` here downloads
+the wheels it lacks (xdsl, egglog and their needs, about 56 MB) into ``.whl/``, which travels with ``carry``.
 
 Without a GPU the kernels run in Triton's interpreter on the CPU: ``--smoke`` still runs (tiny shapes: it checks
 that every kernel compiles and matches torch), and the JSON says ``"interpreted": true`` -- its times mean
@@ -138,7 +142,8 @@ def attention_kernel():
                                   pipeline="canonicalize", cache=False)
 
 
-def decode_attention(shapes, heads: int, d: int, device: str, interpreted: bool, repeats: int) -> dict[str, Any]:
+def decode_attention(shapes, heads: int, d: int, device: str, interpreted: bool, repeats: int,
+                     smoke: bool = False) -> dict[str, Any]:
     """One query row per (batch, head) against ``keys`` cached keys: ircc's split-K template vs SDPA and
     torch.compile's SDPA (compiled once, dynamic shapes)."""
     import torch
@@ -146,7 +151,7 @@ def decode_attention(shapes, heads: int, d: int, device: str, interpreted: bool,
 
     kernel = attention_kernel()(d)
     entry = kernel.entries["attn"]
-    compiled = None if interpreted else torch.compile(F.scaled_dot_product_attention, dynamic=True)
+    compiled = None if interpreted or smoke else torch.compile(F.scaled_dot_product_attention, dynamic=True)
     out: dict[str, Any] = {}
     for batch, keys in shapes:
         key = f"b{batch}_l{keys}"
@@ -224,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
               "run it on a GPU machine, or with --smoke to check that every kernel compiles and matches torch",
               file=sys.stderr)
         return 2
+    if ns.smoke:  # 30 seconds: one tiling per matmul (no autotuning), no torch.compile
+        import os
+
+        os.environ["IRCC_TRITON_AUTOTUNE"] = "0"
     dev = device()
     small = ns.smoke or interpreted
     repeats = 3 if small else 20
@@ -252,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         shapes, heads, d = [(1, 2048), (8, 2048)], 32, 128
     else:
         shapes, heads, d = [(b, n) for b in (1, 8, 64) for n in (2048, 8192, 32768)], 32, 128
-    res["decode_attention"] = decode_attention(shapes, heads, d, dev, interpreted, repeats)
+    res["decode_attention"] = decode_attention(shapes, heads, d, dev, interpreted, repeats, smoke=ns.smoke)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from workloads_spgemm import rmat, uniform
 

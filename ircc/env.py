@@ -18,6 +18,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
                             "running on libgomp's pool", "libgomp where one loads"),
     "IRCC_NO_LIBMVEC": ("set to 1: the llvm backend calls libm per element instead of glibc's vector variants",
                         "unset"),
+    "IRCC_TRITON_AUTOTUNE": ("set to 0: on a GPU, triton matmul templates take their first candidate tiling "
+                             "instead of timing each (`triton.autotune`)", "1"),
 }
 
 
@@ -49,6 +51,10 @@ def blas_disabled() -> bool:
 
 def thread_runtime_choice() -> str:
     return os.environ.get("IRCC_THREAD_RUNTIME", "")
+
+
+def triton_autotune() -> bool:
+    return os.environ.get("IRCC_TRITON_AUTOTUNE", "1") not in ("", "0")
 
 
 def libmvec_disabled() -> bool:

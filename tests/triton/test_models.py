@@ -49,6 +49,7 @@ def test_gpu_benchmark_smoke_runs_here(capsys, monkeypatch) -> None:
     from tests.conftest import ROOT
 
     monkeypatch.setattr(sys, "argv", ["gpu.py", "--smoke"])
+    monkeypatch.setenv("IRCC_TRITON_AUTOTUNE", "1")  # the smoke run turns autotuning off: restored after
     with pytest.raises(SystemExit) as done:
         runpy.run_path(str(ROOT / "benchmarks" / "gpu.py"), run_name="__main__")
     assert done.value.code == 0

@@ -37,6 +37,8 @@ def triton_modules() -> tuple[Any, Any]:
     """``(triton, triton.language)``, imported after the interpreter switch is set where no GPU is present."""
     if not has_gpu():
         os.environ.setdefault("TRITON_INTERPRET", "1")
+    # Triton 3.9 warns at every compile unless this is set; 1 is its current default (multiply-adds fused)
+    os.environ.setdefault("TRITON_DEFAULT_FP_FUSION", "1")
     try:
         import triton
         import triton.language as tl

@@ -1,6 +1,6 @@
 """What generated host functions call to launch a template kernel: the block sizes of a matmul, chosen per
-``(M, N, K)`` -- by ``triton.autotune`` over a short list on a GPU, the list's first entry in the interpreter
-(where timing means nothing and small tiles run fastest)."""
+``(M, N, K)`` -- by ``triton.autotune`` over a short list on a GPU (the list's first entry with
+``IRCC_TRITON_AUTOTUNE=0``), small tiles in the interpreter (where timing means nothing)."""
 
 from __future__ import annotations
 
@@ -46,9 +46,14 @@ def _tuned(kernel: Any, flat: bool, restore: tuple[str, ...]) -> Any:
 def launch_matmul(kernel: Any, args: tuple, m: int, n: int, k: int, batch: int, restore: list[str]) -> None:
     """Launch a matmul template over ``batch`` products of ``m x n`` (``k`` deep). ``restore``: the pointer
     arguments the kernel reads and writes, which autotuning's trial runs must not leave changed."""
+    from ircc.env import triton_autotune
+
     triton, _ = triton_modules()
-    if interpreting():
-        meta = interpreter_config(m, n, k)
+    if interpreting() or not triton_autotune():
+        if interpreting():
+            meta = interpreter_config(m, n, k)
+        else:
+            meta = dict(matmul_configs(m, n, k)[0])
         grid = (triton.cdiv(m, meta["BLOCK_M"]) * triton.cdiv(n, meta["BLOCK_N"]), batch)
         kernel[grid](*args, m, n, k, **meta)
         return

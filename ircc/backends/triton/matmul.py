@@ -37,7 +37,7 @@ from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import Float32Type, Float64Type
 from xdsl.ir import Operation, SSAValue
 
-from ircc.backends.triton.render import _Kernel
+from ircc.backends.triton.render import _Kernel, _same_value
 
 #: host ops that may sit between the product and its epilogue (hoisted above the launch: none reads memory)
 _HOISTABLE = (arith.ConstantOp, memref.AllocOp, memref.DimOp, arith.AddiOp, arith.SubiOp, arith.MuliOp,
@@ -139,14 +139,6 @@ def match_matmul(loop: scf.ParallelOp) -> MatmulPlan | None:
                       store)
 
 
-def _same(a: SSAValue, b: SSAValue) -> bool:
-    if a is b:
-        return True
-    oa, ob = a.owner, b.owner
-    return (isinstance(oa, arith.ConstantOp) and isinstance(ob, arith.ConstantOp) and oa.value == ob.value
-            and oa.result.type == ob.result.type)
-
-
 def _position_map(plan: MatmulPlan, nest: scf.ParallelOp, indices) -> dict[SSAValue, SSAValue] | None:
     """``nest``'s ivs -> the product's, where ``indices`` (of C, in ``nest``) are ``nest``'s ivs themselves,
     covering all of them, over the same bounds."""
@@ -160,7 +152,7 @@ def _position_map(plan: MatmulPlan, nest: scf.ParallelOp, indices) -> dict[SSAVa
                zip(product.body.block.args, product.lowerBound, product.upperBound, product.step)}
     mapping = {}
     for mine, theirs in zip(indices, plan.c_indices):
-        if not all(_same(a, b) for a, b in zip(bounds[mine], pbounds[theirs])):
+        if not all(_same_value(a, b) for a, b in zip(bounds[mine], pbounds[theirs])):
             return None
         mapping[mine] = theirs
     return mapping
