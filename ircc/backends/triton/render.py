@@ -222,7 +222,8 @@ class _Function:
                 dead.update(fused_rows.dead)
                 continue
             if op in views:
-                lines.append(f"    {views[op]}")
+                src, dst, order = views[op]
+                lines.append(f"    {self.fresh(dst)} = {self.names[src]}.permute({', '.join(map(str, order))})")
                 continue
             if op in plans:
                 lines += [f"    {self.host(o)}" for o in plans[op].hoisted]
@@ -292,7 +293,7 @@ class _Function:
                   f"{op.scale.value.data!r}, _ircc_stats)")
         return source, launch
 
-    def permuted_view(self, op: scf.ParallelOp, args) -> str | None:
+    def permuted_view(self, op: scf.ParallelOp, args) -> tuple | None:
         """``dst = src.permute(...)`` where ``op`` copies all of read-only ``src`` into ``dst[ivs]`` (a fresh
         static buffer nothing else writes) with the dimensions permuted, as the weight of ``linear`` is."""
         body = [o for o in op.body.block.ops if not isinstance(o, scf.ReduceOp)]
@@ -310,14 +311,14 @@ class _Function:
         for d, (lb, ub, step) in enumerate(zip(op.lowerBound, op.upperBound, op.step)):
             if [_constant(v) for v in (lb, ub, step)] != [0, shape[d], 1]:
                 return None
-        if not (src in args or isinstance(src.owner, memref.GetGlobalOp)) or src not in self.names:
+        if not (src in args or isinstance(src.owner, memref.GetGlobalOp)):
             return None
         if any(not isinstance(u.operation, (memref.LoadOp, memref.DimOp)) for u in src.uses):
             return None  # written somewhere (or aliased): a view would see the later values
         if any(isinstance(u.operation, memref.StoreOp) and u.operation is not store for u in dst.uses):
             return None
         order = [list(load.indices).index(iv) for iv in ivs]
-        return f"{self.fresh(dst)} = {self.names[src]}.permute({', '.join(map(str, order))})"
+        return src, dst, order
 
     # -- host side ------------------------------------------------------------------------------------------
     def host(self, op: Operation) -> str:
@@ -615,8 +616,22 @@ class _Kernel:
             raise BackendError(f"the triton backend does not render {op.name} inside a loop yet{where}")
 
 
+def _size_source(v: SSAValue) -> SSAValue:
+    """``memref.dim`` of a fresh allocation is the size it was allocated with (xDSL does not fold it)."""
+    o = v.owner
+    while isinstance(o, memref.DimOp) and isinstance(o.source.owner, memref.AllocOp):
+        d = _constant(o.index)
+        shape = o.source.type.get_shape()
+        if d is None or d >= len(shape) or shape[d] >= 0:
+            break
+        v = o.source.owner.dynamic_sizes[sum(1 for x in shape[:d] if x < 0)]
+        o = v.owner
+    return v
+
+
 def _same_value(a: SSAValue, b: SSAValue) -> bool:
-    """One SSA value, or two constants of one value and type."""
+    """One SSA value (seeing through ``memref.dim`` of allocations), or two constants of one value and type."""
+    a, b = _size_source(a), _size_source(b)
     if a is b:
         return True
     oa, ob = a.owner, b.owner
