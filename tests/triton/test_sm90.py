@@ -46,12 +46,12 @@ def test_rows(name: str) -> None:
         _compiled(kernel, lambda: kernel(x))
 
 
-@pytest.mark.parametrize("rows", [3, 40])
-def test_matmul_at_gpu_tile_sizes(rows: int) -> None:
+@pytest.mark.parametrize("rows, dtype", [(3, torch.float32), (40, torch.float32), (3, torch.float64)])
+def test_matmul_at_gpu_tile_sizes(rows: int, dtype) -> None:
     from ircc.backends.triton.launch import matmul_configs
 
-    layer = torch.nn.Sequential(torch.nn.Linear(24, 40), torch.nn.GELU()).eval()
-    x = torch.randn(rows, 24)
+    layer = torch.nn.Sequential(torch.nn.Linear(24, 40), torch.nn.GELU()).to(dtype).eval()
+    x = torch.randn(rows, 24, dtype=dtype)
     kernel = ircc.compile(layer, example_inputs=(x,), target="triton", cache=False)
     config = matmul_configs(rows, 4096, 4096)[0]
     with torch.no_grad():
