@@ -25,6 +25,7 @@ class Options:
     eqsat: bool | None = None  # None: the frontend's default
     pipeline: str | None = None  # None: the frontend's default optimization passes
     cost: str = "static"
+    machine: Any = None  # target piuma: the simulated machine (a preset name: core, die, sled; or a Machine)
     cache: bool = True
     verify: bool = True
     # pass debugging

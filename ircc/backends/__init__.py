@@ -26,6 +26,12 @@ def _triton() -> type[Backend]:
     return TritonBackend
 
 
+def _piuma() -> type[Backend]:
+    from ircc.backends.piuma import PiumaBackend
+
+    return PiumaBackend
+
+
 def _interp() -> type[Backend]:
     from ircc.backends.interp import InterpBackend
 
@@ -38,6 +44,7 @@ TARGETS: dict[str, tuple[Callable[[], type[Backend]], str]] = {
     "numba": (_numba, "generated Python compiled by numba.njit (parallel=True for scf.parallel)"),
     "interp": (_interp, "the reference interpreter (xDSL's, extended): slow, defines the semantics"),
     "triton": (_triton, "Triton kernels: on a GPU where torch sees one, in Triton's interpreter on the CPU otherwise"),
+    "piuma": (_piuma, "a simulated PIUMA-like graph accelerator (cycles, utilization, DRAM and atomic traffic)"),
 }
 VIRTUAL_TARGETS: dict[str, str] = {
     "cpu": "llvm or numba, chosen at compile time (the cache key uses the resolved name)",

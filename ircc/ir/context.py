@@ -37,7 +37,12 @@ def _ircc_dialects() -> dict[str, Callable[[], Dialect]]:
 
         return NN
 
-    return {"sparse": sparse, "graph": graph, "nn": nn}
+    def piuma() -> Dialect:
+        from ircc.ir.dialects.piuma import PIUMA
+
+        return PIUMA
+
+    return {"sparse": sparse, "graph": graph, "nn": nn, "piuma": piuma}
 
 
 def make_context(*, allow_unregistered: bool = False) -> Context:

@@ -62,6 +62,9 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
                  "no score matrix in memory; scheme=passes|online"),
     "convert-scf-parallel-to-for": (_ircc("convert_scf_parallel_to_for", "ConvertScfParallelToFor"),
                                     "serialize scf.parallel into nested scf.for (no threads)"),
+    "lower-piuma": (_ircc("lower_piuma", "LowerPiuma"),
+                    "top-level parallel loops to piuma.launch regions (iterations cyclic over the simulated "
+                    "machine's threads); other top-level loops run on thread 0"),
     "lower-sparse": (_ircc("lower_sparse", "LowerSparse"),
                      "lower the sparse dialect to loops over memrefs; algorithm=spa (SpGEMM strategy)"),
     "graph-order": (_ircc("graph_order", "GraphOrder"),
