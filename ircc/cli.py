@@ -25,6 +25,8 @@ def _add_shared_options(p: argparse.ArgumentParser) -> None:
                    help="backend: llvm, numba, interp, cpu (llvm or numba) (default: none, only run passes)")
     p.add_argument("-p", "--pipeline", default=None, help="pass pipeline, as xdsl-opt -p spells it: 'canonicalize,cse'")
     p.add_argument("--threads", type=int, default=None, help="worker threads for parallel loops (default: all cores)")
+    p.add_argument("--machine", default=None, metavar="PRESET",
+                   help="target piuma: the simulated machine (core, die or sled; default core)")
     p.add_argument("--fastmath", action="store_true", help="allow value-changing floating-point rewrites")
     p.add_argument("--eqsat", action=argparse.BooleanOptionalAction, default=None,
                    help="run the e-graph pass (eqsat) first; --no-eqsat removes it (default: as the input's "
@@ -78,6 +80,8 @@ def _options(ns: argparse.Namespace) -> dict[str, Any]:
     }
     if ns.threads is not None:
         opts["threads"] = ns.threads
+    if ns.machine is not None:
+        opts["machine"] = ns.machine
     return opts
 
 

@@ -23,8 +23,8 @@ from xdsl.dialects.builtin import MemRefType, ModuleOp
 from ircc.backends.base import Artifact, Backend, Signature, numpy_dtype, public_functions
 from ircc.backends.piuma import isa, sim
 from ircc.backends.piuma.codegen import HostFunction, View, _contiguous, host_value, lower_function
-from ircc.backends.piuma.machine import Machine, machine
-from ircc.errors import IrccError
+from ircc.backends.piuma.machine import Machine, resolve_machine
+from ircc.errors import BackendError, IrccError
 from ircc.ir.dialects.piuma import ThreadsOp
 
 TARGET = "piuma"
@@ -41,13 +41,30 @@ class PiumaBackend(Backend):
     cacheable = False
 
     def emit(self, module: ModuleOp, options: Any) -> Artifact:
-        m = machine(getattr(options, "machine", None))
+        m = resolve_machine(getattr(options, "machine", None))
         stats: dict[str, Any] = {"machine": m.name}
-        functions = {op.sym_name.data: lower_function(op) for op in public_functions(module)}
-        signatures = {name: Signature.of(fn.op) for name, fn in functions.items()}
-        entries = {name: _Entry(fn, m, signatures[name], stats) for name, fn in functions.items()}
+        functions, entries, signatures, errors = {}, {}, {}, []
+        for op in public_functions(module):
+            name = op.sym_name.data
+            signatures[name] = Signature.of(op)
+            try:
+                functions[name] = lower_function(op)
+                entries[name] = _Entry(functions[name], m, signatures[name], stats)
+            except BackendError as err:  # refused when that function is called (another may be the entry)
+                entries[name] = _Refused(err)
+                errors.append(err)
+        if not functions and errors:
+            raise errors[0]
         source = "\n".join(fn.listing() for fn in functions.values())
         return Artifact(TARGET, entries, signatures, source=source, stats=stats)
+
+
+class _Refused:
+    def __init__(self, error: BackendError):
+        self.error = error
+
+    def __call__(self, *args: Any) -> Any:
+        raise self.error
 
 
 class _Entry:

@@ -394,7 +394,7 @@ class _LaunchCodegen:
             r = self.define(result)
             p.emit(_mov(result.type), r, self.reg(init, op))
             accs.append(r)
-        ends, conds = [], []
+        ends = []
         for iv, lb, ub, step in zip(body.args, op.lowerBound, op.upperBound, op.step):
             r = self.define(iv)
             p.emit(isa.MOV_I, r, self.reg(lb, op))

@@ -81,7 +81,7 @@ SLED = Machine("sled", dies=16)
 PRESETS = {m.name: m for m in (CORE, DIE, SLED)}
 
 
-def machine(spec: str | Machine | None) -> Machine:
+def resolve_machine(spec: str | Machine | None) -> Machine:
     if spec is None:
         return CORE
     if isinstance(spec, Machine):

@@ -242,6 +242,7 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
     for t in range(nthreads):
         size = _push(hkey, hthr, size, start_time, t)
     waiting = np.zeros(nthreads, np.int64)
+    pending = np.full(nthreads, start_time)  # when each thread's memory operations have all completed
     live = nthreads
     arrived = 0
     barrier_time = start_time
@@ -289,10 +290,10 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
             break
         ready = now + 1.0
         npc = pc + 1
-        if op == isa.END:
+        if op == isa.END:  # done once its stores and atomics are done too
             live -= 1
-            thread_end[th] = now
-            end_time = max(end_time, now + 1.0)
+            thread_end[th] = max(now + 1.0, pending[th])
+            end_time = max(end_time, thread_end[th])
             if arrived > 0 and arrived == live:  # the others wait at a barrier this thread will never reach
                 release = barrier_time + barrier_lat
                 for w in range(nthreads):
@@ -305,7 +306,7 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
             pcs[th] = npc
             waiting[th] = 1
             arrived += 1
-            barrier_time = max(barrier_time, now + 1.0)
+            barrier_time = max(barrier_time, now + 1.0, pending[th])  # a fence: its memory operations land
             if arrived == live:
                 release = barrier_time + barrier_lat
                 for w in range(nthreads):
@@ -476,6 +477,7 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
                     done = start + dram_lat + net
                 counters[home, C_DRAM_ACCESSES] += 1
                 counters[home, C_DRAM_WAIT] += start - arrive
+            pending[th] = max(pending[th], done)
             if op == isa.LOAD_I:
                 ri[th, d] = imem[slot]
                 ready_i[th, d] = done

@@ -1,0 +1,116 @@
+"""The simulated machine: its figures match what it is configured as (micro-benchmarks within 5%), the
+results come from executing the generated instructions (change one and the result changes), bad programs
+stop with the place they went wrong, and ``kernel.stats`` says where the time went."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ircc
+from ircc.backends.piuma import isa
+from ircc.backends.piuma.machine import CORE, DIE, PRESETS, SLED, Machine
+from ircc.backends.piuma.microbench import STREAM, atomic_storm, pointer_chase, stream
+from ircc.errors import IrccError
+
+
+def test_pointer_chase_measures_the_dram_latency() -> None:
+    for latency in (60, 150):
+        r = pointer_chase(CORE.with_(dram_latency=latency), hops=600)
+        assert r["correct"]
+        assert r["measured_latency"] == pytest.approx(latency, rel=0.05)
+
+
+def test_stream_measures_the_channel_bandwidth() -> None:
+    for rate in (8.0, 4.0):
+        r = stream(CORE.with_(dram_bytes_per_cycle=rate), n=8000)
+        assert r["correct"]
+        assert r["measured_bytes_per_cycle"] == pytest.approx(rate, rel=0.05)
+
+
+def test_atomic_storm_measures_the_atomic_unit() -> None:
+    for rate in (0.25, 0.5):
+        r = atomic_storm(CORE.with_(atomics_per_cycle=rate), n=3000)
+        assert r["correct"] and r["contention_cycles"] > 0
+        assert r["measured_atomics_per_cycle"] == pytest.approx(rate, rel=0.05)
+
+
+def test_results_come_from_the_simulated_instructions() -> None:
+    """Turn the copy's store into storing the loaded value plus itself: the output changes accordingly."""
+    k = ircc.compile(STREAM, target="piuma", machine="core", cache=False)
+    x, y = np.arange(100.0), np.zeros(100)
+    k(x, y)
+    np.testing.assert_array_equal(y, x)
+    launch = k._artifact.entries["copy"].fn.launches[0]
+    load = next(i for i, row in enumerate(launch.code) if row[0] == isa.LOAD_F)
+    store = next(i for i, row in enumerate(launch.code) if row[0] == isa.STORE_F)
+    assert store == load + 1
+    # make the store read a register that holds v + v: rewrite the load's successor in place
+    launch.code = np.insert(launch.code, store, [isa.ADD_F, launch.code[load, 1], launch.code[load, 1],
+                                                 launch.code[load, 1], 0, 0, 0], axis=0)
+    launch.fimm = np.insert(launch.fimm, store, 0.0)
+    for row in launch.code:  # jumps past the inserted instruction move by one
+        if row[0] in (isa.JMP, isa.BRZ) and row[5] > store:
+            row[5] += 1
+    k(x, y)
+    np.testing.assert_array_equal(y, 2 * x)
+
+
+def test_an_index_outside_a_buffer_is_reported_with_its_place() -> None:
+    text = STREAM.replace("memref.store %v, %y[%i]", "%j = arith.addi %i, %c1 : index\n    memref.store %v, %y[%j]")
+    k = ircc.compile(text, target="piuma", cache=False)
+    with pytest.raises(IrccError, match=r"index 10 is outside argument 1 \(copy_launch0, thread \d+, instruction"):
+        k(np.zeros(10), np.zeros(10))
+
+
+def test_presets_and_where_the_time_goes() -> None:
+    assert [PRESETS[n].threads for n in ("core", "die", "sled")] == [64, 512, 8192]
+    x = np.random.default_rng(0).random(4000)
+    y = np.zeros_like(x)
+    k = ircc.compile(STREAM, target="piuma", machine="die", cache=False)
+    k(x, y)
+    s = k.stats
+    np.testing.assert_array_equal(y, x)
+    assert s["machine"] == "die" and len(s["core_utilization"]) == 8
+    assert s["remote_accesses"] > 0  # the interleaved address space puts most data on other cores
+    assert s["dram_bytes"] == 2 * 8 * x.size
+    assert 0 < s["pipeline_utilization"] <= 1 and s["phases"][0]["instructions"] == s["instructions"]
+    assert sum(sum(p["issued"]) for p in s["utilization_series"]) == s["instructions"]
+    assert s["simulated_instructions_per_second"] > 0
+    faster = ircc.compile(STREAM, target="piuma", machine=DIE.with_(dram_bytes_per_cycle=16.0), cache=False)
+    faster(x, y)
+    assert faster.stats["cycles"] < s["cycles"]  # a faster channel: fewer cycles for the same program
+
+
+def test_a_scratchpad_larger_than_the_machines_is_refused() -> None:
+    text = """
+    func.func @f(%out: memref<1xf64>) {
+      %c0 = arith.constant 0 : index
+      piuma.launch {
+      ^bb0(%tid: index, %n: index):
+        %s = piuma.spad_alloc() : memref<1048576xf64>
+        %v = memref.load %s[%c0] : memref<1048576xf64>
+      }
+      func.return
+    }
+    """
+    k = ircc.compile(text, target="piuma", machine=CORE.with_(spad_bytes=1 << 20), cache=False)
+    with pytest.raises(IrccError, match="scratchpad buffers need 8,388,608 bytes per core"):
+        k(np.zeros(1))
+
+
+def test_machine_parameters_are_documented() -> None:
+    """Every parameter has a comment saying where its value comes from: a paper, or assumed."""
+    import dataclasses
+    import inspect
+
+    from ircc.backends.piuma import machine
+
+    lines = inspect.getsource(machine.Machine).splitlines()
+    for f in dataclasses.fields(Machine):
+        if f.name == "name":
+            continue
+        at = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{f.name}:"))
+        comment = lines[at - 1].strip()
+        assert comment.startswith("#:") and any(w in comment for w in ("PIUMA", "SMASH", "assumed")), f.name
+    assert SLED.dies == 16 and DIE.cores == 8
