@@ -114,3 +114,12 @@ def test_machine_parameters_are_documented() -> None:
         comment = lines[at - 1].strip()
         assert comment.startswith("#:") and any(w in comment for w in ("PIUMA", "SMASH", "assumed")), f.name
     assert SLED.dies == 16 and DIE.cores == 8
+
+
+def test_the_dump_directory_gets_the_plots(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    k = ircc.compile(STREAM, target="piuma", machine="die", dump_dir=str(tmp_path), cache=False)
+    k(np.arange(500.0), np.zeros(500))
+    for kind in ("utilization", "roofline"):
+        png = tmp_path / f"piuma-copy-{kind}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000

@@ -49,7 +49,8 @@ class PiumaBackend(Backend):
             signatures[name] = Signature.of(op)
             try:
                 functions[name] = lower_function(op)
-                entries[name] = _Entry(functions[name], m, signatures[name], stats)
+                entries[name] = _Entry(functions[name], m, signatures[name], stats,
+                                       getattr(options, "dump_dir", None))
             except BackendError as err:  # refused when that function is called (another may be the entry)
                 entries[name] = _Refused(err)
                 errors.append(err)
@@ -68,8 +69,9 @@ class _Refused:
 
 
 class _Entry:
-    def __init__(self, fn: HostFunction, m: Machine, signature: Signature, stats: dict):
+    def __init__(self, fn: HostFunction, m: Machine, signature: Signature, stats: dict, dump_dir: str | None):
         self.fn, self.machine, self.signature, self.stats = fn, m, signature, stats
+        self.dump_dir = dump_dir
         self.__name__ = fn.name
 
     def __call__(self, *args: Any) -> Any:
@@ -120,6 +122,10 @@ class _Entry:
                 if out is not value:
                     value[...] = out
         self.stats["last_call"] = run.stats()
+        if self.dump_dir:  # utilization over time and the roofline, next to the IR dumps
+            from ircc.backends.piuma.plots import write
+
+            write(self.stats["last_call"], m, self.dump_dir, f"piuma-{fn.name}")
         if not results:
             return None
         return results[0] if len(results) == 1 else results
