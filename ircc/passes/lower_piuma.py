@@ -193,7 +193,8 @@ def _serial_launch(ops: list[Operation]) -> LaunchOp:
     first = _add(block, arith.CmpiOp(tid, zero, "eq"))
     then = Block()
     for op in ops:
-        op.detach()
+        if op.parent is not None:
+            op.detach()
         then.add_op(op)
     then.add_op(scf.YieldOp())
     block.add_op(scf.IfOp(first, [], Region(then)))
@@ -213,29 +214,39 @@ class LowerPiuma(ModulePass):
     name = "lower-piuma"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        for fn in op.ops:
-            if isinstance(fn, func.FuncOp) and fn.body.blocks:
+        _private_callees(op)
+        for fn in op.ops:  # entry points (a private function is a callee: it runs inside a thread)
+            private = fn.sym_visibility is not None and fn.sym_visibility.data == "private" if isinstance(
+                fn, func.FuncOp) else True
+            if isinstance(fn, func.FuncOp) and fn.body.blocks and not private:
                 _lower_function(fn)
 
 
-def _return_through_memory(ret: func.ReturnOp, run: list[Operation], made: set[SSAValue]) -> None:
-    """Each returned value the run computes: stored by the run into a one-element buffer, loaded after it."""
-    block = ret.parent_block()
-    zero = arith.ConstantOp.from_int_and_width(0, IndexType())
-    block.insert_op_before(zero, run[0])
-    loads = []
-    for k, v in enumerate(ret.operands):
-        if v not in made:
-            continue
-        buf = memref.AllocOp([], [], MemRefType(v.type, [1]))
-        block.insert_op_before(buf, run[0])
-        store = memref.StoreOp.get(v, buf.memref, [zero.result])
-        block.insert_op_before(store, ret)
-        run.append(store)
-        loads.append((k, memref.LoadOp.get(buf.memref, [zero.result])))
-    for k, load in loads:  # after every store: the launch goes before the first load
-        block.insert_op_before(load, ret)
-        ret.operands[k] = load.res
+def _private_callees(module: builtin.ModuleOp) -> None:
+    """A public function other functions call keeps its loops for them (they run it inside a thread): the
+    calls go to a private copy, and the public one is lowered as an entry point."""
+    functions = {f.sym_name.data: f for f in module.ops if isinstance(f, func.FuncOp)}
+    copies: dict[str, str] = {}
+    work = list(functions.values())
+    while work:  # the copies' own calls too
+        f = work.pop()
+        for call in f.walk():
+            if not isinstance(call, func.CallOp):
+                continue
+            name = call.callee.string_value()
+            callee = functions.get(name)
+            if callee is None or not callee.body.blocks:
+                continue
+            if callee.sym_visibility is not None and callee.sym_visibility.data == "private":
+                continue
+            if name not in copies:
+                copy = callee.clone()
+                copies[name] = f"{name}__in_thread"
+                copy.sym_name = builtin.StringAttr(copies[name])
+                copy.sym_visibility = builtin.StringAttr("private")
+                module.body.block.add_op(copy)
+                work.append(copy)
+            call.callee = builtin.SymbolRefAttr(copies[name])
 
 
 def _lower_function(fn: func.FuncOp) -> None:
@@ -244,16 +255,39 @@ def _lower_function(fn: func.FuncOp) -> None:
     made: set[SSAValue] = set()  # values the run computes
 
     def flush() -> None:
-        if run:
-            anchor = run[-1].next_op
-            launch = _serial_launch(list(run))
-            block.insert_op_before(launch, anchor)
-            run.clear()
-            made.clear()
+        """The run as a launch; what it computes and later ops use comes back through one-element buffers."""
+        if not run:
+            return
+        inside = set()
+        for op in run:
+            inside.update(op.walk())
+        escaping = [v for v in made if any(u.operation not in inside for u in v.uses)]
+        users = {v: [u for u in list(v.uses) if u.operation not in inside] for v in escaping}
+        anchor = run[-1].next_op
+        zero = arith.ConstantOp.from_int_and_width(0, IndexType())
+        block.insert_op_before(zero, run[0])
+        loads = []
+        for v in escaping:
+            if isinstance(v.type, MemRefType):
+                raise DiagnosticException(f"lower-piuma: @{fn.sym_name.data}: a memref made by serial work "
+                                          "and used after it")
+            buf = memref.AllocOp([], [], MemRefType(v.type, [1]))
+            block.insert_op_before(buf, run[0])
+            run.append(memref.StoreOp.get(v, buf.memref, [zero.result]))
+            loads.append((v, memref.LoadOp.get(buf.memref, [zero.result])))
+        launch = _serial_launch(list(run))
+        block.insert_op_before(launch, anchor)
+        for v, load in loads:
+            block.insert_op_before(load, anchor)
+            for use in users[v]:
+                use.operation.operands[use.index] = load.res
+        run.clear()
+        made.clear()
 
     for top in list(block.ops):
-        uses_run = any(v in made for v in top.operands)
-        if isinstance(top, scf.ParallelOp) and not uses_run:
+        uses_run = any(v in made for v in top.operands) or any(
+            v in made for inner in top.walk() for v in inner.operands)
+        if isinstance(top, scf.ParallelOp):
             flush()
             if top.initVals:
                 for result, value in zip(top.results, _reduction_launch(top, block)):
@@ -262,12 +296,12 @@ def _lower_function(fn: func.FuncOp) -> None:
                 block.insert_op_before(_parallel_launch(top), top)
             top.detach()
             top.erase()
-        elif (isinstance(top, _HOST) or isinstance(top, _HOST_ARITH)) and not uses_run:
-            if isinstance(top, (func.ReturnOp, LaunchOp)):
-                flush()
-        elif isinstance(top, func.ReturnOp):  # what the threads computed reaches the host through memory
-            _return_through_memory(top, run, made)
-            flush()
+        elif isinstance(top, _HOST_ARITH) and uses_run:  # arithmetic on what the threads computed: theirs
+            run.append(top)
+            made.update(top.results)
+        elif isinstance(top, _HOST) or isinstance(top, _HOST_ARITH):
+            if uses_run or isinstance(top, (func.ReturnOp, LaunchOp)):
+                flush()  # its operands come back from the threads through memory
         else:
             run.append(top)
             made.update(top.results)

@@ -14,11 +14,7 @@ from ircc.errors import BackendError
 from tests.differential.python_programs import PROGRAMS
 from tests.differential.test_python_programs import assert_same, run_plain
 
-#: programs that call other functions: func.call is not simulated yet
-CALLS = {"count_primes", "trapezoid"}
-
-
-@pytest.mark.parametrize("name", sorted(set(PROGRAMS) - CALLS))
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_python_program(name: str, monkeypatch) -> None:
     fn, make_args = PROGRAMS[name]
     plain, simulated = make_args(np.random.default_rng(7)), make_args(np.random.default_rng(7))
@@ -28,12 +24,6 @@ def test_python_program(name: str, monkeypatch) -> None:
     for k, (w, g) in enumerate(zip(plain, simulated)):
         if isinstance(w, np.ndarray):
             assert_same(w, g, f"argument {k} after the call")
-
-
-def test_calls_are_refused_by_name() -> None:
-    fn, make_args = PROGRAMS["count_primes"]
-    with pytest.raises(BackendError, match="does not simulate func.call"):
-        ircc.jit(fn, target="piuma")(*make_args(np.random.default_rng(7)))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -59,7 +49,7 @@ def test_mlir_examples_match_the_interpreter() -> None:
         want = ircc.compile(text, target="interp", entry=entry, cache=False)(*args)
         np.testing.assert_allclose(got, want, rtol=1e-12)
     text = (root / "control.mlir").read_text()
-    k = ircc.compile(text, target="piuma", entry="collatz", cache=False)  # @fact's call: refused when called
+    k = ircc.compile(text, target="piuma", entry="collatz", cache=False)  # @fact recurses: refused when called
     assert k(27) == 111
-    with pytest.raises(BackendError, match="func.call"):
+    with pytest.raises(BackendError, match=r"recursion \(@fact calls itself"):
         k.entries["fact"](5)

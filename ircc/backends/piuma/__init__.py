@@ -22,7 +22,7 @@ from xdsl.dialects.builtin import MemRefType, ModuleOp
 
 from ircc.backends.base import Artifact, Backend, Signature, numpy_dtype, public_functions
 from ircc.backends.piuma import isa, sim
-from ircc.backends.piuma.codegen import HostFunction, View, _contiguous, host_value, lower_function
+from ircc.backends.piuma.codegen import HostFunction, View, _contiguous, host_eval, host_value, lower_function
 from ircc.backends.piuma.machine import Machine, resolve_machine
 from ircc.errors import BackendError, IrccError
 from ircc.ir.dialects.piuma import ThreadsOp
@@ -44,11 +44,14 @@ class PiumaBackend(Backend):
         m = resolve_machine(getattr(options, "machine", None))
         stats: dict[str, Any] = {"machine": m.name}
         functions, entries, signatures, errors = {}, {}, {}, []
+        from xdsl.dialects import func as func_dialect
+
+        callees = {op.sym_name.data: op for op in module.ops if isinstance(op, func_dialect.FuncOp)}
         for op in public_functions(module):
             name = op.sym_name.data
             signatures[name] = Signature.of(op)
             try:
-                functions[name] = lower_function(op)
+                functions[name] = lower_function(op, callees)
                 entries[name] = _Entry(functions[name], m, signatures[name], stats,
                                        getattr(options, "dump_dir", None))
             except BackendError as err:  # refused when that function is called (another may be the entry)
@@ -87,6 +90,9 @@ class _Entry:
                 env[a] = View(b.slot, 0, _contiguous(value.shape), tuple(value.shape))
             else:
                 env[a] = value.item() if hasattr(value, "item") else value
+        for b in fn.buffers:  # heaps start small and grow when a launch runs out
+            if b.space == 3:
+                run.add(b.slot, np.zeros(1 << 12, b.dtype))
         for b in fn.buffers:  # scratchpads: a copy per core, sized from the op's static shape
             if b.space == 1:
                 shape = b.op.memref.type.get_shape()
@@ -98,6 +104,11 @@ class _Entry:
         for kind, op in fn.steps:
             if kind == "launch":
                 launch = fn.launches[op]
+                for b in fn.buffers:  # a thread's own buffers: sized now, zeroed for every launch
+                    if b.space == 2 and b.launch == op:
+                        dims = iter(host_eval(v, env) for v in b.op.dynamic_sizes)
+                        shape = [d if d >= 0 else next(dims) for d in b.op.memref.type.get_shape()]
+                        run.add(b.slot, np.zeros(int(np.prod(shape)), b.dtype))
                 run.launch(launch, self._inputs(launch, env), run._fail)
             elif isinstance(op, memref.AllocOp):
                 dims = iter(env[v] for v in op.dynamic_sizes)
@@ -179,9 +190,15 @@ class _Run:
 
     def add(self, slot: int, array: np.ndarray) -> None:
         self.arrays[slot] = array
-        if self.fn.buffers[slot].space == 0:  # DRAM: the next addresses, from an interleave boundary
+        space = self.fn.buffers[slot].space
+        if space != 1:  # DRAM: the next addresses, from an interleave boundary (a copy per thread: space 2)
+            limit = 1 << 31
+            copies = self.m.threads if space == 2 else 1
+            size = array.size * max(1, array.itemsize) * copies
+            if size > limit:
+                raise IrccError(f"@{self.fn.name}: a buffer of {size:,} bytes ({copies} thread copies) is more "
+                                f"than the simulator holds ({limit:,}); use a smaller machine or input")
             self.addr[slot] = self.next_addr
-            size = array.size * max(1, array.itemsize)
             self.next_addr += -(-size // self.m.interleave_bytes) * self.m.interleave_bytes
 
     def launch(self, launch, inputs, fail) -> None:
@@ -189,7 +206,7 @@ class _Run:
         fn, m = self.fn, self.m
         nslots = len(fn.buffers)
         is_float = np.array([fn.buffers[s].dtype.kind == "f" for s in range(nslots)])
-        copies = np.array([m.cores if fn.buffers[s].space == 1 else 1 for s in range(nslots)])
+        copies = np.array([{0: 1, 1: m.cores, 2: m.threads, 3: 1}[fn.buffers[s].space] for s in range(nslots)])
         lengths = np.array([self.arrays[s].size if s in self.arrays else 0 for s in range(nslots)], dtype=np.int64)
         base = np.zeros(nslots, dtype=np.int64)
         ftotal = itotal = 0
@@ -211,13 +228,18 @@ class _Run:
         thread_end = np.zeros(m.threads)
         util = np.zeros(SERIES, dtype=np.int64)
         width = np.array([64.0])
-        before = self.counters.copy()
+        before, instr_before = self.counters.copy(), self.thread_instr.copy()
         ints, floats = inputs
         wall = time.perf_counter()
         sim.run(launch.code, launch.fimm, isa.SOURCES, launch.nregs, m.threads, ints, floats, base, lengths, space,
                 addr, esize, imem, fmem, self.params, self.now, MAX_INSTRUCTIONS - self.instructions, results,
-                self.counters, self.thread_instr, thread_end, util, width)
+                self.counters, self.thread_instr, thread_end, util, width, np.zeros(nslots, dtype=np.int64))
         self.wall += time.perf_counter() - wall
+        if results[sim.R_ERROR] == sim.ERR_HEAP:  # a heap ran out: twice as large, and the launch again
+            slot = int(results[sim.R_ERROR_BUF])
+            self.counters[...], self.thread_instr[...] = before, instr_before
+            self.add(slot, np.zeros(2 * self.arrays[slot].size, self.arrays[slot].dtype))
+            return self.launch(launch, inputs, fail)
         if results[sim.R_ERROR]:
             fail(launch, results)
         for s in range(nslots):  # the machine's memory back into the buffers

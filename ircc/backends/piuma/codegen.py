@@ -46,6 +46,9 @@ _UNARY = {mathd.ExpOp: "exp", mathd.LogOp: "log", mathd.SqrtOp: "sqrt", mathd.Si
           mathd.RoundEvenOp: "round", mathd.TruncOp: "trunc"}
 
 
+_BITS = {mathd.CountTrailingZerosOp: "cttz", mathd.CountLeadingZerosOp: "ctlz", mathd.CtPopOp: "ctpop"}
+
+
 def _is_float(t) -> bool:
     return isinstance(t, (Float32Type, Float64Type))
 
@@ -64,9 +67,11 @@ class Buffer:
 
     slot: int
     dtype: np.dtype
-    space: int  # 0 DRAM, 1 scratchpad
+    space: int  # 0 DRAM, 1 scratchpad (a copy per core), 2 DRAM, a copy per thread (allocated in a launch),
+    # 3 DRAM, a heap that buffers sized by the threads come from
     arg: int | None = None  # the function argument it is
     op: Operation | None = None  # the allocation
+    launch: int | None = None  # the launch it is made in (scratchpads, a thread's buffers)
 
 
 @dataclass
@@ -87,6 +92,7 @@ class HostFunction:
     buffers: list[Buffer] = field(default_factory=list)
     launches: list[Launch] = field(default_factory=list)
     steps: list[Any] = field(default_factory=list)  # ("op", operation) | ("launch", index)
+    heaps: dict[str, Buffer] = field(default_factory=dict)  # dtype -> the heap of buffers threads size
 
     def listing(self) -> str:
         out = [f"// @{self.name}: {len(self.buffers)} buffers, {len(self.launches)} launches"]
@@ -97,7 +103,7 @@ class HostFunction:
         return "\n".join(out)
 
 
-def lower_function(op: func.FuncOp) -> HostFunction:
+def lower_function(op: func.FuncOp, callees: dict[str, func.FuncOp] | None = None) -> HostFunction:
     fn = HostFunction(op.sym_name.data, op)
     slots: dict[SSAValue, Buffer] = {}
     for k, a in enumerate(op.body.block.args):
@@ -108,12 +114,22 @@ def lower_function(op: func.FuncOp) -> HostFunction:
     for top in op.body.block.ops:
         if isinstance(top, LaunchOp):
             for inner in top.walk():
-                if isinstance(inner, SpadAllocOp):
-                    b = Buffer(len(fn.buffers), numpy_dtype(inner.memref.type.element_type), 1, op=inner)
+                if isinstance(inner, (memref.AllocOp, memref.AllocaOp)) and not all(
+                        _host_computable(v, top) for v in inner.dynamic_sizes):
+                    dtype = numpy_dtype(inner.memref.type.element_type)  # sized by the thread: from a heap
+                    if dtype.str not in fn.heaps:
+                        fn.heaps[dtype.str] = Buffer(len(fn.buffers), dtype, 3)
+                        fn.buffers.append(fn.heaps[dtype.str])
+                    slots[inner.memref] = fn.heaps[dtype.str]
+                elif isinstance(inner, (SpadAllocOp, memref.AllocOp, memref.AllocaOp)):
+                    space = 1 if isinstance(inner, SpadAllocOp) else 2
+                    b = Buffer(len(fn.buffers), numpy_dtype(inner.memref.type.element_type), space, op=inner,
+                               launch=len(fn.launches))
                     fn.buffers.append(b)
                     slots[inner.memref] = b
             fn.steps.append(("launch", len(fn.launches)))
-            fn.launches.append(_LaunchCodegen(fn, top, slots, f"{fn.name}_launch{len(fn.launches)}").run())
+            codegen = _LaunchCodegen(fn, top, slots, f"{fn.name}_launch{len(fn.launches)}", callees or {})
+            fn.launches.append(codegen.run())
         elif isinstance(top, (func.ReturnOp, memref.LoadOp)):  # the host reads what launches left in memory
             fn.steps.append(("op", top))
         elif isinstance(top, memref.AllocOp):
@@ -138,14 +154,22 @@ def root(m: SSAValue) -> SSAValue:
 
 
 class _LaunchCodegen:
-    def __init__(self, fn: HostFunction, launch: LaunchOp, slots: dict[SSAValue, Buffer], name: str):
-        self.fn, self.launch, self.slots, self.name = fn, launch, slots, name
+    def __init__(self, fn: HostFunction, launch: LaunchOp, slots: dict[SSAValue, Buffer], name: str,
+                 callees: dict[str, func.FuncOp]):
+        self.fn, self.launch, self.slots, self.name, self.callees = fn, launch, slots, name, callees
+        self.calls: list[str] = []  # the functions being inlined (a call to one of them is recursion)
+        self.alias: dict[SSAValue, SSAValue] = {}  # an inlined callee's memref argument -> the caller's memref
         self.p = isa.Program()
         self.regs: dict[SSAValue, int] = {}
         self.free = {"i": [], "f": []}
         self.top = {"i": 0, "f": 0}
         self.captured = {"i": [], "f": []}
         self.labels = 0
+
+    def resolve(self, m: SSAValue) -> SSAValue:
+        while m in self.alias:
+            m = self.alias[m]
+        return m
 
     def where(self, op: Operation) -> str:
         return f" (in @{self.fn.name}, {self.name}: {op.name})"
@@ -232,12 +256,12 @@ class _LaunchCodegen:
         if tail is not None:
             tail()
         for v in defined:  # scope ends: the block's values die
-            self.release(_file(v.type), self.regs.pop(v))
+            self.release("i" if isinstance(v.type, MemRefType) else _file(v.type), self.regs.pop(v))
 
     # -- ops ------------------------------------------------------------------------------------------------
     def op(self, op: Operation) -> None:
         p = self.p
-        if isinstance(op, (scf.YieldOp, scf.ReduceOp)):
+        if isinstance(op, (scf.YieldOp, scf.ReduceOp, func.ReturnOp)):
             return
         if isinstance(op, arith.ConstantOp):
             t = op.result.type
@@ -254,6 +278,11 @@ class _LaunchCodegen:
         if type(op) in _INT_BINARY and not _is_float(op.results[0].type):
             a, b = (self.reg(v, op) for v in op.operands)
             p.emit(_INT_BINARY[type(op)], self.define(op.results[0]), a, b)
+            return
+        if type(op) in _BITS:
+            width = op.results[0].type.width.data if isinstance(op.results[0].type, IntegerType) else 64
+            p.emit(isa.BITS_I, self.define(op.results[0]), self.reg(op.operands[0], op), width,
+                   aux=isa.BITS[_BITS[type(op)]])
             return
         if isinstance(op, arith.CeilDivSIOp):
             a, b = (self.reg(v, op) for v in op.operands)
@@ -352,11 +381,50 @@ class _LaunchCodegen:
         if isinstance(op, BarrierOp):
             p.emit(isa.BARRIER)
             return
-        if isinstance(op, SpadAllocOp):
-            return  # a buffer slot of its own, sized on the host
+        if isinstance(op, (memref.AllocOp, memref.AllocaOp)) and self.slots[op.memref].space == 3:
+            shape = op.memref.type.get_shape()
+            if any(d < 0 for d in shape[1:]):
+                raise BackendError(f"a buffer made in a launch with a dynamic size after its first dimension"
+                                   f"{self.where(op)}")
+            size = self.alloc("i")
+            p.emit(isa.IMM_I, size, aux=int(np.prod([d for d in shape[1:]] or [1])))
+            first = shape[0] if shape else 1
+            if first < 0:
+                p.emit(isa.MUL_I, size, size, self.reg(op.dynamic_sizes[0], op))
+            else:
+                tmp = self.alloc("i")
+                p.emit(isa.IMM_I, tmp, aux=first)
+                p.emit(isa.MUL_I, size, size, tmp)
+                self.release("i", tmp)
+            base = self.alloc("i")
+            p.emit(isa.ALLOC_HEAP, base, size, aux=self.slots[op.memref].slot, comment="a buffer the thread sized")
+            self.release("i", size)
+            self.regs[op.memref] = base  # the memref is its base index in the heap
+            return
+        if isinstance(op, (SpadAllocOp, memref.AllocOp, memref.AllocaOp, memref.DeallocOp)):
+            return  # a buffer slot of its own, sized on the host when the launch starts
         if isinstance(op, memref.DimOp):
+            source = self.resolve(op.source)
+            if source is not op.source:
+                d = _const_int(op.index)
+                if d is None:
+                    raise BackendError(f"memref.dim with a computed dimension in a callee{self.where(op)}")
+                if _inside(source, self.launch):
+                    raise BackendError(f"memref.dim in a callee of a buffer made in the launch{self.where(op)}")
+                self.regs[op.result] = self.capture(("dim", source, d), "i")
+                return
             if _inside(op.source, self.launch):
-                raise BackendError(f"memref.dim of a memref made inside the launch{self.where(op)}")
+                owner, d = op.source.owner, _const_int(op.index)
+                shape = op.source.type.get_shape()
+                if not isinstance(owner, (memref.AllocOp, memref.AllocaOp)) or d is None:
+                    raise BackendError(f"memref.dim of a memref made inside the launch{self.where(op)}")
+                r = self.define(op.result)
+                if shape[d] >= 0:
+                    self.p.emit(isa.IMM_I, r, aux=shape[d])
+                else:
+                    size = owner.dynamic_sizes[sum(1 for x in shape[:d] if x < 0)]
+                    self.p.emit(isa.MOV_I, r, self.reg(size, op))
+                return
             r = self.capture(self.dim_key(op), "i")
             self.regs[op.result] = r
             return
@@ -372,7 +440,40 @@ class _LaunchCodegen:
         if isinstance(op, scf.ParallelOp):
             self.serial_parallel(op)
             return
+        if isinstance(op, func.CallOp):
+            self.call(op)
+            return
         raise BackendError(f"the piuma backend does not simulate {op.name} yet{self.where(op)}")
+
+    def call(self, op: func.CallOp) -> None:
+        """The callee's body inline (the machine has no call stack here): its arguments are the caller's
+        registers, its results copied into the call's."""
+        name = op.callee.string_value()
+        callee = self.callees.get(name)
+        if callee is None or not callee.body.blocks:
+            raise BackendError(f"a call to @{name}, which has no body in this module{self.where(op)}")
+        if name in self.calls:
+            shown = [c.removesuffix("__in_thread") for c in self.calls]  # lower-piuma's copies for threads
+            raise BackendError(f"recursion (@{shown[0]} calls itself, through {' -> '.join(shown)}): the "
+                               f"piuma backend inlines calls{self.where(op)}")
+        self.calls.append(name)
+        body = callee.body.block
+        results = [self.define(r) for r in op.results]
+        for arg, value in zip(body.args, op.arguments):
+            if isinstance(arg.type, MemRefType):
+                self.alias[arg] = self.resolve(value)  # the callee's memref is the caller's
+            else:
+                self.regs[arg] = self.reg(value, op)
+        end = self.label()
+        if len([o for o in callee.walk() if isinstance(o, func.ReturnOp)]) != 1 or not isinstance(
+                body.last_op, func.ReturnOp):
+            raise BackendError(f"@{name} returns from more than one place{self.where(op)}")
+        self.block(body, lambda: self.parallel_copy(results, list(body.last_op.operands),
+                                                    [r.type for r in op.results], op))
+        self.p.label(end)
+        for arg in body.args:
+            self.regs.pop(arg, None)
+        self.calls.pop()
 
     def dim_key(self, op: memref.DimOp) -> tuple:
         """The host key of a size: the dimension number as a constant where it is one."""
@@ -432,7 +533,7 @@ class _LaunchCodegen:
             self.release("i", self.regs.pop(iv))
 
     def slot(self, m: SSAValue, op: Operation) -> Buffer:
-        base = root(m)
+        base = root(self.resolve(m))
         if base not in self.slots:
             raise BackendError(f"a memref the piuma backend cannot place (only the function's arguments, "
                                f"memref.alloc at the top level and piuma.spad_alloc){self.where(op)}")
@@ -442,15 +543,20 @@ class _LaunchCodegen:
         """A fresh register with the element index of ``m[indices]`` in its buffer -- or ``-1 - r`` where
         register ``r`` already holds it (``index_register`` reads either; ``done`` frees a fresh one)."""
         p = self.p
-        if isinstance(m.owner, SpadAllocOp) or (_inside(m, self.launch) and not isinstance(m.owner, SpadAllocOp)):
-            if not isinstance(m.owner, SpadAllocOp):
+        m = self.resolve(m)
+        if _inside(m, self.launch):
+            if not isinstance(m.owner, (SpadAllocOp, memref.AllocOp, memref.AllocaOp)):
                 raise BackendError(f"a view made inside the launch{self.where(op)}")
             shape = m.type.get_shape()
-            if any(d < 0 for d in shape):
-                raise BackendError(f"a dynamically sized scratchpad buffer{self.where(op)}")
+            if any(d < 0 for d in shape[1:]):
+                raise BackendError(f"a buffer made in a launch with a dynamic size after its first dimension"
+                                   f"{self.where(op)}")
             strides = [int(np.prod(shape[d + 1:])) for d in range(len(shape))]
             out = self.alloc("i")
-            p.emit(isa.IMM_I, out, aux=0)
+            if self.slots[m].space == 3:  # from the heap: its base, then the element's place
+                p.emit(isa.MOV_I, out, self.regs[m])
+            else:
+                p.emit(isa.IMM_I, out, aux=0)
             tmp = self.alloc("i")
             for idx, st in zip(indices, strides):
                 p.emit(isa.IMM_I, tmp, aux=st)
@@ -578,6 +684,22 @@ class _LaunchCodegen:
             self.release(_file(a.type), self.regs.pop(a))
 
 
+def _host_computable(v: SSAValue, launch: Operation) -> bool:
+    """Whether the host can compute ``v`` before the launch: made outside it, or arithmetic on such."""
+    if not _inside(v, launch):
+        return True
+    op = v.owner
+    if isinstance(op, Operation) and (isinstance(op, arith.ConstantOp) or type(op) in _HOST_INT
+                                      or isinstance(op, (arith.IndexCastOp, arith.ExtSIOp, arith.ExtUIOp))):
+        return all(_host_computable(o, launch) for o in op.operands)
+    return False
+
+
+def _const_int(v: SSAValue) -> int | None:
+    o = v.owner
+    return o.value.value.data if isinstance(o, arith.ConstantOp) and isinstance(o.value, IntegerAttr) else None
+
+
 def _mov(t) -> int:
     return isa.MOV_F if _is_float(t) else isa.MOV_I
 
@@ -652,6 +774,22 @@ def host_value(op: Operation, env: dict) -> None:
         pass
     else:
         raise BackendError(f"the piuma backend's host does not evaluate {op.name} yet")
+
+
+def host_eval(v: SSAValue, env: dict) -> Any:
+    """A size the host can compute: a value it has, or pure arithmetic on such values (a buffer made in a
+    launch is sized from them before the threads start)."""
+    if v in env:
+        return env[v]
+    op = v.owner
+    if isinstance(op, Operation) and (isinstance(op, arith.ConstantOp) or type(op) in _HOST_INT
+                                      or isinstance(op, (arith.IndexCastOp, arith.ExtSIOp, arith.ExtUIOp))):
+        local = {o: host_eval(o, env) for o in op.operands}
+        host_value(op, local)
+        return local[v]
+    what = op.name if isinstance(op, Operation) else "a block argument"
+    raise BackendError(f"a buffer made in a launch whose size the threads compute ({what}); size it from values "
+                       "known before the launch")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ ROUND_F32 = 1
 END, JMP, BRZ, BARRIER, TID, NTHREADS, CORE = 0, 1, 2, 3, 4, 5, 6
 # integers
 IMM_I, MOV_I, ADD_I, SUB_I, MUL_I, DIV_I, REM_I, FLOORDIV_I, MIN_I, MAX_I = 10, 11, 12, 13, 14, 15, 16, 17, 18, 19
-AND_I, OR_I, XOR_I, SHL_I, SHR_I, CMP_I, SEL_I = 20, 21, 22, 23, 24, 25, 26
+AND_I, OR_I, XOR_I, SHL_I, SHR_I, CMP_I, SEL_I, BITS_I = 20, 21, 22, 23, 24, 25, 26, 27
 # floats
 IMM_F, MOV_F, ADD_F, SUB_F, MUL_F, DIV_F, MIN_F, MAX_F, CMP_F, NEG_F = 30, 31, 32, 33, 34, 35, 36, 37, 38, 39
 UNARY_F, POW_F, FMA_F, ATAN2_F, MINNUM_F, MAXNUM_F, SEL_F, REM_F, COPYSIGN_F = 40, 41, 42, 43, 44, 45, 46, 47, 48
@@ -28,10 +28,12 @@ UNARY_F, POW_F, FMA_F, ATAN2_F, MINNUM_F, MAXNUM_F, SEL_F, REM_F, COPYSIGN_F = 4
 I2F, F2I, U2F = 50, 51, 52
 # memory
 LOAD_I, LOAD_F, STORE_I, STORE_F, ATOMIC_ADD_I, ATOMIC_ADD_F, CAS_I = 60, 61, 62, 63, 64, 65, 66
-DMA_GATHER_F, DMA_GATHER_I = 67, 68
+DMA_GATHER_F, DMA_GATHER_I, ALLOC_HEAP = 67, 68, 69
 
 MEMORY_OPS = frozenset({LOAD_I, LOAD_F, STORE_I, STORE_F, ATOMIC_ADD_I, ATOMIC_ADD_F, CAS_I, DMA_GATHER_F,
                         DMA_GATHER_I})
+#: BITS_I functions (aux): count trailing zeros, leading zeros, set bits -- of the ``b``-bit value (b = width)
+BITS = {"cttz": 0, "ctlz": 1, "ctpop": 2}
 NAMES = {v: k for k, v in globals().items() if k.isupper() and isinstance(v, int) and k not in
          ("REGISTERS", "ROUND_F32")}
 
@@ -106,6 +108,8 @@ def _sources() -> np.ndarray:
                CMP_I):
         table[op] = (i, i, 0)
     table[SEL_I] = (i, i, i)
+    table[BITS_I] = (i, 0, 0)
+    table[ALLOC_HEAP] = (i, 0, 0)
     table[BRZ] = (i, 0, 0)
     for op in (MOV_F, NEG_F, UNARY_F):
         table[op] = (f, 0, 0)

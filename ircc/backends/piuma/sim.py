@@ -36,7 +36,7 @@ NRESULTS = 7
 # per-core counters (columns)
 C_DRAM_BYTES, C_DRAM_ACCESSES, C_SPAD_ACCESSES, C_ATOMICS, C_ATOMIC_WAIT, C_REMOTE, C_INSTR, C_DRAM_WAIT = range(8)
 NCOUNTERS = 8
-ERR_BOUNDS, ERR_LIMIT, ERR_DIV0 = 1, 2, 3
+ERR_BOUNDS, ERR_LIMIT, ERR_DIV0, ERR_HEAP = 1, 2, 3, 4
 
 
 @numba.njit(cache=True, inline="always")
@@ -144,6 +144,32 @@ def _unary(f, x):
 
 
 @numba.njit(cache=True)
+def _bits(f, x, width):
+    """cttz / ctlz / ctpop of the low ``width`` bits of ``x``."""
+    mask = np.uint64(0xFFFFFFFFFFFFFFFF) if width >= 64 else np.uint64((1 << width) - 1)
+    u = np.uint64(x) & mask
+    if f == 2:
+        n = 0
+        while u:
+            u &= u - np.uint64(1)
+            n += 1
+        return n
+    if u == 0:
+        return width
+    n = 0
+    if f == 0:
+        while (u & np.uint64(1)) == 0:
+            u >>= np.uint64(1)
+            n += 1
+        return n
+    top = np.uint64(1) << np.uint64(width - 1)
+    while (u & top) == 0:
+        u <<= np.uint64(1)
+        n += 1
+    return n
+
+
+@numba.njit(cache=True)
 def _cmpf(pred, a, b):
     unordered = a != a or b != b
     if pred == 0:
@@ -209,7 +235,8 @@ def _cmpi(pred, a, b):
 
 @numba.njit(cache=True)
 def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len, buf_space, buf_addr, buf_esize,
-        imem, fmem, params, start_time, max_instr, results, counters, thread_instr, thread_end, util, util_width):
+        imem, fmem, params, start_time, max_instr, results, counters, thread_instr, thread_end, util, util_width,
+        heap_top):
     """Run ``code`` on ``nthreads`` threads from ``start_time``; returns nothing (``results`` etc. filled)."""
     R = nregs
     ri = np.zeros((nthreads, R), np.int64)
@@ -370,6 +397,17 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
             ri[th, d] = 1 if _cmpi(aux, ri[th, a], ri[th, b]) else 0
         elif op == isa.SEL_I:
             ri[th, d] = ri[th, a] if ri[th, c] != 0 else ri[th, b]
+        elif op == isa.BITS_I:
+            ri[th, d] = _bits(aux, ri[th, a], b)
+        elif op == isa.ALLOC_HEAP:  # a buffer whose size the thread computed: the next free part of a heap
+            ri[th, d] = heap_top[aux]
+            heap_top[aux] += max(ri[th, a], 0)
+            if heap_top[aux] > buf_len[aux]:
+                results[R_ERROR] = ERR_HEAP
+                results[R_ERROR_BUF] = aux
+                results[R_ERROR_PC] = pc
+                results[R_ERROR_THREAD] = th
+                break
         elif op == isa.IMM_F:
             rf[th, d] = fimm[pc]
         elif op == isa.MOV_F:
@@ -454,6 +492,9 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
             else:
                 slot = buf_base[buf] + idx
                 address = buf_addr[buf] + idx * esize
+                if buf_space[buf] == 2:  # a thread's own DRAM buffer (memref.alloc inside a launch)
+                    slot += th * buf_len[buf]
+                    address += th * buf_len[buf] * esize
                 home = (address // interleave) % ncores
                 net = 0.0
                 if home != core:
