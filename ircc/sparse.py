@@ -26,6 +26,10 @@ from ircc.errors import IrccError
 from ircc.frontends.sparse import DEFAULT_ALGORITHM, SpGemmSpec, build_spgemm, pipeline_for
 
 ALGORITHMS = ("auto", "spa", "hash", "esc", "heap", "hybrid")
+#: target piuma: each name a lowering of sparse.spgemm -- dense-dram is SPA, whose dense accumulator (one per
+#: thread) lives in DRAM on that machine; esc, hash and heap are the CPU dataflows run there
+PIUMA_LOWERING = {"auto": "spa", "dense-dram": "spa", "esc": "esc", "hash": "hash", "heap": "heap"}
+PIUMA_ALGORITHMS = tuple(PIUMA_LOWERING)
 _KERNELS: dict[tuple, Any] = {}
 
 
@@ -172,7 +176,12 @@ class SpGemmCall:
 
             from ircc.options import Options
 
-            threads = Options.from_kwargs(target=self.target, **self.options).threads
+            opts = Options.from_kwargs(target=self.target, **self.options)
+            threads = opts.threads
+            if self.target == "piuma":  # one row partition per hardware thread of the simulated machine
+                from ircc.backends.piuma.machine import resolve_machine
+
+                threads = resolve_machine(opts.machine).threads
             pipeline = pipeline_for(algorithm, threads, phases)
             if self.target == "triton":  # sparse.spgemm reaches the backend whole: its hash template
                 pipeline = "canonicalize"
@@ -210,6 +219,8 @@ class SpGemmCall:
         index_out = 32 if fits and bound < 2**31 else 64
         _check_memory(A, M, lengths, dtype, index_out, flops)
         algorithm = self.algorithm if self.algorithm != "auto" else choose_algorithm(A, flops)
+        if self.target == "piuma":
+            algorithm = PIUMA_LOWERING.get(self.algorithm, self.algorithm)
         phases, phases_note = self._phases(A, n, lengths, dtype, index_out, flops)
         kernel = self.variant(index_in, index_out, algorithm, phases)
         it = np.int32 if index_in == 32 else np.int64
@@ -223,8 +234,9 @@ class SpGemmCall:
                      "nnz": int(ptr[-1]) if len(ptr) else 0, "phases": phases}
         if phases_note:
             self.last["phases_note"] = phases_note
-        if self.report is not None:
-            self.report["last_call"] = self.last
+        if self.report is not None:  # with the backend's own figures of the call (a simulator's cycles)
+            ran = kernel._artifact.stats.get("last_call", {}) if kernel._artifact is not None else {}
+            self.report["last_call"] = {**ran, **self.last}
         both_matrices = isinstance(A, sps.spmatrix) and isinstance(B, sps.spmatrix)
         cls = sps.csr_matrix if both_matrices else sps.csr_array
         C = cls((val, idx, ptr), shape=(m, n), copy=False)
@@ -325,7 +337,15 @@ def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "aut
         raise IrccError(f"phases must be 1 (upper-bound output, compacted) or 2 (symbolic, then numeric), "
                         f"not {phases!r}")
 
-    if algorithm not in ALGORITHMS:
+    if target == "piuma":  # the simulated machine's dataflows (backends/piuma): names from the SMASH study
+        if algorithm in ("smash-v1", "smash-v2", "smash-v3"):
+            raise IrccError(f"algorithm '{algorithm}' (SMASH's scratchpad hashing) is not lowered for the piuma "
+                            f"target yet; algorithms there are: {', '.join(PIUMA_ALGORITHMS)}")
+        if algorithm not in PIUMA_ALGORITHMS:
+            raise IrccError(f"unknown SpGEMM algorithm '{algorithm}' on target 'piuma'; algorithms there are: "
+                            f"{', '.join(PIUMA_ALGORITHMS)}")
+        algorithm = PIUMA_LOWERING[algorithm]
+    elif algorithm not in ALGORITHMS:
         raise IrccError(f"unknown SpGEMM algorithm '{algorithm}'; algorithms are: {', '.join(ALGORITHMS)}")
     if target == "triton":  # one dataflow on the GPU: row-wise with a hash accumulator (backends/triton/spgemm.py)
         if algorithm not in ("auto", "hash"):

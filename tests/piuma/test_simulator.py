@@ -74,7 +74,7 @@ def test_presets_and_where_the_time_goes() -> None:
     assert s["machine"] == "die" and len(s["core_utilization"]) == 8
     assert s["remote_accesses"] > 0  # the interleaved address space puts most data on other cores
     assert s["dram_bytes"] == 2 * 8 * x.size
-    assert 0 < s["pipeline_utilization"] <= 1 and s["phases"][0]["instructions"] == s["instructions"]
+    assert 0 < s["pipeline_utilization"] <= 1 and s["time_by_phase"][0]["instructions"] == s["instructions"]
     assert sum(sum(p["issued"]) for p in s["utilization_series"]) == s["instructions"]
     assert s["simulated_instructions_per_second"] > 0
     faster = ircc.compile(STREAM, target="piuma", machine=DIE.with_(dram_bytes_per_cycle=16.0), cache=False)

@@ -8,7 +8,7 @@ and atomic units, the scratchpads. The results are the simulated program's own (
 so they equal the reference interpreter's; ``kernel.source`` is the instruction listing.
 
     k = ircc.compile(text, target="piuma", machine="die")   # presets: core, die, sled (or a Machine)
-    k(a, b, out); k.stats["cycles"], k.stats["dram_bytes"], k.stats["phases"]
+    k(a, b, out); k.stats["cycles"], k.stats["dram_bytes"], k.stats["time_by_phase"]
 """
 
 from __future__ import annotations
@@ -278,7 +278,7 @@ class _Run:
             "spad_accesses": int(counters[:, sim.C_SPAD_ACCESSES].sum()),
             "atomics": int(counters[:, sim.C_ATOMICS].sum()),
             "atomic_contention_cycles": float(counters[:, sim.C_ATOMIC_WAIT].sum()),
-            "phases": self.phases, "utilization_series": self.series,
+            "time_by_phase": self.phases, "utilization_series": self.series,
             "simulated_instructions_per_second": self.instructions / self.wall if self.wall > 0 else 0.0,
         }
 

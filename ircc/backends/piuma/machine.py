@@ -1,9 +1,15 @@
 """The simulated PIUMA-like machine: its parameters, each with where it comes from.
 
-``PIUMA`` is Aananthakrishnan et al., "PIUMA: Programmable Integrated Unified Memory Architecture"
-(arXiv:2010.06277); ``SMASH`` is Shivdikar, "SMASH: Sparse Matrix Atomic Scratchpad Hashing" (MS thesis,
-Northeastern University, 2021, arXiv:2105.14156). A parameter neither states is marked *assumed*, with the
-reason for the value chosen. Times are in cycles of the core clock.
+Sources: ``PIUMA`` is Aananthakrishnan et al., "PIUMA: Programmable Integrated Unified Memory Architecture"
+(arXiv:2010.06277; IEEE Micro 43(5), 2023) and Intel's Hot Chips 2023 talk on the 7 nm test chip (as reported
+by Tom's Hardware and ServeTheHome); ``HotTiles`` is Gerogiannis et al., HPCA 2024 (Intel co-authors), which
+describes the PIUMA core it simulates; ``SMASH`` is Shivdikar, "SMASH: Sparse Matrix Atomic Scratchpad
+Hashing" (MS thesis, Northeastern University, 2021, arXiv:2105.14156). A parameter none of them states is
+marked *assumed*, with the reason for the value. Times are in cycles of the core clock.
+
+Differences from the real chip: threads have up to 256 integer and 256 float registers (the chip: 32 per
+thread), so code generation does not spill; caches are not modelled (every DRAM access goes to memory, the
+chip has 192 KB of non-coherent cache per core); single-threaded pipelines are not used.
 """
 
 from __future__ import annotations
@@ -14,19 +20,19 @@ from dataclasses import asdict, dataclass, replace
 @dataclass(frozen=True)
 class Machine:
     name: str
-    #: dies (chips) in the machine: one on a die preset, 16 on a sled (PIUMA: the 16-node prototype system)
+    #: dies (chips) in the machine: one on a die preset, 16 on a sled (PIUMA: a 16-node system, 16 sockets a sled)
     dies: int = 1
-    #: cores per die (PIUMA: 8 cores per die)
+    #: cores per die (PIUMA, Hot Chips 2023: 8 cores per die, 528 threads)
     cores_per_die: int = 8
-    #: multi-threaded pipelines per core (PIUMA: 4 MTPs per core)
+    #: multi-threaded pipelines per core (HotTiles, PIUMA: 4 MTPs and 2 STPs per core)
     mtp_per_core: int = 4
-    #: hardware threads per multi-threaded pipeline (PIUMA: 16 threads per MTP)
+    #: hardware threads per multi-threaded pipeline (PIUMA, Hot Chips 2023: 16 per MTP, 66 per core)
     threads_per_mtp: int = 16
-    #: single-threaded pipelines per core (PIUMA: 2 STPs per core; not used by the lowering yet)
+    #: single-threaded pipelines per core (HotTiles, PIUMA: 2 STPs per core; not used by the lowering yet)
     stp_per_core: int = 2
-    #: core clock in GHz (assumed: 1 GHz, a round figure for a low-power in-order core; only converts to time)
+    #: core clock in GHz (assumed: no primary source states it; 1 GHz only converts cycles to seconds)
     clock_ghz: float = 1.0
-    #: scratchpad bytes per core (PIUMA: 4 MB of SPAD per core)
+    #: scratchpad bytes per core (PIUMA, Hot Chips 2023: 4 MB of scratchpad SRAM per core)
     spad_bytes: int = 4 << 20
     #: scratchpad load latency (assumed: a few cycles, like an L1 hit on a simple core)
     spad_latency: int = 4
@@ -36,7 +42,7 @@ class Machine:
     dram_latency: int = 100
     #: DRAM bytes per cycle per core's channel (assumed: 8-byte channel at the core clock)
     dram_bytes_per_cycle: float = 8.0
-    #: bytes one DRAM access moves at least (PIUMA: 8-byte access granularity, no cache lines)
+    #: bytes one DRAM access moves at least (PIUMA, Hot Chips 2023: DDR5 controller with 8 B access granularity)
     access_bytes: int = 8
     #: bytes of the global address space on one core's DRAM before the next core's (assumed: 64-byte interleave)
     interleave_bytes: int = 64

@@ -25,7 +25,7 @@ def write(stats: dict[str, Any], m: Machine, directory: str | Path, name: str) -
         return []
     paths = [out / f"{name}-utilization.png", out / f"{name}-roofline.png"]
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    for phase, series in zip(stats["phases"], stats["utilization_series"]):
+    for phase, series in zip(stats["time_by_phase"], stats["utilization_series"]):
         width = series["bucket_cycles"]
         xs = [series["start"] + (k + 0.5) * width for k in range(len(series["issued"]))]
         ys = [v / (width * m.pipelines) for v in series["issued"]]
@@ -46,7 +46,7 @@ def write(stats: dict[str, Any], m: Machine, directory: str | Path, name: str) -
     knee = peak / bandwidth
     xs = [knee / 1000, knee, knee * 1000]
     ax.loglog(xs, [min(peak, bandwidth * x) for x in xs], color="k", label="machine roof")
-    for phase in stats["phases"]:
+    for phase in stats["time_by_phase"]:
         if phase["dram_bytes"] and phase["cycles"]:
             intensity = phase["instructions"] / phase["dram_bytes"]
             ax.loglog([intensity], [phase["instructions"] / phase["cycles"]], "o", label=phase["name"])
