@@ -20,7 +20,7 @@ import numpy as np
 
 import ircc
 from ircc.backends.piuma.machine import CORE, DIE, SLED
-from ircc.backends.piuma.microbench import STORM, STREAM, atomic_storm, pointer_chase, stream
+from ircc.backends.piuma.microbench import STORM, STREAM, atomic_storm, dma_gather, pointer_chase, stream
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -60,6 +60,11 @@ def validation() -> list[dict[str, Any]]:
         r = atomic_storm(CORE.with_(atomics_per_cycle=rate))
         rows.append({"check": "atomic storm", "configured": rate, "measured": r["measured_atomics_per_cycle"],
                      "unit": "atomics per cycle", "correct": r["correct"]})
+    for rate in (2.0, 4.0):
+        r = dma_gather(DIE.with_(dma_bytes_per_cycle=rate))
+        rows.append({"check": "DMA gather (8 cores)", "configured": rate,
+                     "measured": r["measured_bytes_per_cycle_per_core"], "unit": "gathered bytes per cycle per core",
+                     "correct": r["correct"]})
     for row in rows:
         row["error"] = abs(row["measured"] - row["configured"]) / row["configured"]
     return rows

@@ -10,7 +10,7 @@ import pytest
 import ircc
 from ircc.backends.piuma import isa
 from ircc.backends.piuma.machine import CORE, DIE, PRESETS, SLED, Machine
-from ircc.backends.piuma.microbench import STREAM, atomic_storm, pointer_chase, stream
+from ircc.backends.piuma.microbench import STREAM, atomic_storm, dma_gather, pointer_chase, stream
 from ircc.errors import IrccError
 
 
@@ -33,6 +33,13 @@ def test_atomic_storm_measures_the_atomic_unit() -> None:
         r = atomic_storm(CORE.with_(atomics_per_cycle=rate), n=3000)
         assert r["correct"] and r["contention_cycles"] > 0
         assert r["measured_atomics_per_cycle"] == pytest.approx(rate, rel=0.05)
+
+
+def test_dma_gather_measures_the_engine() -> None:
+    for rate in (2.0, 4.0):
+        r = dma_gather(DIE.with_(dma_bytes_per_cycle=rate), reps=10)
+        assert r["correct"]
+        assert r["measured_bytes_per_cycle_per_core"] == pytest.approx(rate, rel=0.05)
 
 
 def test_results_come_from_the_simulated_instructions() -> None:

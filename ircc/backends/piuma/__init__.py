@@ -182,10 +182,10 @@ class _Run:
         params = np.zeros(sim.NPARAMS)
         params[[sim.P_SPAD_LAT, sim.P_SPAD_PORTS, sim.P_DRAM_LAT, sim.P_DRAM_BPC, sim.P_GRAN, sim.P_INTERLEAVE,
                 sim.P_ATOM_RATE, sim.P_ATOM_LAT, sim.P_DIE_HOP, sim.P_SLED_HOP, sim.P_BARRIER, sim.P_CORES,
-                sim.P_CORES_PER_DIE, sim.P_THREADS_PER_PIPE, sim.P_PIPES_PER_CORE]] = [
+                sim.P_CORES_PER_DIE, sim.P_THREADS_PER_PIPE, sim.P_PIPES_PER_CORE, sim.P_DMA_BPC]] = [
             m.spad_latency, m.spad_ports, m.dram_latency, m.dram_bytes_per_cycle, m.access_bytes,
             m.interleave_bytes, m.atomics_per_cycle, m.atomic_latency, m.die_hop_latency, m.sled_hop_latency,
-            m.barrier_latency, m.cores, m.cores_per_die, m.threads_per_mtp, m.mtp_per_core]
+            m.barrier_latency, m.cores, m.cores_per_die, m.threads_per_mtp, m.mtp_per_core, m.dma_bytes_per_cycle]
         self.params = params
 
     def add(self, slot: int, array: np.ndarray) -> None:
@@ -233,7 +233,8 @@ class _Run:
         wall = time.perf_counter()
         sim.run(launch.code, launch.fimm, isa.SOURCES, launch.nregs, m.threads, ints, floats, base, lengths, space,
                 addr, esize, imem, fmem, self.params, self.now, MAX_INSTRUCTIONS - self.instructions, results,
-                self.counters, self.thread_instr, thread_end, util, width, np.zeros(nslots, dtype=np.int64))
+                self.counters, self.thread_instr, thread_end, util, width, np.zeros(nslots, dtype=np.int64),
+                is_float)
         self.wall += time.perf_counter() - wall
         if results[sim.R_ERROR] == sim.ERR_HEAP:  # a heap ran out: twice as large, and the launch again
             slot = int(results[sim.R_ERROR_BUF])
@@ -278,6 +279,7 @@ class _Run:
             "spad_accesses": int(counters[:, sim.C_SPAD_ACCESSES].sum()),
             "atomics": int(counters[:, sim.C_ATOMICS].sum()),
             "atomic_contention_cycles": float(counters[:, sim.C_ATOMIC_WAIT].sum()),
+            "dma_bytes": int(counters[:, sim.C_DMA_BYTES].sum()),
             "time_by_phase": self.phases, "utilization_series": self.series,
             "simulated_instructions_per_second": self.instructions / self.wall if self.wall > 0 else 0.0,
         }

@@ -24,7 +24,7 @@ from ircc.backends.piuma import isa
 from ircc.errors import BackendError
 from ircc.ir.dialects.arith_ext import EXTRA_ARITH_OPS
 from ircc.ir.dialects.math_ext import ErfcOp
-from ircc.ir.dialects.piuma import AtomicAddOp, BarrierOp, CasOp, LaunchOp, SpadAllocOp
+from ircc.ir.dialects.piuma import AtomicAddOp, BarrierOp, CasOp, DmaGatherOp, LaunchOp, SpadAllocOp
 
 _INT_BINARY = {arith.AddiOp: isa.ADD_I, arith.SubiOp: isa.SUB_I, arith.MuliOp: isa.MUL_I, arith.DivSIOp: isa.DIV_I,
                arith.DivUIOp: isa.DIV_I, arith.RemSIOp: isa.REM_I, arith.RemUIOp: isa.REM_I,
@@ -381,6 +381,21 @@ class _LaunchCodegen:
         if isinstance(op, BarrierOp):
             p.emit(isa.BARRIER)
             return
+        if isinstance(op, DmaGatherOp):
+            for m in (op.src, op.idx, op.dst):
+                if len(m.type.get_shape()) != 1:
+                    raise BackendError(f"piuma.dma_gather of a memref of rank {len(m.type.get_shape())} (it "
+                                       f"takes 1-D buffers){self.where(op)}")
+            if _file(op.idx.type.element_type) != "i" or _is_float(op.src.type.element_type) != _is_float(
+                    op.dst.type.element_type):
+                raise BackendError(f"piuma.dma_gather: integer indices and one element kind{self.where(op)}")
+            offsets = [self.offset_register(m, op) for m in (op.dst, op.src, op.idx)]
+            p.emit(isa.DMA_GATHER, offsets[0], self.reg(op.n, op), offsets[1], offsets[2],
+                   aux=self.slot(op.dst, op).slot, comment="the core's DMA engine")
+            p.emit(isa.DMA_ARGS, 0, 0, self.slot(op.idx, op).slot, 0, aux=self.slot(op.src, op).slot)
+            for r in offsets:
+                self.release("i", r)
+            return
         if isinstance(op, (memref.AllocOp, memref.AllocaOp)) and self.slots[op.memref].space == 3:
             shape = op.memref.type.get_shape()
             if any(d < 0 for d in shape[1:]):
@@ -585,6 +600,19 @@ class _LaunchCodegen:
             p.emit(isa.ADD_I, out, out, tmp)
         self.release("i", tmp)
         return out
+
+    def offset_register(self, m: SSAValue, op: Operation) -> int:
+        """A fresh register with ``m``'s first element's place in its buffer."""
+        m = self.resolve(m)
+        r = self.alloc("i")
+        if m in self.slots or _inside(m, self.launch):
+            if _inside(m, self.launch) and self.slots[m].space == 3:
+                self.p.emit(isa.MOV_I, r, self.regs[m])
+            else:
+                self.p.emit(isa.IMM_I, r, aux=0)
+        else:
+            self.p.emit(isa.MOV_I, r, self.memref_registers(m)[0])
+        return r
 
     @staticmethod
     def index_register(r: int) -> int:

@@ -28,10 +28,11 @@ UNARY_F, POW_F, FMA_F, ATAN2_F, MINNUM_F, MAXNUM_F, SEL_F, REM_F, COPYSIGN_F = 4
 I2F, F2I, U2F = 50, 51, 52
 # memory
 LOAD_I, LOAD_F, STORE_I, STORE_F, ATOMIC_ADD_I, ATOMIC_ADD_F, CAS_I = 60, 61, 62, 63, 64, 65, 66
-DMA_GATHER_F, DMA_GATHER_I, ALLOC_HEAP = 67, 68, 69
+DMA_GATHER, DMA_ARGS, ALLOC_HEAP = 67, 68, 69
 
-MEMORY_OPS = frozenset({LOAD_I, LOAD_F, STORE_I, STORE_F, ATOMIC_ADD_I, ATOMIC_ADD_F, CAS_I, DMA_GATHER_F,
-                        DMA_GATHER_I})
+MEMORY_OPS = frozenset({LOAD_I, LOAD_F, STORE_I, STORE_F, ATOMIC_ADD_I, ATOMIC_ADD_F, CAS_I, DMA_GATHER})
+#: DMA_GATHER d, a, b, c, aux: ``dst[d + k] = src[b + idx[c + k]]`` for ``k < a`` (registers: offsets, count),
+#: ``aux`` the destination's buffer; the next row (DMA_ARGS) holds the source's buffer (aux) and the index's (b)
 #: BITS_I functions (aux): count trailing zeros, leading zeros, set bits -- of the ``b``-bit value (b = width)
 BITS = {"cttz": 0, "ctlz": 1, "ctpop": 2}
 NAMES = {v: k for k, v in globals().items() if k.isupper() and isinstance(v, int) and k not in
@@ -110,6 +111,7 @@ def _sources() -> np.ndarray:
     table[SEL_I] = (i, i, i)
     table[BITS_I] = (i, 0, 0)
     table[ALLOC_HEAP] = (i, 0, 0)
+    table[DMA_GATHER] = (i, i, i)
     table[BRZ] = (i, 0, 0)
     for op in (MOV_F, NEG_F, UNARY_F):
         table[op] = (f, 0, 0)

@@ -29,13 +29,15 @@ from ircc.backends.piuma import isa
 # params indices
 P_SPAD_LAT, P_SPAD_PORTS, P_DRAM_LAT, P_DRAM_BPC, P_GRAN, P_INTERLEAVE, P_ATOM_RATE, P_ATOM_LAT = range(8)
 P_DIE_HOP, P_SLED_HOP, P_BARRIER, P_CORES, P_CORES_PER_DIE, P_THREADS_PER_PIPE, P_PIPES_PER_CORE = range(8, 15)
-NPARAMS = 15
+P_DMA_BPC = 15
+NPARAMS = 16
 # scalar results
 R_CYCLES, R_INSTR, R_ERROR, R_ERROR_PC, R_ERROR_THREAD, R_ERROR_INDEX, R_ERROR_BUF = range(7)
 NRESULTS = 7
 # per-core counters (columns)
 C_DRAM_BYTES, C_DRAM_ACCESSES, C_SPAD_ACCESSES, C_ATOMICS, C_ATOMIC_WAIT, C_REMOTE, C_INSTR, C_DRAM_WAIT = range(8)
-NCOUNTERS = 8
+C_DMA_BYTES = 8
+NCOUNTERS = 9
 ERR_BOUNDS, ERR_LIMIT, ERR_DIV0, ERR_HEAP = 1, 2, 3, 4
 
 
@@ -143,6 +145,16 @@ def _unary(f, x):
     return float(math.trunc(x))
 
 
+@numba.njit(cache=True, inline="always")
+def _slot(space, base, length, core, th, idx):
+    """Where element ``idx`` of a buffer is in the machine's memory pool (copies per core or thread)."""
+    if space == 1:
+        return base + core * length + idx
+    if space == 2:
+        return base + th * length + idx
+    return base + idx
+
+
 @numba.njit(cache=True)
 def _bits(f, x, width):
     """cttz / ctlz / ctpop of the low ``width`` bits of ``x``."""
@@ -236,7 +248,7 @@ def _cmpi(pred, a, b):
 @numba.njit(cache=True)
 def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len, buf_space, buf_addr, buf_esize,
         imem, fmem, params, start_time, max_instr, results, counters, thread_instr, thread_end, util, util_width,
-        heap_top):
+        heap_top, buf_float):
     """Run ``code`` on ``nthreads`` threads from ``start_time``; returns nothing (``results`` etc. filled)."""
     R = nregs
     ri = np.zeros((nthreads, R), np.int64)
@@ -257,6 +269,9 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
     interleave = int(params[P_INTERLEAVE])
     atom_step, atom_lat = 1.0 / params[P_ATOM_RATE], params[P_ATOM_LAT]
     die_hop, sled_hop, barrier_lat = params[P_DIE_HOP], params[P_SLED_HOP], params[P_BARRIER]
+    dma_bpc = params[P_DMA_BPC]
+    dma_free = np.full(ncores, start_time)
+    isa_is_float = buf_float
     npipes = (nthreads + tpp - 1) // tpp
     pipe_free = np.full(npipes, start_time)
     chan_free = np.full(ncores, start_time)
@@ -399,6 +414,71 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
             ri[th, d] = ri[th, a] if ri[th, c] != 0 else ri[th, b]
         elif op == isa.BITS_I:
             ri[th, d] = _bits(aux, ri[th, a], b)
+        elif op == isa.DMA_GATHER:  # the core's engine: element k at its issue slot, then its home's channel
+            src_buf, idx_buf, dst_buf = code[pc + 1, 5], code[pc + 1, 3], aux
+            count, src_off, idx_off, dst_off = ri[th, a], ri[th, b], ri[th, c], ri[th, d]
+            npc = pc + 2
+            bad = -1
+            if count > 0 and (idx_off < 0 or idx_off + count > buf_len[idx_buf]):
+                bad = idx_buf
+            elif count > 0 and (dst_off < 0 or dst_off + count > buf_len[dst_buf]):
+                bad = dst_buf
+            if bad >= 0:
+                results[R_ERROR] = ERR_BOUNDS
+                results[R_ERROR_PC] = pc
+                results[R_ERROR_THREAD] = th
+                results[R_ERROR_INDEX] = count
+                results[R_ERROR_BUF] = bad
+                break
+            esize = buf_esize[src_buf]
+            moved = max(gran, float(esize))
+            step = moved / dma_bpc
+            begin = max(now, dma_free[core])
+            dma_free[core] = begin + count * step
+            done = begin
+            failed = False
+            for k in range(count):
+                islot = _slot(buf_space[idx_buf], buf_base[idx_buf], buf_len[idx_buf], core, th, idx_off + k)
+                j = src_off + imem[islot]
+                if j < 0 or j >= buf_len[src_buf]:
+                    results[R_ERROR] = ERR_BOUNDS
+                    results[R_ERROR_PC] = pc
+                    results[R_ERROR_THREAD] = th
+                    results[R_ERROR_INDEX] = j
+                    results[R_ERROR_BUF] = src_buf
+                    failed = True
+                    break
+                sslot = _slot(buf_space[src_buf], buf_base[src_buf], buf_len[src_buf], core, th, j)
+                dslot = _slot(buf_space[dst_buf], buf_base[dst_buf], buf_len[dst_buf], core, th, dst_off + k)
+                if isa_is_float[dst_buf]:
+                    fmem[dslot] = fmem[sslot]
+                else:
+                    imem[dslot] = imem[sslot]
+                t = begin + k * step
+                if buf_space[src_buf] == 1:
+                    arrival = t + spad_lat
+                    counters[core, C_SPAD_ACCESSES] += 1
+                else:
+                    address = buf_addr[src_buf] + j * esize
+                    if buf_space[src_buf] == 2:
+                        address += th * buf_len[src_buf] * esize
+                    home = (address // interleave) % ncores
+                    net = 0.0
+                    if home != core:
+                        net = die_hop if home // per_die == core // per_die else sled_hop
+                        counters[core, C_REMOTE] += 1
+                    start = max(t + net, chan_free[home])
+                    chan_free[home] = start + moved / dram_bpc
+                    counters[home, C_DRAM_BYTES] += moved
+                    counters[home, C_DRAM_ACCESSES] += 1
+                    counters[home, C_DRAM_WAIT] += start - t - net
+                    arrival = start + dram_lat + net
+                done = max(done, arrival)
+            if failed:
+                break
+            counters[core, C_DMA_BYTES] += count * moved
+            pending[th] = max(pending[th], done)
+            ready = done  # the thread waits for its gather
         elif op == isa.ALLOC_HEAP:  # a buffer whose size the thread computed: the next free part of a heap
             ri[th, d] = heap_top[aux]
             heap_top[aux] += max(ri[th, a], 0)
