@@ -49,6 +49,11 @@ _UNARY = {mathd.ExpOp: "exp", mathd.LogOp: "log", mathd.SqrtOp: "sqrt", mathd.Si
 _BITS = {mathd.CountTrailingZerosOp: "cttz", mathd.CountLeadingZerosOp: "ctlz", mathd.CtPopOp: "ctpop"}
 
 
+#: ops with regions (and calls): the method of _LaunchCodegen that lays out their control flow
+_STRUCTURED = {scf.ForOp: "for_loop", scf.IfOp: "if_op", scf.WhileOp: "while_loop", scf.ParallelOp: "serial_parallel",
+               func.CallOp: "call"}
+
+
 def _is_float(t) -> bool:
     return isinstance(t, (Float32Type, Float64Type))
 
@@ -443,20 +448,9 @@ class _LaunchCodegen:
             r = self.capture(self.dim_key(op), "i")
             self.regs[op.result] = r
             return
-        if isinstance(op, scf.ForOp):
-            self.for_loop(op)
-            return
-        if isinstance(op, scf.IfOp):
-            self.if_op(op)
-            return
-        if isinstance(op, scf.WhileOp):
-            self.while_loop(op)
-            return
-        if isinstance(op, scf.ParallelOp):
-            self.serial_parallel(op)
-            return
-        if isinstance(op, func.CallOp):
-            self.call(op)
+        structured = _STRUCTURED.get(type(op))
+        if structured is not None:
+            getattr(self, structured)(op)
             return
         raise BackendError(f"the piuma backend does not simulate {op.name} yet{self.where(op)}")
 

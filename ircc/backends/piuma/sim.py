@@ -181,44 +181,33 @@ def _bits(f, x, width):
     return n
 
 
-@numba.njit(cache=True)
-def _cmpf(pred, a, b):
-    unordered = a != a or b != b
-    if pred == 0:
-        return False
-    if pred == 15:
-        return True
-    if pred == 7:
-        return not unordered
-    if pred == 14:
-        return unordered
-    if pred <= 6:  # ordered: false when either is NaN
-        if unordered:
-            return False
-        if pred == 1:
-            return a == b
-        if pred == 2:
-            return a > b
-        if pred == 3:
-            return a >= b
-        if pred == 4:
-            return a < b
-        if pred == 5:
-            return a <= b
-        return a != b
-    if unordered:
-        return True
-    if pred == 8:
+@numba.njit(cache=True, inline="always")
+def _compare(k, a, b):
+    """eq, gt, ge, lt, le, ne for k = 0..5."""
+    if k == 0:
         return a == b
-    if pred == 9:
+    if k == 1:
         return a > b
-    if pred == 10:
+    if k == 2:
         return a >= b
-    if pred == 11:
+    if k == 3:
         return a < b
-    if pred == 12:
+    if k == 4:
         return a <= b
     return a != b
+
+
+@numba.njit(cache=True)
+def _cmpf(pred, a, b):
+    """arith.cmpf: 1..6 ordered (false where either is NaN), 8..13 unordered (true there)."""
+    unordered = a != a or b != b
+    if pred == 0 or pred == 15:
+        return pred == 15
+    if pred == 7 or pred == 14:
+        return unordered == (pred == 14)
+    if unordered:
+        return pred > 7
+    return _compare(pred - 1 if pred <= 6 else pred - 8, a, b)
 
 
 @numba.njit(cache=True)
