@@ -130,3 +130,42 @@ def test_the_dump_directory_gets_the_plots(tmp_path) -> None:
     for kind in ("utilization", "roofline"):
         png = tmp_path / f"piuma-copy-{kind}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+
+
+def test_a_core_barrier_waits_for_that_cores_threads_only() -> None:
+    """Thread 0 of each core writes its core's slot after a delay; after a core barrier every thread of the
+    core reads it. Threads of other cores do not wait (a slower core does not hold the others)."""
+    text = """
+    func.func @f(%out: memref<?xindex>, %seen: memref<?xindex>) {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c64 = arith.constant 64 : index
+      %spin = arith.constant 200 : index
+      piuma.launch {
+      ^bb0(%tid: index, %n: index):
+        %core = arith.divsi %tid, %c64 : index
+        %local = arith.remsi %tid, %c64 : index
+        %first = arith.cmpi eq, %local, %c0 : index
+        scf.if %first {
+          %steps = arith.muli %spin, %core : index
+          %x = scf.for %i = %c0 to %steps step %c1 iter_args(%a = %c0) -> (index) {
+            %b = arith.addi %a, %c1 : index
+            scf.yield %b : index
+          }
+          %zero = arith.subi %x, %steps : index
+          %w = arith.addi %core, %c1 : index
+          %v = arith.addi %w, %zero : index
+          memref.store %v, %out[%core] : memref<?xindex>
+        }
+        piuma.barrier {core}
+        %r = memref.load %out[%core] : memref<?xindex>
+        memref.store %r, %seen[%tid] : memref<?xindex>
+      }
+      func.return
+    }
+    """
+    k = ircc.compile(text, target="piuma", machine="die", cache=False)
+    out, seen = np.zeros(8, dtype=np.int64), np.zeros(512, dtype=np.int64)
+    k(out, seen)
+    np.testing.assert_array_equal(seen, np.repeat(np.arange(1, 9), 64))
+    assert k.stats["cycles"] > 7 * 200  # core 7's first thread spun 1400 iterations; the others waited for it

@@ -182,10 +182,12 @@ class _Run:
         params = np.zeros(sim.NPARAMS)
         params[[sim.P_SPAD_LAT, sim.P_SPAD_PORTS, sim.P_DRAM_LAT, sim.P_DRAM_BPC, sim.P_GRAN, sim.P_INTERLEAVE,
                 sim.P_ATOM_RATE, sim.P_ATOM_LAT, sim.P_DIE_HOP, sim.P_SLED_HOP, sim.P_BARRIER, sim.P_CORES,
-                sim.P_CORES_PER_DIE, sim.P_THREADS_PER_PIPE, sim.P_PIPES_PER_CORE, sim.P_DMA_BPC]] = [
+                sim.P_CORES_PER_DIE, sim.P_THREADS_PER_PIPE, sim.P_PIPES_PER_CORE, sim.P_DMA_BPC,
+                sim.P_CORE_BARRIER]] = [
             m.spad_latency, m.spad_ports, m.dram_latency, m.dram_bytes_per_cycle, m.access_bytes,
             m.interleave_bytes, m.atomics_per_cycle, m.atomic_latency, m.die_hop_latency, m.sled_hop_latency,
-            m.barrier_latency, m.cores, m.cores_per_die, m.threads_per_mtp, m.mtp_per_core, m.dma_bytes_per_cycle]
+            m.barrier_latency, m.cores, m.cores_per_die, m.threads_per_mtp, m.mtp_per_core, m.dma_bytes_per_cycle,
+            m.core_barrier_latency]
         self.params = params
 
     def add(self, slot: int, array: np.ndarray) -> None:

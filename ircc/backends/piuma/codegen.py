@@ -384,7 +384,7 @@ class _LaunchCodegen:
             self.done(index)
             return
         if isinstance(op, BarrierOp):
-            p.emit(isa.BARRIER)
+            p.emit(isa.BARRIER, aux=1 if op.core is not None else 0)
             return
         if isinstance(op, DmaGatherOp):
             for m in (op.src, op.idx, op.dst):

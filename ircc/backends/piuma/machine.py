@@ -58,6 +58,9 @@ class Machine:
     sled_hop_latency: int = 50
     #: cycles for a barrier across all threads once the last arrives (assumed)
     barrier_latency: int = 50
+    #: cycles for a barrier of one core's threads (PIUMA's runtime uses atomics in the core's scratchpad;
+    #: the figure is assumed: a few scratchpad round trips)
+    core_barrier_latency: int = 10
 
     @property
     def cores(self) -> int:

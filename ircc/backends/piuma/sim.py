@@ -29,8 +29,8 @@ from ircc.backends.piuma import isa
 # params indices
 P_SPAD_LAT, P_SPAD_PORTS, P_DRAM_LAT, P_DRAM_BPC, P_GRAN, P_INTERLEAVE, P_ATOM_RATE, P_ATOM_LAT = range(8)
 P_DIE_HOP, P_SLED_HOP, P_BARRIER, P_CORES, P_CORES_PER_DIE, P_THREADS_PER_PIPE, P_PIPES_PER_CORE = range(8, 15)
-P_DMA_BPC = 15
-NPARAMS = 16
+P_DMA_BPC, P_CORE_BARRIER = 15, 16
+NPARAMS = 17
 # scalar results
 R_CYCLES, R_INSTR, R_ERROR, R_ERROR_PC, R_ERROR_THREAD, R_ERROR_INDEX, R_ERROR_BUF = range(7)
 NRESULTS = 7
@@ -143,6 +143,16 @@ def _unary(f, x):
     if f == 26:
         return float(np.round(x))
     return float(math.trunc(x))
+
+
+@numba.njit(cache=True)
+def _release(waiting, lo, hi, time, hkey, hthr, size):
+    """Threads lo..hi-1 waiting at a barrier go on at ``time``."""
+    for w in range(lo, hi):
+        if waiting[w] == 1:
+            waiting[w] = 0
+            size = _push(hkey, hthr, size, time, w)
+    return size
 
 
 @numba.njit(cache=True, inline="always")
@@ -273,6 +283,13 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
     for t in range(nthreads):
         size = _push(hkey, hthr, size, start_time, t)
     waiting = np.zeros(nthreads, np.int64)
+    tpc = tpp * ppc  # threads per core
+    core_live = np.zeros(ncores, np.int64)
+    for t in range(nthreads):
+        core_live[t // tpc] += 1
+    core_arrived = np.zeros(ncores, np.int64)
+    core_time = np.full(ncores, start_time)
+    core_barrier_lat = params[P_CORE_BARRIER]
     pending = np.full(nthreads, start_time)  # when each thread's memory operations have all completed
     live = nthreads
     arrived = 0
@@ -323,27 +340,33 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
         npc = pc + 1
         if op == isa.END:  # done once its stores and atomics are done too
             live -= 1
+            core_live[core] -= 1
             thread_end[th] = max(now + 1.0, pending[th])
             end_time = max(end_time, thread_end[th])
             if arrived > 0 and arrived == live:  # the others wait at a barrier this thread will never reach
-                release = barrier_time + barrier_lat
-                for w in range(nthreads):
-                    if waiting[w] == 1:
-                        waiting[w] = 0
-                        size = _push(hkey, hthr, size, release, w)
+                size = _release(waiting, 0, nthreads, barrier_time + barrier_lat, hkey, hthr, size)
                 arrived = 0
+            if core_arrived[core] > 0 and core_arrived[core] == core_live[core]:
+                size = _release(waiting, core * tpc, min(nthreads, (core + 1) * tpc),
+                                core_time[core] + core_barrier_lat, hkey, hthr, size)
+                core_arrived[core] = 0
             continue
         if op == isa.BARRIER:
             pcs[th] = npc
             waiting[th] = 1
+            fence = max(now + 1.0, pending[th])  # a fence: its memory operations land first
+            if aux == 1:  # the threads of this core only
+                core_arrived[core] += 1
+                core_time[core] = max(core_time[core], fence)
+                if core_arrived[core] == core_live[core]:
+                    size = _release(waiting, core * tpc, min(nthreads, (core + 1) * tpc),
+                                    core_time[core] + core_barrier_lat, hkey, hthr, size)
+                    core_arrived[core] = 0
+                continue
             arrived += 1
-            barrier_time = max(barrier_time, now + 1.0, pending[th])  # a fence: its memory operations land
+            barrier_time = max(barrier_time, fence)
             if arrived == live:
-                release = barrier_time + barrier_lat
-                for w in range(nthreads):
-                    if waiting[w] == 1:
-                        waiting[w] = 0
-                        size = _push(hkey, hthr, size, release, w)
+                size = _release(waiting, 0, nthreads, barrier_time + barrier_lat, hkey, hthr, size)
                 arrived = 0
             continue
         if op == isa.JMP:

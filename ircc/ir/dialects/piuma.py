@@ -4,7 +4,8 @@
 * ``piuma.launch`` -- its region runs once on every hardware thread (block arguments: this thread's id and the
   number of threads); the function's next op waits for all of them.
 * ``piuma.threads`` -- the number of hardware threads (a host value: sizes buffers of per-thread partials).
-* ``piuma.barrier`` -- every live thread of the launch waits here for the others.
+* ``piuma.barrier`` -- every live thread of the launch waits here for the others (``{core}``: the threads of
+  one core).
 * ``piuma.spad_alloc`` -- a buffer in the scratchpad of each core (one copy per core, shared by its threads).
 * ``piuma.atomic_add`` / ``piuma.cas`` -- memory-side atomics: done at the unit of the core that holds the
   address (its DRAM slice, or its scratchpad), returning the old value.
@@ -25,7 +26,7 @@ piuma.launch (%tid, %nthreads) {
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import IndexType, MemRefType
+from xdsl.dialects.builtin import IndexType, MemRefType, UnitAttr
 from xdsl.ir import Attribute, Block, Dialect, Region, SSAValue
 from typing import ClassVar
 
@@ -35,6 +36,7 @@ from xdsl.irdl import (
     VarConstraint,
     irdl_op_definition,
     operand_def,
+    opt_attr_def,
     region_def,
     result_def,
     traits_def,
@@ -76,8 +78,15 @@ class ThreadsOp(IRDLOperation):
 
 @irdl_op_definition
 class BarrierOp(IRDLOperation):
+    """Every live thread of the launch waits here for the others; ``{core}``: only the threads of this
+    thread's core (a scratchpad-local barrier)."""
+
     name = "piuma.barrier"
+    core = opt_attr_def(UnitAttr)
     assembly_format = "attr-dict"
+
+    def __init__(self, core: bool = False):
+        super().__init__(attributes={"core": UnitAttr()} if core else {})
 
 
 @irdl_op_definition
