@@ -28,7 +28,8 @@ from ircc.frontends.sparse import DEFAULT_ALGORITHM, SpGemmSpec, build_spgemm, p
 ALGORITHMS = ("auto", "spa", "hash", "esc", "heap", "hybrid")
 #: target piuma: each name a lowering of sparse.spgemm -- dense-dram is SPA, whose dense accumulator (one per
 #: thread) lives in DRAM on that machine; esc, hash and heap are the CPU dataflows run there
-PIUMA_LOWERING = {"auto": "spa", "dense-dram": "spa", "esc": "esc", "hash": "hash", "heap": "heap"}
+PIUMA_LOWERING = {"auto": "spa", "dense-dram": "spa", "esc": "esc", "hash": "hash", "heap": "heap",
+                  "smash-v1": "smash-v1"}
 PIUMA_ALGORITHMS = tuple(PIUMA_LOWERING)
 _KERNELS: dict[tuple, Any] = {}
 
@@ -183,6 +184,13 @@ class SpGemmCall:
 
                 threads = resolve_machine(opts.machine).threads
             pipeline = pipeline_for(algorithm, threads, phases)
+            if algorithm == "smash-v1":  # the table fills a core's scratchpad: 8-byte keys and the values
+                from ircc.backends.piuma.machine import resolve_machine
+
+                m = resolve_machine(opts.machine)
+                slots = 1 << ((m.spad_bytes // (8 + spec.dtype.itemsize)).bit_length() - 1)
+                per_core = m.mtp_per_core * m.threads_per_mtp
+                pipeline = f"lower-sparse{{algorithm=smash-v1 slots={slots} per_core={per_core}}},canonicalize,cse"
             if self.target == "triton":  # sparse.spgemm reaches the backend whole: its hash template
                 pipeline = "canonicalize"
             self.variants[key] = compile_module(rebuild(), rebuild, pipeline, "sparse",
@@ -338,7 +346,7 @@ def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "aut
                         f"not {phases!r}")
 
     if target == "piuma":  # the simulated machine's dataflows (backends/piuma): names from the SMASH study
-        if algorithm in ("smash-v1", "smash-v2", "smash-v3"):
+        if algorithm in ("smash-v2", "smash-v3"):
             raise IrccError(f"algorithm '{algorithm}' (SMASH's scratchpad hashing) is not lowered for the piuma "
                             f"target yet; algorithms there are: {', '.join(PIUMA_ALGORITHMS)}")
         if algorithm not in PIUMA_ALGORITHMS:

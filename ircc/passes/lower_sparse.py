@@ -8,7 +8,9 @@
   (``spgemm_hash.py``);
 - ``esc``: expand each row's products, sort them by column, compress equal columns (``spgemm_esc.py``);
 - ``heap``: each row a k-way merge of B's rows with a binary heap: sorted by construction (``spgemm_heap.py``);
-- ``hybrid``: per row, heap for rows with few entries and many flops, SPA otherwise (``spgemm_hybrid.py``).
+- ``hybrid``: per row, heap for rows with few entries and many flops, SPA otherwise (``spgemm_hybrid.py``);
+- ``smash-v1`` (target piuma): windows of rows merged by atomic hashing in each core's scratchpad
+  (``spgemm_smash.py``; ``slots``, ``per-core`` from the simulated machine).
 
 ``sparse.spmv`` / ``sparse.spmm`` become a row loop reducing each row (``sparse_spmv.py``).
 
@@ -37,7 +39,7 @@ from ircc.ir.dialects.sparse import AssembleOp, DisassembleOp, SpGemmOp, SpMMOp,
 from ircc.passes.sparse_common import Mask, Parts, semiring_of
 from ircc.passes.sparse_sort import ensure_sort
 
-ALGORITHMS = ("spa", "hash", "esc", "heap", "hybrid")
+ALGORITHMS = ("spa", "hash", "esc", "heap", "hybrid", "smash-v1")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class LowerSparse(ModulePass):
     parallel: bool = True
     parts: int = 16
     phases: int = 2
+    slots: int = 1 << 16  # smash: the keys of a core's scratchpad table
+    per_core: int = 64  # smash: the threads of one core (the simulated machine's)
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         if self.phases not in (1, 2):
@@ -79,7 +83,18 @@ class LowerSparse(ModulePass):
                     mask = Mask(parts[inner.mask], inner.complement_mask is not None)
                 common = {"semiring": semiring, "index_type": t.index_type, "value_type": t.element_type,
                           "parallel": self.parallel, "parts": self.parts, "mask": mask, "phases": self.phases}
-                if self.algorithm == "hash":
+                if self.algorithm == "smash-v1":
+                    from ircc.passes.spgemm_smash import emit_smash
+
+                    if semiring not in ("plus_times", "plus_pair") or mask is not None:
+                        raise DiagnosticException("lower-sparse: smash-v1 merges with atomic adds: semirings "
+                                                  "plus_times and plus_pair, without a mask")
+                    if wants_sort:
+                        sort_fn = ensure_sort(module, t.index_type, t.element_type)
+                    parts[inner.result] = emit_smash(module, b, parts[inner.a], parts[inner.b], semiring=semiring,
+                                                     index_type=t.index_type, value_type=t.element_type,
+                                                     sort_fn=sort_fn, slots=self.slots, per_core=self.per_core)
+                elif self.algorithm == "hash":
                     from ircc.passes.spgemm_hash import emit_hash
 
                     parts[inner.result] = emit_hash(b, parts[inner.a], parts[inner.b], sort_fn=sort_fn, **common)

@@ -142,7 +142,12 @@ class _Entry:
         return results[0] if len(results) == 1 else results
 
     def _check_scratchpads(self, arrays: dict[int, np.ndarray]) -> None:
-        need = sum(arrays[b.slot].nbytes for b in self.fn.buffers if b.space == 1)
+        """Each launch's scratchpad buffers (those of one launch are live together) fit a core's."""
+        per_launch: dict[int | None, int] = {}
+        for b in self.fn.buffers:
+            if b.space == 1:
+                per_launch[b.launch] = per_launch.get(b.launch, 0) + arrays[b.slot].nbytes
+        need = max(per_launch.values(), default=0)
         if need > self.machine.spad_bytes:
             raise IrccError(f"@{self.fn.name}: the scratchpad buffers need {need:,} bytes per core, the machine "
                             f"'{self.machine.name}' has {self.machine.spad_bytes:,}")
