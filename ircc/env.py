@@ -18,6 +18,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
                             "running on libgomp's pool", "libgomp where one loads"),
     "IRCC_NO_LIBMVEC": ("set to 1: the llvm backend calls libm per element instead of glibc's vector variants",
                         "unset"),
+    "IRCC_PIUMA_MAX_INSTRUCTIONS": ("simulated instructions one call on target piuma may run before it is stopped",
+                                    "200000000"),
     "IRCC_TRITON_AUTOTUNE": ("set to 0: on a GPU, triton matmul templates take their first candidate tiling "
                              "instead of timing each (`triton.autotune`)", "1"),
 }
@@ -51,6 +53,11 @@ def blas_disabled() -> bool:
 
 def thread_runtime_choice() -> str:
     return os.environ.get("IRCC_THREAD_RUNTIME", "")
+
+
+def piuma_max_instructions() -> int:
+    value = os.environ.get("IRCC_PIUMA_MAX_INSTRUCTIONS", "")
+    return int(value) if value.strip().isdigit() and int(value) > 0 else 200_000_000
 
 
 def triton_autotune() -> bool:

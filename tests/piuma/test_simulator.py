@@ -169,3 +169,10 @@ def test_a_core_barrier_waits_for_that_cores_threads_only() -> None:
     k(out, seen)
     np.testing.assert_array_equal(seen, np.repeat(np.arange(1, 9), 64))
     assert k.stats["cycles"] > 7 * 200  # core 7's first thread spun 1400 iterations; the others waited for it
+
+
+def test_a_run_past_the_instruction_limit_stops_with_where(monkeypatch) -> None:
+    monkeypatch.setenv("IRCC_PIUMA_MAX_INSTRUCTIONS", "5000")
+    k = ircc.compile(STREAM, target="piuma", machine="core", cache=False)
+    with pytest.raises(IrccError, match=r"stopped after 5,000 simulated instructions .*IRCC_PIUMA_MAX_INSTRUCTIONS"):
+        k(np.zeros(10000), np.zeros(10000))

@@ -28,8 +28,6 @@ from ircc.errors import BackendError, IrccError
 from ircc.ir.dialects.piuma import ThreadsOp
 
 TARGET = "piuma"
-#: simulated instructions one call may run before it is stopped (a runaway loop; about a minute of simulation)
-MAX_INSTRUCTIONS = 200_000_000
 #: points of the utilization-over-time series
 SERIES = 512
 
@@ -184,6 +182,9 @@ class _Run:
         self.now = 0.0
         self.instructions = 0
         self.wall = 0.0
+        from ircc.env import piuma_max_instructions
+
+        self.limit = piuma_max_instructions()  # a runaway loop stops (about a minute of simulation by default)
         params = np.zeros(sim.NPARAMS)
         params[[sim.P_SPAD_LAT, sim.P_SPAD_PORTS, sim.P_DRAM_LAT, sim.P_DRAM_BPC, sim.P_GRAN, sim.P_INTERLEAVE,
                 sim.P_ATOM_RATE, sim.P_ATOM_LAT, sim.P_DIE_HOP, sim.P_SLED_HOP, sim.P_BARRIER, sim.P_CORES,
@@ -239,7 +240,7 @@ class _Run:
         ints, floats = inputs
         wall = time.perf_counter()
         sim.run(launch.code, launch.fimm, isa.SOURCES, launch.nregs, m.threads, ints, floats, base, lengths, space,
-                addr, esize, imem, fmem, self.params, self.now, MAX_INSTRUCTIONS - self.instructions, results,
+                addr, esize, imem, fmem, self.params, self.now, self.limit - self.instructions, results,
                 self.counters, self.thread_instr, thread_end, util, width, np.zeros(nslots, dtype=np.int64),
                 is_float)
         self.wall += time.perf_counter() - wall
@@ -302,5 +303,5 @@ class _Run:
                             f"({where})")
         if error == sim.ERR_DIV0:
             raise IrccError(f"@{self.fn.name}: integer division by zero ({where})")
-        raise IrccError(f"@{self.fn.name}: stopped after {MAX_INSTRUCTIONS:,} simulated instructions (a loop that "
-                        f"does not end?) ({where})")
+        raise IrccError(f"@{self.fn.name}: stopped after {self.limit:,} simulated instructions -- a loop that does "
+                        f"not end, or a run longer than allowed (IRCC_PIUMA_MAX_INSTRUCTIONS raises it) ({where})")
