@@ -135,6 +135,14 @@ class _Launch:
         b.for_(self.core, count, [], lambda b, w: body(b, w), step=self.cores)
 
 
+def _launch(b: LoopBuilder, per_core: int, slots: int, value_t) -> tuple[LoopBuilder, _Launch]:
+    """A ``piuma.launch`` at ``b`` and its threads' frame (the body's builder with it)."""
+    launch = b.insert(LaunchOp())
+    inner = LoopBuilder.at_end(launch.body.block)
+    tid, nthreads = launch.body.block.args
+    return inner, _Launch(inner, tid, nthreads, per_core, slots, value_t)
+
+
 def emit_smash(module, b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type,
                sort_fn: str | None, slots: int = 1 << 16, per_core: int = 64) -> Parts:
     """C = A @ B on the simulated machine's scratchpads (see the module docstring)."""
@@ -176,15 +184,16 @@ def emit_smash(module, b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, in
     counts = b.alloc(INDEX, b.add(m, b.index(1)))
     counts.name_hint = "row_counts"
     b.parallel(b.index(0), b.add(m, b.index(1)), lambda b, i: b.store(b.index(0), counts, i))
-    symbolic = b.insert(LaunchOp())
-    sb = LoopBuilder.at_end(symbolic.body.block)
-    tid, nthreads = symbolic.body.block.args
-    frame = _Launch(sb, tid, nthreads, per_core, slots, None)
+    sb, frame = _launch(b, per_core, slots, None)
 
-    def count_window(b: LoopBuilder, w: SSAValue) -> None:
+    def open_window(b: LoopBuilder, w: SSAValue) -> tuple[SSAValue, SSAValue, SSAValue]:
         ws, we, size = table_size(b, w)
         frame.clear(b, size)  # the slots this window uses, emptied by the core's threads together
         b.insert(BarrierOp(core=True))
+        return ws, we, size
+
+    def count_window(b: LoopBuilder, w: SSAValue) -> None:
+        ws, we, size = open_window(b, w)
 
         def visit(b: LoopBuilder, i, slot, new, p, q) -> None:
             def bump(b: LoopBuilder) -> None:
@@ -206,15 +215,10 @@ def emit_smash(module, b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, in
     fill = b.alloc(INDEX, m)
     fill.name_hint = "row_fill"
     b.parallel(b.index(0), m, lambda b, i: b.store(b.index(0), fill, i))
-    numeric = b.insert(LaunchOp())
-    nb = LoopBuilder.at_end(numeric.body.block)
-    tid, nthreads = numeric.body.block.args
-    frame = _Launch(nb, tid, nthreads, per_core, slots, value_type)
+    nb, frame = _launch(b, per_core, slots, value_type)
 
     def merge_window(b: LoopBuilder, w: SSAValue) -> None:
-        ws, we, size = table_size(b, w)
-        frame.clear(b, size)
-        b.insert(BarrierOp(core=True))
+        ws, we, size = open_window(b, w)
 
         def visit(b: LoopBuilder, i, slot, new, p, q) -> None:
             prod = sr_mul(b, semiring, b.load(a.values, p), b.load(bm.values, q))
