@@ -190,7 +190,8 @@ class SpGemmCall:
                 m = resolve_machine(opts.machine)
                 slots = 1 << ((m.spad_bytes // (8 + spec.dtype.itemsize)).bit_length() - 1)
                 per_core = m.mtp_per_core * m.threads_per_mtp
-                pipeline = f"lower-sparse{{algorithm=smash-v1 slots={slots} per_core={per_core}}},canonicalize,cse"
+                pipeline = (f"lower-sparse{{algorithm=smash-v1 slots={slots} per_core={per_core} cores={m.cores}}},"
+                            "canonicalize,cse")
             if self.target == "triton":  # sparse.spgemm reaches the backend whole: its hash template
                 pipeline = "canonicalize"
             self.variants[key] = compile_module(rebuild(), rebuild, pipeline, "sparse",

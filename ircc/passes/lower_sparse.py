@@ -52,6 +52,7 @@ class LowerSparse(ModulePass):
     phases: int = 2
     slots: int = 1 << 16  # smash: the keys of a core's scratchpad table
     per_core: int = 64  # smash: the threads of one core (the simulated machine's)
+    cores: int = 1  # smash: the simulated machine's cores
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         if self.phases not in (1, 2):
@@ -93,7 +94,8 @@ class LowerSparse(ModulePass):
                         sort_fn = ensure_sort(module, t.index_type, t.element_type)
                     parts[inner.result] = emit_smash(module, b, parts[inner.a], parts[inner.b], semiring=semiring,
                                                      index_type=t.index_type, value_type=t.element_type,
-                                                     sort_fn=sort_fn, slots=self.slots, per_core=self.per_core)
+                                                     sort_fn=sort_fn, slots=self.slots, per_core=self.per_core,
+                                                     cores=self.cores)
                 elif self.algorithm == "hash":
                     from ircc.passes.spgemm_hash import emit_hash
 

@@ -4,9 +4,9 @@ the issue describe it: "atomic hashing with windows of rows"; the thesis body wa
 the details).
 
 Rows are cut into windows whose products fit half a scratchpad table (``slots`` keys of 8 bytes, and as many
-values in the numeric phase). Core ``c`` takes windows ``c, c + cores, ...``; its threads take the window's
-rows in turn. Each product ``A[i, k] * B[k, j]`` is a key ``(i - window start) * n + j`` in the core's table:
-a thread claims an empty slot with ``piuma.cas`` or finds its key there (linear probing), and adds the
+values in the numeric phase) and give every core several windows. Core ``c`` takes windows ``c, c + cores,
+...``; its threads take the window's entries of A in turn (so a long row is shared by all of them). Each
+product ``A[i, k] * B[k, j]`` is a key ``(i - window start) * n + j`` in the core's table: a thread claims an empty slot with ``piuma.cas`` or finds its key there (linear probing), and adds the
 product to the slot's value with ``piuma.atomic_add``. So threads of one core merge their partial products
 in the scratchpad without ever writing them to DRAM.
 
@@ -17,7 +17,7 @@ in the scratchpad without ever writing them to DRAM.
 
 ```
 window w (its rows ws..we, its table of size pow2 >= 2 * its products):
-  thread t of the core: rows ws + t, ws + t + T, ...: for each product (i, j, v):
+  thread t of the core: entries t, t + T, ... of A's rows ws..we: for each product (i, j, v):
       key = (i - ws) * n + j; h = (key * 107) & (size - 1)
       while (old = cas(keys[h], -1 -> key)) not in (-1, key): h = (h + 1) & (size - 1)
       atomic_add(vals[h], v)
@@ -41,9 +41,14 @@ HASH_SCALE = 107
 KEY = IntegerType(64)
 
 
-def _windows(b: LoopBuilder, a: Parts, bm: Parts, limit: int) -> tuple[SSAValue, SSAValue, SSAValue]:
+#: windows per core at least (where the table would hold more): work for every core, balanced between them
+WINDOWS_PER_CORE = 4
+
+
+def _windows(b: LoopBuilder, a: Parts, bm: Parts, limit: int, cores: int) -> tuple[SSAValue, SSAValue, SSAValue]:
     """Row flops' running sum, the windows' first rows (``starts[w]``, ``starts[count] = m``) and their count:
-    a window grows while its products stay within ``limit`` (a row with more is a window of its own)."""
+    a window grows while its products stay within ``limit`` and within a ``WINDOWS_PER_CORE * cores``-th of
+    all (a row with more is a window of its own)."""
     m = a.nrows
     prefix = b.alloc(INDEX, b.add(m, b.index(1)))
     prefix.name_hint = "flops_before"
@@ -62,7 +67,8 @@ def _windows(b: LoopBuilder, a: Parts, bm: Parts, limit: int) -> tuple[SSAValue,
     starts = b.alloc(INDEX, b.add(m, b.index(1)))
     starts.name_hint = "window_starts"
     b.store(b.index(0), starts, b.index(0))
-    lim = b.index(limit)
+    share = b.max(b.value(arith.DivSIOp(b.load(prefix, m), b.index(WINDOWS_PER_CORE * cores))), b.index(1))
+    lim = b.min(b.index(limit), share)
 
     def row(b: LoopBuilder, i: SSAValue, count: SSAValue, first: SSAValue) -> list[SSAValue]:
         used = b.sub(b.load(prefix, b.add(i, b.index(1))), b.load(prefix, first))
@@ -144,11 +150,11 @@ def _launch(b: LoopBuilder, per_core: int, slots: int, value_t) -> tuple[LoopBui
 
 
 def emit_smash(module, b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, index_type, value_type,
-               sort_fn: str | None, slots: int = 1 << 16, per_core: int = 64) -> Parts:
+               sort_fn: str | None, slots: int = 1 << 16, per_core: int = 64, cores: int = 1) -> Parts:
     """C = A @ B on the simulated machine's scratchpads (see the module docstring)."""
     m, n = a.nrows, bm.ncols
     limit = slots // 2
-    prefix, starts, count = _windows(b, a, bm, limit)
+    prefix, starts, count = _windows(b, a, bm, limit, cores)
     cptr = b.alloc(index_type, b.add(m, b.index(1)))
     cptr.name_hint = "c_indptr"
 
@@ -159,26 +165,34 @@ def emit_smash(module, b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, in
         size = b.while_([b.index(2)], lambda b, s: b.cmp("slt", s, want), lambda b, s: [b.mul(s, b.index(2))])[0]
         return ws, we, size
 
+    # each entry of A knows its row: the core's threads share a window's entries, not its rows, so a long row
+    # (a hub of R-MAT) is spread over all of them -- the atomics are what let them merge into one row
+    rows_of = b.alloc(INDEX, b.load_index(a.indptr, m))
+    rows_of.name_hint = "row_of_entry"
+
+    def mark(b: LoopBuilder, i: SSAValue) -> None:
+        lo, hi = row_range(b, a.indptr, i)
+        b.for_(lo, hi, [], lambda b, p: b.store(i, rows_of, p))
+
+    b.parallel(b.index(0), m, mark)
+
     def products(b: LoopBuilder, frame: _Launch, ws: SSAValue, we: SSAValue, size: SSAValue, visit) -> None:
-        """``visit(b, i, slot, new, p, q)`` for each product of this thread's rows of the window."""
-        def one_row(b: LoopBuilder, i: SSAValue) -> None:
-            lo, hi = row_range(b, a.indptr, i)
+        """``visit(b, i, slot, new, p, q)`` for each product of this thread's entries of the window."""
+        def entry(b: LoopBuilder, p: SSAValue) -> None:
+            i = b.load(rows_of, p)
             base = b.cast(b.mul(b.sub(i, ws), n), KEY)
+            blo, bhi = row_range(b, bm.indptr, b.load_index(a.indices, p))
 
-            def over_a(b: LoopBuilder, p: SSAValue) -> None:
-                blo, bhi = row_range(b, bm.indptr, b.load_index(a.indices, p))
+            def over_b(b: LoopBuilder, q: SSAValue) -> None:
+                j = b.load_index(bm.indices, q)
+                key = b.add(base, b.cast(j, KEY))
+                slot, new = frame.insert(b, key, size)
+                visit(b, i, slot, new, p, q)
 
-                def over_b(b: LoopBuilder, q: SSAValue) -> None:
-                    j = b.load_index(bm.indices, q)
-                    key = b.add(base, b.cast(j, KEY))
-                    slot, new = frame.insert(b, key, size)
-                    visit(b, i, slot, new, p, q)
+            b.for_(blo, bhi, [], over_b)
 
-                b.for_(blo, bhi, [], over_b)
-
-            b.for_(lo, hi, [], over_a)
-
-        b.for_(b.add(ws, frame.local), we, [], one_row, step=frame.per_core)
+        first, end = b.load_index(a.indptr, ws), b.load_index(a.indptr, we)
+        b.for_(b.add(first, frame.local), end, [], entry, step=frame.per_core)
 
     # symbolic: each claimed slot is one more column of its row
     counts = b.alloc(INDEX, b.add(m, b.index(1)))
@@ -250,7 +264,7 @@ def emit_smash(module, b: LoopBuilder, a: Parts, bm: Parts, *, semiring: str, in
             b.insert(func.CallOp(sort_fn, [out.indices, out.values, lo, hi], []))
 
         b.parallel(b.index(0), m, sort_row)
-    for scratch in (prefix, starts, counts, fill):
+    for scratch in (prefix, starts, counts, fill, rows_of):
         b.dealloc(scratch)
     return out
 
