@@ -6,9 +6,10 @@ the details).
 Rows are cut into windows whose products fit half a scratchpad table (``slots`` keys of 8 bytes, and as many
 values in the numeric phase) and give every core several windows. Core ``c`` takes windows ``c, c + cores,
 ...``; its threads take the window's entries of A in turn (so a long row is shared by all of them). Each
-product ``A[i, k] * B[k, j]`` is a key ``(i - window start) * n + j`` in the core's table: a thread claims an empty slot with ``piuma.cas`` or finds its key there (linear probing), and adds the
-product to the slot's value with ``piuma.atomic_add``. So threads of one core merge their partial products
-in the scratchpad without ever writing them to DRAM.
+product ``A[i, k] * B[k, j]`` is a key ``(i - window start) * n + j`` in the core's table: a thread claims an
+empty slot with ``piuma.cas`` or finds its key there (linear probing), and adds the product to the slot's
+value with ``piuma.atomic_add``. So threads of one core merge their partial products in the scratchpad without
+ever writing them to DRAM.
 
 * symbolic phase: a claimed slot counts a column of its row; C's row pointers are the counts' running sum;
 * numeric phase: after a core barrier, the core's threads sweep the table: each filled slot is appended to
