@@ -277,8 +277,8 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
     atom_free = np.full(ncores, start_time)
     spad_free = np.full(ncores, start_time)
     pcs = np.zeros(nthreads, np.int64)
-    hkey = np.empty(nthreads, np.float64)
-    hthr = np.empty(nthreads, np.int64)
+    hkey = np.empty(nthreads + npipes, np.float64)
+    hthr = np.empty(nthreads + npipes, np.int64)
     size = 0
     for t in range(nthreads):
         size = _push(hkey, hthr, size, start_time, t)
@@ -298,11 +298,40 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
     end_time = start_time
     nbuckets = util.shape[0]
     width = util_width[0]
+    # a thread that finds its pipeline busy is parked there; the pipeline has one wake-up event in the heap
+    # (a negative id) and hands its next cycle to its parked threads in turn -- so ready threads waiting for
+    # their pipeline cost nothing per cycle
+    parked = np.zeros(nthreads, np.int64)
+    parked_count = np.zeros(npipes, np.int64)
+    wake_pending = np.zeros(npipes, np.int64)
+    turn = np.zeros(npipes, np.int64)
     while size > 0:
         now, th, size = _pop(hkey, hthr, size)
+        if th < 0:  # a pipeline's wake-up: one of its parked threads tries this cycle
+            pipe = -1 - th
+            wake_pending[pipe] = 0
+            if parked_count[pipe] == 0:
+                continue
+            if pipe_free[pipe] > now:
+                size = _push(hkey, hthr, size, pipe_free[pipe], th)
+                wake_pending[pipe] = 1
+                continue
+            first = pipe * tpp
+            for k in range(tpp):
+                cand = first + (turn[pipe] + k) % tpp
+                if cand < nthreads and parked[cand] == 1:
+                    th = cand
+                    turn[pipe] = (cand - first + 1) % tpp
+                    break
+            parked[th] = 0
+            parked_count[pipe] -= 1
         pipe = th // tpp
         if pipe_free[pipe] > now:
-            size = _push(hkey, hthr, size, pipe_free[pipe], th)
+            parked[th] = 1
+            parked_count[pipe] += 1
+            if wake_pending[pipe] == 0:
+                size = _push(hkey, hthr, size, pipe_free[pipe], -1 - pipe)
+                wake_pending[pipe] = 1
             continue
         pc = pcs[th]
         op = code[pc, 0]
@@ -316,8 +345,14 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
                 need = max(need, ready_f[th, code[pc, 2 + k]])
         if need > now:
             size = _push(hkey, hthr, size, need, th)
+            if parked_count[pipe] > 0 and wake_pending[pipe] == 0:  # another thread may use this cycle
+                size = _push(hkey, hthr, size, now, -1 - pipe)
+                wake_pending[pipe] = 1
             continue
         pipe_free[pipe] = now + 1.0
+        if parked_count[pipe] > 0 and wake_pending[pipe] == 0:
+            size = _push(hkey, hthr, size, now + 1.0, -1 - pipe)
+            wake_pending[pipe] = 1
         core = (th // tpp) // ppc
         executed += 1
         thread_instr[th] += 1
