@@ -1,10 +1,23 @@
-"""Row-major reshapes as affine maps (shared by the torch importer and the linalg passes)."""
+"""Row-major reshapes as affine maps (shared by the torch importer and the linalg passes), and the memref a
+view is of."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from xdsl.dialects import memref
+from xdsl.ir import SSAValue
 from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr, AffineMap
+
+#: ops whose result views memory of their first operand
+VIEW_OPS = (memref.SubviewOp, memref.CastOp, memref.CollapseShapeOp, memref.ExpandShapeOp, memref.ReinterpretCastOp)
+
+
+def view_root(value: SSAValue) -> SSAValue:
+    """The memref ``value`` is a view of (itself if none): views of one root may overlap, distinct roots not."""
+    while isinstance(value.owner, VIEW_OPS):
+        value = value.owner.operands[0]
+    return value
 
 
 def reshape_map(src: tuple[int, ...], out: tuple[int, ...]) -> AffineMap:

@@ -33,7 +33,7 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 from xdsl.passes import ModulePass
 
-from ircc.ir.reshape import reshape_map, view_map
+from ircc.ir.reshape import reshape_map, view_map, view_root
 
 
 @dataclass(frozen=True)
@@ -186,12 +186,6 @@ def _invertible(producer: GenericOp, reader: GenericOp, access: dict[SSAValue, A
     return seen == set(range(maps[0].num_dims))
 
 
-def _root(value: SSAValue) -> SSAValue:
-    while isinstance(value.owner, (memref.SubviewOp, memref.CastOp, memref.CollapseShapeOp, memref.ExpandShapeOp)):
-        value = value.owner.operands[0]
-    return value
-
-
 def _written(op: Operation) -> list[SSAValue]:
     """The buffers ``op`` may write (a call: every memref it is given)."""
     if isinstance(op, (GenericOp, FillOp, MatmulOp)):
@@ -206,10 +200,10 @@ def _written(op: Operation) -> list[SSAValue]:
 
 
 def _writes_between(first: Operation, last: Operation, values: list[SSAValue]) -> bool:
-    roots = {_root(v) for v in values}
+    roots = {view_root(v) for v in values}
     op = first.next_op
     while op is not None and op is not last:
-        if any(_root(w) in roots for w in _written(op)):
+        if any(view_root(w) in roots for w in _written(op)):
             return True
         op = op.next_op
     return False

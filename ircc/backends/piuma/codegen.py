@@ -24,6 +24,7 @@ from ircc.backends.piuma import isa
 from ircc.errors import BackendError
 from ircc.ir.dialects.arith_ext import EXTRA_ARITH_OPS
 from ircc.ir.dialects.math_ext import ErfcOp
+from ircc.ir.reshape import view_root
 from ircc.ir.dialects.piuma import AtomicAddOp, BarrierOp, CasOp, DmaGatherOp, LaunchOp, SpadAllocOp
 
 _INT_BINARY = {arith.AddiOp: isa.ADD_I, arith.SubiOp: isa.SUB_I, arith.MuliOp: isa.MUL_I, arith.DivSIOp: isa.DIV_I,
@@ -149,13 +150,6 @@ def lower_function(op: func.FuncOp, callees: dict[str, func.FuncOp] | None = Non
             fn.steps.append(("op", top))
     fn.slots = slots
     return fn
-
-
-def root(m: SSAValue) -> SSAValue:
-    while isinstance(m.owner, (memref.CollapseShapeOp, memref.ExpandShapeOp, memref.SubviewOp, memref.CastOp,
-                               memref.ReinterpretCastOp)):
-        m = m.owner.operands[0]
-    return m
 
 
 class _LaunchCodegen:
@@ -542,7 +536,7 @@ class _LaunchCodegen:
             self.release("i", self.regs.pop(iv))
 
     def slot(self, m: SSAValue, op: Operation) -> Buffer:
-        base = root(self.resolve(m))
+        base = view_root(self.resolve(m))
         if base not in self.slots:
             raise BackendError(f"a memref the piuma backend cannot place (only the function's arguments, "
                                f"memref.alloc at the top level and piuma.spad_alloc){self.where(op)}")
@@ -731,13 +725,8 @@ def _f32(v: SSAValue) -> int:
 
 
 def _inside(v: SSAValue, launch: Operation) -> bool:
-    owner = v.owner
-    op = owner if isinstance(owner, Operation) else owner.parent_op()
-    while op is not None:
-        if op is launch:
-            return True
-        op = op.parent_op()
-    return False
+    """Whether ``v`` is made inside ``launch`` (by an op or a block there)."""
+    return launch.is_ancestor(v.owner)
 
 
 # -- host evaluation ----------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from xdsl.dialects import memref, scf
 from xdsl.ir import Operation
 
 from ircc.backends.triton.matmul import _HOISTABLE
-from ircc.backends.triton.render import _RowKernel, _root, _same_value
+from ircc.backends.triton.render import _RowKernel, _same_value
+from ircc.ir.reshape import view_root
 
 
 def _dims(nest: scf.ParallelOp) -> tuple[list[tuple], Operation]:
@@ -53,8 +54,8 @@ def _legal(nests: list[scf.ParallelOp], rank: int) -> bool:
         for o in body.walk():
             if isinstance(o, (memref.LoadOp, memref.StoreOp)):
                 accesses.append((o, grid))
-    written = {_root(o.memref) for o, _ in accesses if isinstance(o, memref.StoreOp)}
-    return all(list(o.indices)[:rank] == grid for o, grid in accesses if _root(o.memref) in written)
+    written = {view_root(o.memref) for o, _ in accesses if isinstance(o, memref.StoreOp)}
+    return all(list(o.indices)[:rank] == grid for o, grid in accesses if view_root(o.memref) in written)
 
 
 def plan_row_groups(ops: list[Operation], taken: set[Operation]) -> list[tuple[list[Operation], list[Operation]]]:
@@ -104,14 +105,6 @@ def plan_row_groups(ops: list[Operation], taken: set[Operation]) -> list[tuple[l
     return groups
 
 
-def _inside(op: Operation, nests) -> bool:
-    while op is not None:
-        if any(op is n for n in nests):
-            return True
-        op = op.parent_op()
-    return False
-
-
 class FusedRowKernel(_RowKernel):
     """One program per grid point running each nest of the run in order (see the module docstring)."""
 
@@ -128,7 +121,7 @@ class FusedRowKernel(_RowKernel):
         for m in list(self.memrefs):
             if not isinstance(m.owner, memref.AllocOp):
                 continue
-            if not all(isinstance(u.operation, memref.DeallocOp) or _inside(u.operation, self.nests)
+            if not all(isinstance(u.operation, memref.DeallocOp) or any(n.is_ancestor(u.operation) for n in self.nests)
                        for u in m.uses):
                 continue
             pointer = f"p_{self.fn.names[m]}"

@@ -191,18 +191,10 @@ def plan_fusion(plan: MatmulPlan, ops: list[Operation], position: int, func_args
     owner = c.owner
     if plan.epilogue is not None and isinstance(owner, memref.AllocOp) and c not in func_args:
         fused = {plan.loop, plan.prologue, plan.epilogue}
-        others = [u.operation for u in c.uses if not any(_inside(u.operation, n) for n in fused if n is not None)]
+        others = [u.operation for u in c.uses if not any(n.is_ancestor(u.operation) for n in fused if n is not None)]
         if all(isinstance(o, memref.DeallocOp) for o in others):
             plan.store_c = False
             plan.dead = [owner, *others]
-
-
-def _inside(op: Operation, nest: Operation) -> bool:
-    while op is not None:
-        if op is nest:
-            return True
-        op = op.parent_op()
-    return False
 
 
 class MatmulKernel(_Kernel):

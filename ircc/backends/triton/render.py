@@ -53,6 +53,7 @@ from ircc.errors import BackendError
 from ircc.ir.dialects.math_ext import ErfcOp
 from ircc.ir.dialects.nn import AttentionOp
 from ircc.ir.dialects.sparse import AssembleOp, DisassembleOp, SpGemmOp
+from ircc.ir.reshape import view_root
 
 #: iterations one program runs (a power of two)
 BLOCK = 1024
@@ -502,9 +503,9 @@ class _Kernel:
         if self.forward is None:
             return
         if stored:
-            root = _root(m)
+            root = view_root(m)
             self.unsynced.add(root)
-            for key in [k for k, (other, _) in self.forward.items() if _root(other) is root]:
+            for key in [k for k, (other, _) in self.forward.items() if view_root(other) is root]:
                 del self.forward[key]
         self.forward[address] = (m, value)
 
@@ -544,7 +545,7 @@ class _Kernel:
                     self.block_valued.add(op.res)
                 return
             mask = f", mask={self.mask}" if varying else ""
-            if self.forward is not None and _root(op.memref) in self.unsynced:  # stored by other lanes before
+            if self.forward is not None and view_root(op.memref) in self.unsynced:  # stored by other lanes before
                 self.lines.append("tl.debug_barrier()  # what this program stored is seen by all its lanes")
                 self.unsynced.clear()
             self.define(op.res, f"tl.load({address}{mask})", varying)
@@ -637,13 +638,6 @@ def _same_value(a: SSAValue, b: SSAValue) -> bool:
     oa, ob = a.owner, b.owner
     return (isinstance(oa, arith.ConstantOp) and isinstance(ob, arith.ConstantOp) and oa.value == ob.value
             and oa.result.type == ob.result.type)
-
-
-def _root(m: SSAValue) -> SSAValue:
-    """The memref a view is of (views may overlap their base and each other; distinct roots do not)."""
-    while isinstance(m.owner, (memref.CollapseShapeOp, memref.ExpandShapeOp, memref.SubviewOp, memref.CastOp)):
-        m = m.owner.operands[0]
-    return m
 
 
 def _constant(v: SSAValue) -> int | None:
