@@ -25,6 +25,9 @@ def test_matrix_sums(target: str) -> None:
     assert ircc.compile(MLIR / "matsum.mlir", target=target, entry="matsum")(m) == m.sum()
     np.testing.assert_array_equal(ircc.compile(MLIR / "matsum.mlir", target=target, entry="rowsums")(m),
                                   m.sum(axis=1))
+    norms = np.zeros(3)
+    ircc.compile(MLIR / "rownorms.mlir", target=target, threads=2)(m, norms)
+    np.testing.assert_allclose(norms, np.sqrt((m * m).sum(axis=1)), rtol=1e-15)
 
 
 @pytest.mark.parametrize("target", CPU_TARGETS)

@@ -8,6 +8,7 @@ import pytest
 
 import ircc
 from ircc.errors import BackendError
+from tests.conftest import EXAMPLES
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("triton")
@@ -66,28 +67,8 @@ def test_rows_that_read_other_rows_are_not_fused() -> None:
     assert k.source.count("@triton.jit\ndef forward") > 1
 
 
-CARRIED = """
-func.func @row_sums(%m: memref<?x?xf64>, %out: memref<?xf64>) {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %zero = arith.constant 0.0 : f64
-  %r = memref.dim %m, %c0 : memref<?x?xf64>
-  %c = memref.dim %m, %c1 : memref<?x?xf64>
-  "scf.parallel"(%c0, %r, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1, 0>}> ({
-  ^bb0(%i: index):
-    %s = scf.for %j = %c0 to %c step %c1 iter_args(%acc = %zero) -> (f64) {
-      %x = memref.load %m[%i, %j] : memref<?x?xf64>
-      %sq = arith.mulf %x, %x : f64
-      %n = arith.addf %acc, %sq : f64
-      scf.yield %n : f64
-    }
-    %root = math.sqrt %s : f64
-    memref.store %root, %out[%i] : memref<?xf64>
-    scf.reduce
-  }) : (index, index, index) -> ()
-  func.return
-}
-"""
+#: row norms: a parallel loop over rows, each row's sum of squares a carried value
+CARRIED = (EXAMPLES / "mlir" / "rownorms.mlir").read_text()
 
 
 def test_a_carried_sum_is_a_row_reduction() -> None:
@@ -103,5 +84,5 @@ def test_a_matmul_is_a_grid_of_rows_and_a_sequential_loop_is_refused() -> None:
     k = ircc.compile(lambda a, b: a @ b, example_inputs=(x, w), target="triton", cache=False)
     torch.testing.assert_close(k(x, w), x @ w)  # linalg.matmul: (i, j) the grid, k a reduced row
     with pytest.raises(BackendError, match="a sequential scf.for at the top level"):
-        ircc.compile(CARRIED.replace('"scf.parallel"', '"scf.parallel"'), target="triton", cache=False,
+        ircc.compile(CARRIED, target="triton", cache=False,
                      pipeline="convert-scf-parallel-to-for")
