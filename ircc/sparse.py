@@ -228,8 +228,6 @@ class SpGemmCall:
         index_out = 32 if fits and bound < 2**31 else 64
         _check_memory(A, M, lengths, dtype, index_out, flops)
         algorithm = self.algorithm if self.algorithm != "auto" else choose_algorithm(A, flops)
-        if self.target == "piuma":
-            algorithm = PIUMA_LOWERING.get(self.algorithm, self.algorithm)
         phases, phases_note = self._phases(A, n, lengths, dtype, index_out, flops)
         kernel = self.variant(index_in, index_out, algorithm, phases)
         it = np.int32 if index_in == 32 else np.int64
@@ -346,6 +344,7 @@ def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "aut
         raise IrccError(f"phases must be 1 (upper-bound output, compacted) or 2 (symbolic, then numeric), "
                         f"not {phases!r}")
 
+    requested = algorithm
     if target == "piuma":  # the simulated machine's dataflows (backends/piuma): names from the SMASH study
         if algorithm in ("smash-v2", "smash-v3"):
             raise IrccError(f"algorithm '{algorithm}' (SMASH's scratchpad hashing) is not lowered for the piuma "
@@ -369,7 +368,7 @@ def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "aut
     stats["algorithm"] = algorithm if algorithm == "auto" else chosen
     if algorithm == "auto":
         stats["algorithm_rule"] = AUTO_RULE
-    stats["algorithm_requested"] = algorithm
+    stats["algorithm_requested"] = requested
     kernel = Kernel(stages=lambda: first.stages, artifact=first._artifact, call=call, compile_stats=stats,
                     entry="spgemm", target=first.target)
     call.report = first._artifact.stats if first._artifact is not None else None

@@ -29,7 +29,7 @@ from xdsl.dialects import arith, builtin, func, memref, scf
 from xdsl.dialects.builtin import DYNAMIC_INDEX, IndexType, IntegerType, MemRefType
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import DiagnosticException  # noqa: F401 - kept for passes that refuse
+from xdsl.utils.exceptions import DiagnosticException
 
 from ircc.ir.dialects.piuma import BarrierOp, LaunchOp, ThreadsOp
 

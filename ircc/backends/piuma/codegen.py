@@ -16,7 +16,16 @@ from typing import Any
 import numpy as np
 from xdsl.dialects import arith, func, memref, scf
 from xdsl.dialects import math as mathd
-from xdsl.dialects.builtin import Float32Type, Float64Type, FloatAttr, IndexType, IntegerAttr, IntegerType, MemRefType
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    Float32Type,
+    Float64Type,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+)
 from xdsl.ir import Block, Operation, SSAValue
 
 from ircc.backends.base import numpy_dtype
@@ -767,16 +776,12 @@ def host_value(op: Operation, env: dict) -> None:
         env[op.results[0]] = View(src.slot, src.offset, _contiguous(shape), shape)
     elif isinstance(op, memref.SubviewOp):
         src = env[op.source]
-        dyn = {"o": iter(env[v] for v in op.offsets), "s": iter(env[v] for v in op.sizes),
-               "t": iter(env[v] for v in op.strides)}
-        offsets = [o if o != memref.SubviewOp.DYNAMIC_INDEX else next(dyn["o"])
-                   for o in op.static_offsets.get_values()] if hasattr(memref.SubviewOp, "DYNAMIC_INDEX") else None
-        if offsets is None:
-            from xdsl.dialects.builtin import DYNAMIC_INDEX
+        def fill(static, dynamic) -> list[int]:  # the static list with its dynamic entries from the operands
+            values = iter(env[v] for v in dynamic)
+            return [x if x != DYNAMIC_INDEX else next(values) for x in static.get_values()]
 
-            offsets = [o if o != DYNAMIC_INDEX else next(dyn["o"]) for o in op.static_offsets.get_values()]
-            sizes = [s if s != DYNAMIC_INDEX else next(dyn["s"]) for s in op.static_sizes.get_values()]
-            steps = [t if t != DYNAMIC_INDEX else next(dyn["t"]) for t in op.static_strides.get_values()]
+        offsets, sizes = fill(op.static_offsets, op.offsets), fill(op.static_sizes, op.sizes)
+        steps = fill(op.static_strides, op.strides)
         offset = src.offset + sum(o * s for o, s in zip(offsets, src.strides))
         kept = [d for d in range(len(sizes)) if len(op.result.type.get_shape()) == len(sizes) or sizes[d] != 1]
         env[op.result] = View(src.slot, offset, tuple(src.strides[d] * steps[d] for d in kept),

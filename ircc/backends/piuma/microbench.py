@@ -130,7 +130,6 @@ def _gather_text() -> str:
       %idx = piuma.spad_alloc() : memref<256xindex>
       %dst = piuma.spad_alloc() : memref<256xf64>
       %core = arith.divsi %tid, %c64 : index
-      %slot = arith.addi %core, %core : index
       %row = arith.muli %core, %cg : index
       %who = arith.addi %row, %c{t} : index
       %base = arith.muli %who, %chunk : index

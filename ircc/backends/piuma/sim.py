@@ -165,6 +165,15 @@ def _slot(space, base, length, core, th, idx):
     return base + idx
 
 
+@numba.njit(cache=True, inline="always")
+def _route(address, core, interleave, ncores, per_die, die_hop, sled_hop):
+    """The core whose DRAM slice holds ``address``, and the network cycles from ``core`` to it (one way)."""
+    home = (address // interleave) % ncores
+    if home == core:
+        return home, 0.0
+    return home, (die_hop if home // per_die == core // per_die else sled_hop)
+
+
 @numba.njit(cache=True)
 def _bits(f, x, width):
     """cttz / ctlz / ctpop of the low ``width`` bits of ``x``."""
@@ -270,7 +279,6 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
     die_hop, sled_hop, barrier_lat = params[P_DIE_HOP], params[P_SLED_HOP], params[P_BARRIER]
     dma_bpc = params[P_DMA_BPC]
     dma_free = np.full(ncores, start_time)
-    isa_is_float = buf_float
     npipes = (nthreads + tpp - 1) // tpp
     pipe_free = np.full(npipes, start_time)
     chan_free = np.full(ncores, start_time)
@@ -497,7 +505,7 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
                     break
                 sslot = _slot(buf_space[src_buf], buf_base[src_buf], buf_len[src_buf], core, th, j)
                 dslot = _slot(buf_space[dst_buf], buf_base[dst_buf], buf_len[dst_buf], core, th, dst_off + k)
-                if isa_is_float[dst_buf]:
+                if buf_float[dst_buf]:
                     fmem[dslot] = fmem[sslot]
                 else:
                     imem[dslot] = imem[sslot]
@@ -506,13 +514,9 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
                     arrival = t + spad_lat
                     counters[core, C_SPAD_ACCESSES] += 1
                 else:
-                    address = buf_addr[src_buf] + j * esize
-                    if buf_space[src_buf] == 2:
-                        address += th * buf_len[src_buf] * esize
-                    home = (address // interleave) % ncores
-                    net = 0.0
+                    home, net = _route(buf_addr[src_buf] + (sslot - buf_base[src_buf]) * esize, core, interleave,
+                                       ncores, per_die, die_hop, sled_hop)
                     if home != core:
-                        net = die_hop if home // per_die == core // per_die else sled_hop
                         counters[core, C_REMOTE] += 1
                     start = max(t + net, chan_free[home])
                     chan_free[home] = start + moved / dram_bpc
@@ -607,8 +611,8 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
                 break
             esize = buf_esize[buf]
             atomic = op == isa.ATOMIC_ADD_I or op == isa.ATOMIC_ADD_F or op == isa.CAS_I
+            slot = _slot(buf_space[buf], buf_base[buf], buf_len[buf], core, th, idx)
             if buf_space[buf] == 1:  # the issuing core's own scratchpad (a copy per core)
-                slot = buf_base[buf] + core * buf_len[buf] + idx
                 start = max(now, spad_free[core])
                 spad_free[core] = start + spad_step
                 done = start + spad_lat + (atom_lat if atomic else 0.0)
@@ -616,16 +620,10 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
                 if atomic:
                     counters[core, C_ATOMICS] += 1
                     counters[core, C_ATOMIC_WAIT] += start - now
-            else:
-                slot = buf_base[buf] + idx
-                address = buf_addr[buf] + idx * esize
-                if buf_space[buf] == 2:  # a thread's own DRAM buffer (memref.alloc inside a launch)
-                    slot += th * buf_len[buf]
-                    address += th * buf_len[buf] * esize
-                home = (address // interleave) % ncores
-                net = 0.0
+            else:  # DRAM: the global address (a thread's own copy for space 2) decides the home core
+                home, net = _route(buf_addr[buf] + (slot - buf_base[buf]) * esize, core, interleave, ncores, per_die,
+                                   die_hop, sled_hop)
                 if home != core:
-                    net = die_hop if home // per_die == core // per_die else sled_hop
                     counters[core, C_REMOTE] += 1
                 arrive = now + net
                 moved = max(gran, float(esize))

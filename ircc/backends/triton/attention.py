@@ -18,6 +18,8 @@ same). The splits that took the recompute path are counted in ``kernel.stats["at
 
 from __future__ import annotations
 
+import functools
+
 from xdsl.dialects.builtin import Float64Type, IntegerType
 
 from ircc.ir.dialects.nn import AttentionOp
@@ -37,9 +39,9 @@ def attention_splits(rows: int, keys: int, processors: int) -> int:
     return min(want, blocks)
 
 
-def render_attention(name: str, op: AttentionOp) -> tuple[str, str]:
-    """The two kernels (``{name}_split``, ``{name}_combine``) of one ``nn.attention``, and the name of the
-    host launcher's mask kind (0 none, 1 keep-where-true, 2 added)."""
+def render_attention(name: str, op: AttentionOp) -> str:
+    """The two kernels (``{name}_split``, ``{name}_combine``) of one ``nn.attention``; a mask is kept where
+    true (``i1``) or added to the scores (float)."""
     acc = "tl.float64" if isinstance(op.q.type.element_type, Float64Type) else "tl.float32"
     mask_kind = 0
     if op.mask is not None:
@@ -142,7 +144,7 @@ def render_attention(name: str, op: AttentionOp) -> tuple[str, str]:
         "    tl.store(p_out + b * o_s0 + h * o_s1 + i * o_s2 + rv * o_s3, o, mask=mv_)",
     ]
     source = "\n".join(split) + "\n\n\n" + "\n".join(combine) + "\n"
-    return source, str(mask_kind)
+    return source
 
 
 def launch_attention(split, combine, q, k, v, mask, out, scale: float, stats: dict) -> None:
@@ -157,7 +159,7 @@ def launch_attention(split, combine, q, k, v, mask, out, scale: float, stats: di
     rows = B * H * S
     if rows == 0:
         return
-    processors = torch.cuda.get_device_properties(q.device).multi_processor_count if has_gpu() else 4
+    processors = _processors(q.device) if has_gpu() else 4
     splits = attention_splits(rows, L, processors)
     chunk = max(1, -(-L // splits))
     chunk = -(-chunk // BLOCK_L) * BLOCK_L  # whole blocks per split
@@ -186,6 +188,14 @@ def launch_attention(split, combine, q, k, v, mask, out, scale: float, stats: di
     combine[(rows,)](part_acc, part_l, part_ref, out, *out.stride(), H, S, DV, splits,
                      BLOCK_S=max(2, triton.next_power_of_2(splits)), BLOCK_DV=block_dv)
     stats["last_call"] = DeviceStats(attention_splits=splits, attention_recomputed=redo)
+
+
+@functools.cache
+def _processors(device) -> int:
+    """The GPU's multiprocessors (asked once per device, not on every call)."""
+    import torch
+
+    return torch.cuda.get_device_properties(device).multi_processor_count
 
 
 class DeviceStats(dict):

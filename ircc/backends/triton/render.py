@@ -286,7 +286,7 @@ class _Function:
         from ircc.backends.triton.attention import render_attention
 
         name = f"{self.fn_name}_attention{k}"
-        source, _ = render_attention(name, op)
+        source = render_attention(name, op)
         self.helpers.update(("combine_add", "combine_max"))
         q, kk, v, out = (self.names[x] for x in (op.q, op.k, op.v, op.out))
         mask = self.names[op.mask] if op.mask is not None else "None"
