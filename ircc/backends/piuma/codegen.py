@@ -172,6 +172,7 @@ class _LaunchCodegen:
         self.free = {"i": [], "f": []}
         self.top = {"i": 0, "f": 0}
         self.captured = {"i": [], "f": []}
+        self.borrowed: set[SSAValue] = set()  # values sharing another's register (a cast): never released
         self.labels = 0
 
     def resolve(self, m: SSAValue) -> SSAValue:
@@ -195,6 +196,14 @@ class _LaunchCodegen:
 
     def release(self, kind: str, r: int) -> None:
         self.free[kind].append(r)
+
+    def forget(self, v: SSAValue) -> None:
+        """``v``'s scope ended: its register is free again (unless it shares another value's)."""
+        r = self.regs.pop(v)
+        if v in self.borrowed:
+            self.borrowed.discard(v)
+            return
+        self.release("i" if isinstance(v.type, MemRefType) else _file(v.type), r)
 
     def define(self, v: SSAValue) -> int:
         r = self.alloc(_file(v.type))
@@ -264,7 +273,7 @@ class _LaunchCodegen:
         if tail is not None:
             tail()
         for v in defined:  # scope ends: the block's values die
-            self.release("i" if isinstance(v.type, MemRefType) else _file(v.type), self.regs.pop(v))
+            self.forget(v)
 
     # -- ops ------------------------------------------------------------------------------------------------
     def op(self, op: Operation) -> None:
@@ -332,8 +341,9 @@ class _LaunchCodegen:
             kind = isa.SEL_F if _is_float(op.result.type) else isa.SEL_I
             p.emit(kind, self.define(op.result), a, b, c)
             return
-        if isinstance(op, (arith.IndexCastOp, arith.ExtSIOp, arith.ExtUIOp)):
-            p.emit(isa.MOV_I, self.define(op.results[0]), self.reg(op.operands[0], op))
+        if isinstance(op, (arith.IndexCastOp, arith.ExtSIOp, arith.ExtUIOp)):  # registers hold 64 bits: the same one
+            self.regs[op.results[0]] = self.reg(op.operands[0], op)
+            self.borrowed.add(op.results[0])
             return
         if isinstance(op, arith.TruncIOp):
             src = self.reg(op.operands[0], op)
@@ -426,6 +436,9 @@ class _LaunchCodegen:
             return
         if isinstance(op, (SpadAllocOp, memref.AllocOp, memref.AllocaOp, memref.DeallocOp)):
             return  # a buffer slot of its own, sized on the host when the launch starts
+        if isinstance(op, memref.CastOp):  # another type for the same buffer (a static shape made dynamic)
+            self.alias[op.dest] = self.resolve(op.source)
+            return
         if isinstance(op, memref.DimOp):
             source = self.resolve(op.source)
             if source is not op.source:
@@ -531,7 +544,7 @@ class _LaunchCodegen:
                 for inner in block.ops:
                     for r in inner.results:
                         if r in self.regs:
-                            self.release(_file(r.type), self.regs.pop(r))
+                            self.forget(r)
                 for arg in block.args:
                     self.regs.pop(arg)
 
@@ -564,6 +577,8 @@ class _LaunchCodegen:
                 raise BackendError(f"a buffer made in a launch with a dynamic size after its first dimension"
                                    f"{self.where(op)}")
             strides = [int(np.prod(shape[d + 1:])) for d in range(len(shape))]
+            if self.slots[m].space != 3 and len(indices) == 1:  # its own 1-D buffer: the index itself
+                return -1 - self.reg(indices[0], op)
             out = self.alloc("i")
             if self.slots[m].space == 3:  # from the heap: its base, then the element's place
                 p.emit(isa.MOV_I, out, self.regs[m])
@@ -647,16 +662,26 @@ class _LaunchCodegen:
             self.regs.pop(arg)  # the registers now hold the loop's results (released with them)
 
     def parallel_copy(self, dests: list[int], values: list[SSAValue], types, op: Operation) -> None:
-        """dests <- values, all read before any is written (a yield may swap carried values)."""
+        """dests <- values, all read before any is written (a yield may swap carried values): moves whose
+        destination no pending move still reads go first; a cycle goes through one temporary."""
+        moves = [((_file(t), d), (_file(t), self.reg(v, op)), t) for d, v, t in zip(dests, values, types)]
+        moves = [m for m in moves if m[0] != m[1]]
         temps = []
-        for v, t in zip(values, types):
-            kind = _file(t)
-            r = self.alloc(kind)
-            self.p.emit(_mov(t), r, self.reg(v, op))
-            temps.append((kind, r))
-        for d, (kind, r), t in zip(dests, temps, types):
-            self.p.emit(_mov(t), d, r)
-            self.release(kind, r)
+        while moves:
+            read = {src for _, src, _ in moves}
+            ready = [m for m in moves if m[0] not in read]
+            if not ready:  # a cycle: park one source in a temporary
+                (kind, r), t = moves[0][1], moves[0][2]
+                tmp = self.alloc(kind)
+                temps.append((kind, tmp))
+                self.p.emit(_mov(t), tmp, r)
+                moves = [(d, (kind, tmp) if src == (kind, r) else src, mt) for d, src, mt in moves]
+                continue
+            for (_, d), (_, r), t in ready:
+                self.p.emit(_mov(t), d, r)
+            moves = [m for m in moves if m not in ready]
+        for kind, tmp in temps:
+            self.release(kind, tmp)
 
     def if_op(self, op: scf.IfOp) -> None:
         p = self.p
@@ -677,18 +702,23 @@ class _LaunchCodegen:
     def while_loop(self, op: scf.WhileOp) -> None:
         p = self.p
         before, after = op.before_region.block, op.after_region.block
-        args = [self.define(a) for a in before.args]
-        for r, init, a in zip(args, op.arguments, before.args):
-            p.emit(_mov(a.type), r, self.reg(init, op))
+        condition = before.last_op
+        values = list(condition.operands[1:])
         results = [self.define(r) for r in op.results]
+        # the usual loop forwards its carried values unchanged: they live in the results' registers
+        forwards = values == list(before.args)
+        args = results if forwards else [self.define(a) for a in before.args]
+        if forwards:
+            for a, r in zip(before.args, results):
+                self.regs[a] = r
+        self.parallel_copy(args, list(op.arguments), [a.type for a in before.args], op)
         top, end = self.label(), self.label()
         p.label(top)
-        condition = before.last_op
         for inner in before.ops:
             if inner is not condition:
                 self.op(inner)
-        values = list(condition.operands[1:])
-        self.parallel_copy(results, values, [r.type for r in op.results], op)
+        if not forwards:
+            self.parallel_copy(results, values, [r.type for r in op.results], op)
         p.jump(isa.BRZ, end, a=self.reg(condition.operands[0], op))
         for a, r in zip(after.args, results):
             self.regs[a] = r
@@ -700,13 +730,15 @@ class _LaunchCodegen:
             for inner in block.ops:
                 for r in inner.results:
                     if r in self.regs:
-                        self.release(_file(r.type), self.regs.pop(r))
+                        self.forget(r)
         for a in after.args:
             self.regs.pop(a, None)
         p.jump(isa.JMP, top)
         p.label(end)
         for a in before.args:
-            self.release(_file(a.type), self.regs.pop(a))
+            r = self.regs.pop(a)
+            if not forwards:
+                self.release(_file(a.type), r)
 
 
 def _host_computable(v: SSAValue, launch: Operation) -> bool:

@@ -129,7 +129,7 @@ def _gather_text() -> str:
     scf.if %is{t} {{
       %idx = piuma.spad_alloc() : memref<256xindex>
       %dst = piuma.spad_alloc() : memref<256xf64>
-      %core = arith.divsi %tid, %c64 : index
+      %core = arith.remsi %tid, %ncores : index
       %row = arith.muli %core, %cg : index
       %who = arith.addi %row, %c{t} : index
       %base = arith.muli %who, %chunk : index
@@ -155,7 +155,8 @@ func.func @gather(%src: memref<?xf64>, %order: memref<?xindex>, %reps: index, %o
   %chunk = arith.constant 256 : index
   piuma.launch {{
   ^bb0(%tid: index, %nthreads: index):
-    %local = arith.remsi %tid, %c64 : index{"".join(branches)}
+    %ncores = arith.divsi %nthreads, %c64 : index
+    %local = arith.divsi %tid, %ncores : index{"".join(branches)}
   }}
   func.return
 }}

@@ -417,8 +417,8 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
         elif op == isa.BRZ:
             if ri[th, a] == 0:
                 npc = aux
-        elif op == isa.TID:
-            ri[th, d] = th
+        elif op == isa.TID:  # numbered round-robin over cores, then pipelines: a cyclic split spreads
+            ri[th, d] = (th % tpp) * (ncores * ppc) + ((th % tpc) // tpp) * ncores + th // tpc
         elif op == isa.NTHREADS:
             ri[th, d] = nthreads
         elif op == isa.CORE:

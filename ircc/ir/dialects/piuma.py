@@ -2,7 +2,9 @@
 ``arith`` / ``math`` (``backends/piuma``).
 
 * ``piuma.launch`` -- its region runs once on every hardware thread (block arguments: this thread's id and the
-  number of threads); the function's next op waits for all of them.
+  number of threads); the function's next op waits for all of them. Ids go round-robin over the cores, then
+  over each core's pipelines: thread ``t`` runs on core ``t mod cores`` (so a loop split cyclically over the
+  ids spreads over the whole machine even when it has fewer iterations than threads).
 * ``piuma.threads`` -- the number of hardware threads (a host value: sizes buffers of per-thread partials).
 * ``piuma.barrier`` -- every live thread of the launch waits here for the others (``{core}``: the threads of
   one core).
