@@ -80,17 +80,25 @@ def exclusive_scan(b: LoopBuilder, ptr: SSAValue, m: SSAValue) -> SSAValue:
     return b.for_(b.index(0), m, [b.index(0)], step)[0]
 
 
-def flop_partitions(b: LoopBuilder, a: Parts, bm: Parts, parts: int) -> tuple[SSAValue, SSAValue, SSAValue, SSAValue]:
+#: partitions from which the flop pass runs in parallel (a many-threaded machine: the simulated PIUMA's 512
+#: threads wait ~3.7M cycles for one thread to walk R-MAT scale 10's entries; two CPU threads gain nothing)
+PARALLEL_PARTITIONING = 64
+
+
+def flop_partitions(b: LoopBuilder, a: Parts, bm: Parts, parts: int,
+                    parallel: bool = False) -> tuple[SSAValue, SSAValue, SSAValue, SSAValue]:
     """Row ranges of about equal work: ``(bounds, count, total_flops, max_row_flops)``, partition p being rows
     ``bounds[p]:bounds[p+1]``. Work is a row's flops (the nonzeros of the rows of B its entries select),
-    so a hub row is a partition of its own and empty rows cost nothing (balanced by flops, not rows)."""
+    so a hub row is a partition of its own and empty rows cost nothing (balanced by flops, not rows).
+    ``parallel``: the rows' flops and the partitions' boundaries in ``scf.parallel`` loops (only the running
+    sum stays serial)."""
     m = a.nrows
     one = b.index(1)
     fptr = b.alloc(INDEX, b.add(m, one))
     fptr.name_hint = "row_flops"
     b.store(b.index(0), fptr, b.index(0))
 
-    def row(b: LoopBuilder, i: SSAValue, total: SSAValue, most: SSAValue) -> list[SSAValue]:
+    def flops_of(b: LoopBuilder, i: SSAValue) -> SSAValue:
         lo, hi = row_range(b, a.indptr, i)
 
         def entry(b: LoopBuilder, p: SSAValue, s: SSAValue) -> list[SSAValue]:
@@ -98,9 +106,16 @@ def flop_partitions(b: LoopBuilder, a: Parts, bm: Parts, parts: int) -> tuple[SS
             blo, bhi = row_range(b, bm.indptr, k)
             return [b.add(s, b.sub(bhi, blo))]
 
-        new_total = b.for_(lo, hi, [total], entry)[0]
+        return b.for_(lo, hi, [b.index(0)], entry)[0]
+
+    if parallel:
+        b.parallel(b.index(0), m, lambda b, i: b.store(flops_of(b, i), fptr, b.add(i, one)))
+
+    def row(b: LoopBuilder, i: SSAValue, total: SSAValue, most: SSAValue) -> list[SSAValue]:
+        f = b.load(fptr, b.add(i, one)) if parallel else flops_of(b, i)
+        new_total = b.add(total, f)
         b.store(new_total, fptr, b.add(i, one))
-        return [new_total, b.max(most, b.sub(new_total, total))]
+        return [new_total, b.max(most, f)]
 
     total, most = b.for_(b.index(0), m, [b.index(0), b.index(0)], row)
     most.name_hint = "max_row_flops"
@@ -124,7 +139,10 @@ def flop_partitions(b: LoopBuilder, a: Parts, bm: Parts, parts: int) -> tuple[SS
         first = b.while_([b.index(0), m], cond, step)[0]
         b.store(first, bounds, p)
 
-    b.for_(b.index(0), count, [], boundary)
+    if parallel:
+        b.parallel(b.index(0), count, boundary)
+    else:
+        b.for_(b.index(0), count, [], boundary)
     b.store(m, bounds, count)
     b.dealloc(fptr)
     return bounds, count, total, most

@@ -25,6 +25,7 @@ from xdsl.ir import SSAValue
 
 from ircc.ir.builder import INDEX, LoopBuilder
 from ircc.passes.sparse_common import (
+    PARALLEL_PARTITIONING,
     Mask,
     Parts,
     count_columns,
@@ -107,7 +108,7 @@ def plan_output(b: LoopBuilder, a: Parts, bm: Parts, *, index_type, value_type, 
     if parts == 1 and not need_max_flops and phases == 2:
         bounds, count, most = whole_matrix(b, m), b.index(1), None  # one partition: no pass to balance flops
     else:
-        bounds, count, _, most = flop_partitions(b, a, bm, parts)
+        bounds, count, _, most = flop_partitions(b, a, bm, parts, parallel=parallel and parts >= PARALLEL_PARTITIONING)
     cptr = b.alloc(index_type, b.add(m, b.index(1)))
     cptr.name_hint = "c_indptr"
     if phases == 1:
