@@ -29,9 +29,16 @@ ALGORITHMS = ("auto", "spa", "hash", "esc", "heap", "hybrid")
 #: target piuma: each name a lowering of sparse.spgemm -- dense-dram is SPA, whose dense accumulator (one per
 #: thread) lives in DRAM on that machine; esc, hash and heap are the CPU dataflows run there
 PIUMA_LOWERING = {"auto": "spa", "dense-dram": "spa", "esc": "esc", "hash": "hash", "heap": "heap",
-                  "smash-v1": "smash-v1"}
+                  "smash-v1": "smash-v1", "smash-v2": "smash-v2", "smash-v3": "smash-v3"}
 PIUMA_ALGORITHMS = tuple(PIUMA_LOWERING)
 _KERNELS: dict[tuple, Any] = {}
+
+
+def smash_slots(algorithm: str, spad_bytes: int, itemsize: int) -> int:
+    """The keys of a SMASH scratchpad table (8-byte keys and the values fill a core's scratchpad; v2 and v3
+    keep 64 bytes for their token counters; v1 and v2 hash with a mask, so a power of two)."""
+    fit = (spad_bytes - (64 if algorithm != "smash-v1" else 0)) // (8 + itemsize)
+    return fit if algorithm == "smash-v3" else 1 << (fit.bit_length() - 1)
 
 
 def spgemm(*, dtype: Any = np.float64, semiring: str = "plus_times", masked: bool = False,
@@ -184,19 +191,37 @@ class SpGemmCall:
 
                 threads = resolve_machine(opts.machine).threads
             pipeline = pipeline_for(algorithm, threads, phases)
-            if algorithm == "smash-v1":  # the table fills a core's scratchpad: 8-byte keys and the values
+            if algorithm.startswith("smash-"):  # the table fills a core's scratchpad: 8-byte keys and the values
                 from ircc.backends.piuma.machine import resolve_machine
 
                 m = resolve_machine(opts.machine)
-                slots = 1 << ((m.spad_bytes // (8 + spec.dtype.itemsize)).bit_length() - 1)
+                slots = smash_slots(algorithm, m.spad_bytes, spec.dtype.itemsize)
                 per_core = m.mtp_per_core * m.threads_per_mtp
-                pipeline = (f"lower-sparse{{algorithm=smash-v1 slots={slots} per_core={per_core} cores={m.cores}}},"
+                pipeline = (f"lower-sparse{{algorithm={algorithm} slots={slots} per_core={per_core} cores={m.cores}}},"
                             "canonicalize,cse")
             if self.target == "triton":  # sparse.spgemm reaches the backend whole: its hash template
                 pipeline = "canonicalize"
             self.variants[key] = compile_module(rebuild(), rebuild, pipeline, "sparse",
                                                 entry="spgemm", target=self.target, **self.options)
         return self.variants[key]
+
+    def _check_table(self, algorithm: str, A, n: int, lengths: np.ndarray) -> None:
+        """SMASH keeps a whole row's columns in one core's scratchpad table: refuse a row with more columns
+        (at most its flops, at most n) than the table has slots, rather than probe a full table forever."""
+        from ircc.backends.piuma.machine import resolve_machine
+        from ircc.options import Options
+
+        m = resolve_machine(Options.from_kwargs(target=self.target, **self.options).machine)
+        slots = smash_slots(algorithm, m.spad_bytes, self.spec.dtype.itemsize)
+        rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+        row_flops = np.bincount(rows, weights=lengths, minlength=A.shape[0]) if len(rows) else np.zeros(1)
+        widest = int(min(row_flops.max(initial=0), n))
+        if widest > slots:
+            row = int(np.argmax(np.minimum(row_flops, n)))
+            raise IrccError(f"{algorithm}: row {row} of the product can have {widest:,} columns, more than the "
+                            f"{slots:,} slots of a scratchpad table on machine '{m.name}' "
+                            f"({m.spad_bytes:,} bytes per core); use algorithm='dense-dram' or 'hash', or a "
+                            "machine with a larger scratchpad (spad_bytes)")
 
     def __call__(self, A: Any, B: Any, *rest: Any) -> Any:
         import scipy.sparse as sps
@@ -228,6 +253,8 @@ class SpGemmCall:
         index_out = 32 if fits and bound < 2**31 else 64
         _check_memory(A, M, lengths, dtype, index_out, flops)
         algorithm = self.algorithm if self.algorithm != "auto" else choose_algorithm(A, flops)
+        if algorithm.startswith("smash-"):
+            self._check_table(algorithm, A, n, lengths)
         phases, phases_note = self._phases(A, n, lengths, dtype, index_out, flops)
         kernel = self.variant(index_in, index_out, algorithm, phases)
         it = np.int32 if index_in == 32 else np.int64
@@ -346,9 +373,6 @@ def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "aut
 
     requested = algorithm
     if target == "piuma":  # the simulated machine's dataflows (backends/piuma): names from the SMASH study
-        if algorithm in ("smash-v2", "smash-v3"):
-            raise IrccError(f"algorithm '{algorithm}' (SMASH's scratchpad hashing) is not lowered for the piuma "
-                            f"target yet; algorithms there are: {', '.join(PIUMA_ALGORITHMS)}")
         if algorithm not in PIUMA_ALGORITHMS:
             raise IrccError(f"unknown SpGEMM algorithm '{algorithm}' on target 'piuma'; algorithms there are: "
                             f"{', '.join(PIUMA_ALGORITHMS)}")

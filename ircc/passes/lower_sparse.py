@@ -9,8 +9,10 @@
 - ``esc``: expand each row's products, sort them by column, compress equal columns (``spgemm_esc.py``);
 - ``heap``: each row a k-way merge of B's rows with a binary heap: sorted by construction (``spgemm_heap.py``);
 - ``hybrid``: per row, heap for rows with few entries and many flops, SPA otherwise (``spgemm_hybrid.py``);
-- ``smash-v1`` (target piuma): windows of rows merged by atomic hashing in each core's scratchpad
-  (``spgemm_smash.py``; ``slots``, ``per-core`` from the simulated machine).
+- ``smash-v1`` / ``smash-v2`` (target piuma): windows of rows merged by atomic hashing in each core's
+  scratchpad, work split statically (v1) or handed out by tokens (v2) (``spgemm_smash.py``); ``smash-v3``:
+  per-row fragments of the table, sorted in the scratchpad, one phase into per-row fragments of C
+  (``spgemm_smash_v3.py``); ``slots``, ``per-core``, ``cores`` from the simulated machine.
 
 ``sparse.spmv`` / ``sparse.spmm`` become a row loop reducing each row (``sparse_spmv.py``).
 
@@ -39,7 +41,7 @@ from ircc.ir.dialects.sparse import AssembleOp, DisassembleOp, SpGemmOp, SpMMOp,
 from ircc.passes.sparse_common import Mask, Parts, semiring_of
 from ircc.passes.sparse_sort import ensure_sort
 
-ALGORITHMS = ("spa", "hash", "esc", "heap", "hybrid", "smash-v1")
+ALGORITHMS = ("spa", "hash", "esc", "heap", "hybrid", "smash-v1", "smash-v2", "smash-v3")
 
 
 @dataclass(frozen=True)
@@ -84,18 +86,28 @@ class LowerSparse(ModulePass):
                     mask = Mask(parts[inner.mask], inner.complement_mask is not None)
                 common = {"semiring": semiring, "index_type": t.index_type, "value_type": t.element_type,
                           "parallel": self.parallel, "parts": self.parts, "mask": mask, "phases": self.phases}
-                if self.algorithm == "smash-v1":
-                    from ircc.passes.spgemm_smash import emit_smash
-
+                if self.algorithm.startswith("smash-"):
                     if semiring not in ("plus_times", "plus_pair") or mask is not None:
-                        raise DiagnosticException("lower-sparse: smash-v1 merges with atomic adds: semirings "
-                                                  "plus_times and plus_pair, without a mask")
-                    if wants_sort:
-                        sort_fn = ensure_sort(module, t.index_type, t.element_type)
-                    parts[inner.result] = emit_smash(module, b, parts[inner.a], parts[inner.b], semiring=semiring,
-                                                     index_type=t.index_type, value_type=t.element_type,
-                                                     sort_fn=sort_fn, slots=self.slots, per_core=self.per_core,
-                                                     cores=self.cores)
+                        raise DiagnosticException(f"lower-sparse: {self.algorithm} merges with atomic adds: "
+                                                  "semirings plus_times and plus_pair, without a mask")
+                    machine = {"slots": self.slots, "per_core": self.per_core, "cores": self.cores}
+                    if self.algorithm == "smash-v3":  # sorts in the scratchpad: its keys are 64-bit
+                        from ircc.passes.spgemm_smash import KEY
+                        from ircc.passes.spgemm_smash_v3 import emit_smash_v3
+
+                        sort_fn = ensure_sort(module, KEY, t.element_type, nearly_sorted=True) if wants_sort else None
+                        parts[inner.result] = emit_smash_v3(b, parts[inner.a], parts[inner.b], semiring=semiring,
+                                                            index_type=t.index_type, value_type=t.element_type,
+                                                            sort_fn=sort_fn, **machine)
+                    else:
+                        from ircc.passes.spgemm_smash import emit_smash
+
+                        if wants_sort:
+                            sort_fn = ensure_sort(module, t.index_type, t.element_type)
+                        parts[inner.result] = emit_smash(b, parts[inner.a], parts[inner.b], semiring=semiring,
+                                                         index_type=t.index_type, value_type=t.element_type,
+                                                         sort_fn=sort_fn, version=int(self.algorithm[-1]),
+                                                         **machine)
                 elif self.algorithm == "hash":
                     from ircc.passes.spgemm_hash import emit_hash
 

@@ -48,6 +48,7 @@ class Output:
     max_flops: SSAValue | None
     parallel: bool
     lengths: SSAValue | None = None  # one phase: C's row pointers, holding the rows' lengths until the scan
+    many_threads: bool = False  # the scans in parallel blocks (``exclusive_scan``)
 
     @property
     def record(self) -> tuple[SSAValue, SSAValue] | None:
@@ -60,7 +61,7 @@ class Output:
             b.dealloc(self.bounds)
             return self.rows
         tmp, cptr, m = self.rows, self.lengths, self.rows.nrows
-        nnz = exclusive_scan(b, cptr, m)
+        nnz = exclusive_scan(b, cptr, m, parallel=self.many_threads)
         cidx = b.alloc(cptr.type.element_type, nnz)  # type: ignore[attr-defined]
         cval = b.alloc(tmp.values.type.element_type, nnz)  # type: ignore[attr-defined]
         nnz.name_hint, cidx.name_hint, cval.name_hint = "nnz", "c_indices", "c_values"
@@ -105,10 +106,11 @@ def plan_output(b: LoopBuilder, a: Parts, bm: Parts, *, index_type, value_type, 
     end, max_flops)`` is the symbolic phase of a partition (default: the marker count); ``need_max_flops``:
     the strategy sizes scratch from the largest row's flops, so the flop pass runs even for one partition."""
     m, n = a.nrows, bm.ncols
+    many = parallel and parts >= PARALLEL_PARTITIONING  # a many-threaded machine: no serial pass over the rows
     if parts == 1 and not need_max_flops and phases == 2:
         bounds, count, most = whole_matrix(b, m), b.index(1), None  # one partition: no pass to balance flops
     else:
-        bounds, count, _, most = flop_partitions(b, a, bm, parts, parallel=parallel and parts >= PARALLEL_PARTITIONING)
+        bounds, count, _, most = flop_partitions(b, a, bm, parts, parallel=many)
     cptr = b.alloc(index_type, b.add(m, b.index(1)))
     cptr.name_hint = "c_indptr"
     if phases == 1:
@@ -127,14 +129,14 @@ def plan_output(b: LoopBuilder, a: Parts, bm: Parts, *, index_type, value_type, 
         total.name_hint = "upper_bound"
         tidx, tval = b.alloc(index_type, total), b.alloc(value_type, total)
         tidx.name_hint, tval.name_hint = "tmp_indices", "tmp_values"
-        return Output(Parts(bound, tidx, tval, m, n), bounds, count, most, parallel, lengths=cptr)
+        return Output(Parts(bound, tidx, tval, m, n), bounds, count, most, parallel, lengths=cptr, many_threads=many)
 
     if count_rows is None:
         def count_rows(b: LoopBuilder, cptr: SSAValue, first: SSAValue, end: SSAValue, most: SSAValue) -> None:
             count_columns(b, a, bm, n, cptr, first, end, mask)
 
     over_partitions(b, bounds, count, parallel, lambda b, first, end: count_rows(b, cptr, first, end, most))
-    nnz = exclusive_scan(b, cptr, m)
+    nnz = exclusive_scan(b, cptr, m, parallel=many)
     cidx, cval = b.alloc(index_type, nnz), b.alloc(value_type, nnz)
     nnz.name_hint, cidx.name_hint, cval.name_hint = "nnz", "c_indices", "c_values"
-    return Output(Parts(cptr, cidx, cval, m, n), bounds, count, most, parallel)
+    return Output(Parts(cptr, cidx, cval, m, n), bounds, count, most, parallel, many_threads=many)

@@ -26,9 +26,13 @@ _GAPS = (301, 132, 57, 23, 10, 4, 1)
 I1 = IntegerType(1)
 
 
-def ensure_sort(module: ModuleOp, key_type: Attribute, payload_type: Attribute | None = None) -> str:
-    """The name of the sort function for ``key_type`` keys (and ``payload_type`` values), added if missing."""
-    name = f"ircc_sort_{key_type}" + (f"_{payload_type}" if payload_type is not None else "")
+def ensure_sort(module: ModuleOp, key_type: Attribute, payload_type: Attribute | None = None, *,
+                nearly_sorted: bool = False) -> str:
+    """The name of the sort function for ``key_type`` keys (and ``payload_type`` values), added if missing.
+    ``nearly_sorted``: for input with few inversions (``@ircc_sort_nearly_...``): short rows get one plain
+    insertion sort (linear in the inversions) instead of the shell sort's passes."""
+    name = (f"ircc_sort_{'nearly_' if nearly_sorted else ''}{key_type}"
+            + (f"_{payload_type}" if payload_type is not None else ""))
     for op in module.ops:
         if isinstance(op, func.FuncOp) and op.sym_name.data == name:
             return name
@@ -38,8 +42,9 @@ def ensure_sort(module: ModuleOp, key_type: Attribute, payload_type: Attribute |
     arrays, (lo, hi) = list(block.args[:len(arrays_t)]), block.args[len(arrays_t):]
     b = LoopBuilder.at_end(block)
     n = b.sub(hi, lo)
-    b.if_(b.cmp("sle", n, b.index(SHELL_MAX)), lambda b: _shell_sort(b, arrays, lo, hi),
-          lambda b: _heapsort(b, arrays, lo, n))
+    short = (lambda b: _gapped_insertion_sort(b, arrays, lo, hi, 1)) if nearly_sorted else (
+        lambda b: _shell_sort(b, arrays, lo, hi))
+    b.if_(b.cmp("sle", n, b.index(SHELL_MAX)), short, lambda b: _heapsort(b, arrays, lo, n))
     b.insert(func.ReturnOp())
     fn = func.FuncOp(name, FunctionType.from_lists(types, []), Region(block), visibility="private")
     module.body.block.add_op(fn)

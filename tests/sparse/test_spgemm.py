@@ -73,7 +73,7 @@ def test_numba_matches_scipy(ab):
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
-@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("threads", [1, 2, 70])  # 70: a many-threaded machine's parallel flop pass and scans
 def test_parallel_partitions_match_serial(algorithm, threads):
     # a hub row and many empty rows: partitions are balanced by flops, not by rows
     rng = np.random.default_rng(5)
@@ -84,6 +84,9 @@ def test_parallel_partitions_match_serial(algorithm, threads):
     B = sps.random_array((300, 350), density=0.05, random_state=rng, format="csr")
     C = ircc.sparse.matmul(A, B, target="llvm", algorithm=algorithm, threads=threads)
     assert_matches_scipy(C, A, B)
+    if threads > 2:  # one phase: its compaction scans in blocks too
+        assert_matches_scipy(ircc.sparse.matmul(A, B, target="llvm", algorithm=algorithm, threads=threads,
+                                                phases=1), A, B)
 
 
 def _dense_semiring(A, B, semiring):
