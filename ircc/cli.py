@@ -2,6 +2,7 @@
 
     ircc INPUT.mlir [-p PIPELINE] [-t TARGET] [-o OUT] [--emit=STAGE] [debugging switches]
     ircc run INPUT.mlir --entry NAME [ARGS...]
+    ircc costmodel collect | train | eval     (ircc/costmodel/cli.py)
     ircc --list-passes | --list-targets | --version
 
 User errors print ``error: ...`` (with ``file:line:col``, the line and a caret for bad input) and
@@ -46,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(
         prog="ircc", description="ircc: run pass pipelines on MLIR, emit and run code.",
-        epilog="Subcommand: `ircc run INPUT.mlir --entry NAME [ARGS...]` runs a function "
-               "(see `ircc run --help`).")
+        epilog="Subcommands: `ircc run INPUT.mlir --entry NAME [ARGS...]` runs a function "
+               "(see `ircc run --help`); `ircc costmodel collect|train|eval` builds the learned cost model "
+               "(see `ircc costmodel --help`).")
     p.add_argument("input", nargs="?", help="MLIR file ('-' for standard input)")
     p.add_argument("-o", "--output", default=None,
                    help="output file; its suffix says what: .mlir, .ll, .o, .so (with a .h header), .py")
@@ -99,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv and argv[0] == "run":
             return _run(build_run_parser().parse_intermixed_args(argv[1:]))
+        if argv and argv[0] == "costmodel":
+            from ircc.costmodel.cli import run_costmodel
+
+            return run_costmodel(argv[1:])
         return _compile(build_parser().parse_args(argv))
     except SourceError as err:  # already `file:line:col: error: ...` with the line and a caret
         print(err.render(), file=sys.stderr)

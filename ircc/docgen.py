@@ -111,6 +111,7 @@ def cli_page() -> str:
         "## `ircc run --help`\n\n```text\n" + help_text(run) + "```\n\n"
         "## Flags of `ircc`\n\n" + _table(header, _flag_rows(main, {"help"}))
         + "\n## Flags only `ircc run` has\n\n" + _table(header, _flag_rows(run, main_dests))
+        + "\n## `ircc costmodel`\n\n" + _costmodel_help()
         + "\n## What `-o` writes, by suffix\n\n"
         + _table(["suffix", "output"],
                  ([f"`{suffix}`", OUTPUT_MEANINGS.get(kind, kind)] for suffix, kind in OUTPUT_KINDS.items()))
@@ -118,6 +119,18 @@ def cli_page() -> str:
         "for each function: `args[i]` points to argument `i` (a scalar or a memref descriptor\n"
         "`{allocated, aligned, offset, sizes[rank], strides[rank]}`), then one pointer per result.\n"
     )
+
+
+def _costmodel_help() -> str:
+    """``ircc costmodel --help`` and each subcommand's."""
+    from ircc.costmodel.cli import build_costmodel_parser
+
+    p = build_costmodel_parser()
+    out = "```text\n" + help_text(p) + "```\n"
+    sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+    for name, parser in sub.choices.items():
+        out += f"\n### `ircc costmodel {name} --help`\n\n```text\n" + help_text(parser) + "```\n"
+    return out
 
 
 def _own_doc(obj: object) -> str:

@@ -1,0 +1,172 @@
+"""``ircc costmodel collect``: time groups of equivalent variants and store them as a dataset.
+
+How a variant is timed (the machine is shared and noisy):
+
+* one warm-up call, then calls until ``MIN_TIME`` seconds of process CPU time have passed (at least
+  ``MIN_REPEATS``, at most ``MAX_REPEATS``); the time is the median per call (every variant runs on one
+  thread, so process CPU time is its own cost, whatever else the machine runs);
+* two passes over all variants of all groups, each in a shuffled order, so drift and neighbours fall on
+  every variant alike; a variant whose two passes differ by more than ``NOISY`` is measured a third time
+  and keeps the median of the three;
+* ``noise`` records the relative gap between the passes: the evaluation counts a pair of variants only
+  when their gap exceeds it, and its noise ceiling ranks pass 2 by pass 1.
+
+The dataset is JSON lines: a header (the machine's fingerprint and class, the families, the seed), then one
+record per variant: its group (family, kernel, instance), the input's figures, the IR features and tokens,
+and the times. Collection stops at the time budget with whole groups only.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ircc.costmodel.variants import FAMILIES, Group, groups
+
+MIN_TIME = 0.02
+MIN_REPEATS = 3
+MAX_REPEATS = 50
+NOISY = 0.10
+#: seconds the timing passes take per variant, about (two passes of MIN_TIME, warm-ups, the third looks)
+TIMING_S_PER_VARIANT = 0.08
+
+
+def time_call(run, min_time: float = MIN_TIME) -> float:
+    """Median process CPU seconds of one call of ``run`` (after a warm-up)."""
+    run()
+    samples: list[float] = []
+    spent = 0.0
+    while len(samples) < MIN_REPEATS or (spent < min_time and len(samples) < MAX_REPEATS):
+        t0 = time.process_time()
+        run()
+        dt = time.process_time() - t0
+        samples.append(dt)
+        spent += dt
+    return statistics.median(samples)
+
+
+class Progress:
+    """A one-line progress bar on a terminal (lines now and then otherwise)."""
+
+    def __init__(self, total_s: float, stream=None):
+        self.total, self.t0, self.stream = total_s, time.monotonic(), stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.last = 0.0
+
+    def show(self, what: str, done: int) -> None:
+        now = time.monotonic()
+        frac = min(1.0, (now - self.t0) / self.total) if self.total else 1.0
+        if not self.tty and now - self.last < 10 and frac < 1.0:
+            return
+        self.last = now
+        bar = "#" * int(30 * frac) + "." * (30 - int(30 * frac))
+        line = f"[{bar}] {now - self.t0:5.0f}/{self.total:.0f} s  {done} groups  {what}"
+        print(("\r" + line[:110].ljust(110)) if self.tty else line, end="" if self.tty else "\n",
+              file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.tty:
+            print(file=self.stream)
+
+
+@dataclass
+class Collected:
+    groups: int
+    variants: int
+    seconds: float
+    path: Path
+
+
+def _record(g: Group, v, features: dict, tokens: list[str]) -> dict[str, Any]:
+    return {"family": g.family, "kernel": g.kernel, "instance": g.instance, "group": g.key, "variant": v.name,
+            "inputs": g.inputs, "features": features, "tokens": " ".join(tokens)}
+
+
+def collect(out: str | Path, *, budget_s: float = 180.0, families: tuple[str, ...] = FAMILIES, seed: int = 0,
+            quick: bool = False, progress: bool = True, max_groups: int | None = None) -> Collected:
+    """Compile and time groups until ``budget_s`` seconds have passed (compiling counts) or ``max_groups``
+    groups are in, then write ``out``."""
+    from ircc.costmodel.features import ir_features, ir_tokens
+    from ircc.costmodel.fingerprint import fingerprint, machine_class
+    from ircc.errors import IrccError
+    from ircc.ir.text import parse_module
+
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown:
+        raise IrccError(f"costmodel collect: unknown famil{'ies' if len(unknown) > 1 else 'y'} "
+                        f"{', '.join(unknown)}; families are: {', '.join(FAMILIES)}")
+    t0 = time.monotonic()
+    bar = Progress(budget_s) if progress else None
+    kept: list[tuple[Group, list[dict]]] = []
+    # phase 1: build groups (compiling) and take pass 1 in the order they come; stop at ~60% of the budget
+    for g in groups(tuple(families), seed, quick):
+        rows = []
+        for v in g.variants:
+            module = parse_module(v.ir, f"<{g.key}:{v.name}>")
+            rows.append(_record(g, v, ir_features(module), ir_tokens(module)))
+        kept.append((g, rows))
+        if bar:
+            bar.show(f"{g.family} {g.kernel} {g.instance}", len(kept))
+        variants = sum(len(k[0].variants) for k in kept)
+        if time.monotonic() - t0 + variants * TIMING_S_PER_VARIANT > 0.9 * budget_s or len(kept) == max_groups:
+            break  # what is left of the budget goes to the two timing passes
+    # phase 2: two timing passes, each over every variant in a shuffled order
+    rng = random.Random(seed)
+    order = [(gi, vi) for gi, (g, _) in enumerate(kept) for vi in range(len(g.variants))]
+    for p in (1, 2):
+        rng.shuffle(order)
+        for n, (gi, vi) in enumerate(order):
+            g, rows = kept[gi]
+            rows[vi][f"time_pass{p}"] = time_call(g.variants[vi].run)
+            if bar and n % 8 == 0:
+                bar.show(f"timing pass {p}: {n}/{len(order)}", len(kept))
+    for g, rows in kept:
+        for v, r in zip(g.variants, rows):
+            a, b = r["time_pass1"], r["time_pass2"]
+            r["noise"] = abs(a - b) / max(min(a, b), 1e-12)
+            times = [a, b]
+            if r["noise"] > NOISY:  # a third look settles it
+                times.append(time_call(v.run))
+            r["time"] = statistics.median(times)
+    if bar:
+        bar.show("done", len(kept))
+        bar.close()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fp = fingerprint()
+    with out.open("w") as f:
+        f.write(json.dumps({"kind": "header", "fingerprint": fp, "machine_class": machine_class(fp),
+                            "families": list(families), "seed": seed, "quick": quick,
+                            "created": time.strftime("%Y-%m-%dT%H:%M:%S")}) + "\n")
+        for _, rows in kept:
+            for r in rows:
+                f.write(json.dumps(r) + "\n")
+    return Collected(len(kept), sum(len(r) for _, r in kept), time.monotonic() - t0, out)
+
+
+def load(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A dataset's header and records."""
+    from ircc.errors import IrccError
+
+    path = Path(path)
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as err:
+        raise IrccError(f"cannot read the dataset {path}: {err.strerror} (`ircc costmodel collect --out {path}` "
+                        "writes one)") from None
+    if not lines:
+        raise IrccError(f"{path}: an empty dataset (run `ircc costmodel collect` first)")
+    try:
+        header = json.loads(lines[0])
+        records = [json.loads(line) for line in lines[1:] if line.strip()]
+    except json.JSONDecodeError as err:
+        raise IrccError(f"{path}:{err.lineno}: not a dataset line ({err.msg})") from None
+    if header.get("kind") != "header":
+        raise IrccError(f"{path}: no dataset header on line 1 (written by `ircc costmodel collect`?)")
+    return header, records

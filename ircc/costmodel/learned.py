@@ -1,0 +1,85 @@
+"""The shipped learned cost model: loaded on first use, for this machine's class only.
+
+``ircc costmodel train --ship`` writes ``models/<machine class>/`` (LightGBM's ranking model as text, its
+regression head, ``meta.json``). ``model()`` loads the one for this machine (``fingerprint.machine_class``),
+or returns None when there is none: callers then use the static table (``cost="learned"`` falls back).
+
+```
+m = model()
+if m is not None:
+    best = min(variants, key=lambda v: m.score("spgemm", inputs, v.features))
+```
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MODELS_DIR = Path(__file__).parent / "models"
+
+
+def shipped_dir(machine_class: str) -> Path:
+    return MODELS_DIR / machine_class
+
+
+class LearnedModel:
+    def __init__(self, path: Path):
+        import lightgbm as lgb
+
+        self.path = path
+        self.meta = json.loads((path / "meta.json").read_text())
+        self.rank = lgb.Booster(model_file=str(path / "rank.txt"))
+        reg = path / "regression.txt"
+        self.regression = lgb.Booster(model_file=str(reg)) if reg.exists() else None
+
+    def scores(self, family: str, inputs: dict[str, float], features: list[dict[str, float]]) -> np.ndarray:
+        """One score per variant (lower: faster), comparable within one call."""
+        from ircc.costmodel.train import row_vector
+
+        X = np.stack([row_vector(family, inputs, f) for f in features])
+        return -self.rank.predict(X)
+
+    def seconds(self, family: str, inputs: dict[str, float], features: dict[str, float]) -> float | None:
+        """The regression head's time for one variant (None without one)."""
+        from ircc.costmodel.train import row_vector
+
+        if self.regression is None:
+            return None
+        return float(np.exp(self.regression.predict(row_vector(family, inputs, features)[None, :])[0]))
+
+    def covers(self, family: str) -> bool:
+        return family in self.meta.get("families", [])
+
+
+@functools.cache
+def _load(machine_class: str) -> LearnedModel | None:
+    path = shipped_dir(machine_class)
+    if not (path / "rank.txt").exists():
+        return None
+    try:
+        return LearnedModel(path)
+    except ImportError:  # LightGBM is a dependency; a broken install falls back to the static table
+        return None
+
+
+def model(machine_class: str | None = None) -> LearnedModel | None:
+    """The shipped model for ``machine_class`` (default: this machine's), or None."""
+    from ircc.costmodel.fingerprint import machine_class as this_class
+
+    return _load(machine_class or _this_class(this_class))
+
+
+@functools.cache
+def _this_class(f) -> str:
+    return f()
+
+
+def available() -> dict[str, Any]:
+    """The machine classes models ship for."""
+    return {p.name: json.loads((p / "meta.json").read_text()) for p in sorted(MODELS_DIR.glob("*"))
+            if (p / "meta.json").exists()}

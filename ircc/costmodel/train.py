@@ -1,0 +1,346 @@
+"""``ircc costmodel train`` / ``eval``: models over a collected dataset, and how well they rank variants.
+
+Models (each predicts a score per variant; lower is faster):
+
+* ``lgbm-rank``: LightGBM with the LambdaRank objective, one query per group of equivalent variants (the
+  faster a variant, the higher its relevance) -- what the passes use;
+* ``lgbm-reg``: LightGBM regression on log time (the regression head: it gives times, so MAPE);
+* ``seq``: a small torch model over the IR's tokens (embedding, convolution, pooling) beside the input's
+  figures, regressing log time (the seed paper's model over MLIR text); needs the ``costmodel`` extra;
+* ``op-count``: the baseline: the IR's trip-weighted op count times the input's size;
+* ``noise``: pass 1's times ranking pass 2's: the ceiling any model can reach on these measurements.
+
+Columns: the IR features (``features.feature_names``, log1p) and the input's figures (log1p of the union of
+every family's names, absent ones NaN) and the family. Evaluation (``evaluate``):
+
+* ``held-out kernels``: ``FOLDS``-fold cross-validation whose folds hold whole kernels (a family with fewer
+  than ``FOLDS`` kernels -- SpGEMM's one -- holds out whole inputs instead): no variant of a test group, nor
+  of its kernel, is seen in training;
+* ``leave-one-family-out``: trained on the other families, tested on one.
+
+Metrics over the test groups: ``mape`` (the regression head's), ``kendall_tau`` (mean over groups),
+``pairwise_acc`` (pairs whose measured gap exceeds both variants' noise), ``top1`` (the predicted fastest is
+the fastest), ``regret_gmean`` / ``regret_max`` (time of the predicted fastest over the fastest, minus one).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ircc.costmodel.features import feature_names
+from ircc.costmodel.variants import FAMILIES
+
+FOLDS = 5
+METRICS = ("mape", "kendall_tau", "pairwise_acc", "top1", "regret_gmean", "regret_max")
+MODELS = ("lgbm-rank", "lgbm-reg", "seq", "op-count", "noise")
+#: the input figures of every family, in column order
+INPUT_KEYS = ("m", "n", "nnz", "flops", "nnz_per_row", "flops_per_row", "max_row_flops", "cv_row_flops",
+              "max_row_nnz", "flops_per_n", "vertices", "edges", "mean_degree", "max_degree", "cv_degree",
+              "wedges", "points", "outputs", "variables")
+LGBM_PARAMS = {"learning_rate": 0.08, "num_leaves": 15, "min_data_in_leaf": 3, "feature_fraction": 0.9,
+               "bagging_fraction": 0.9, "bagging_freq": 1, "lambda_l2": 1.0, "verbose": -1, "num_threads": 1,
+               "seed": 0, "deterministic": True}
+ROUNDS = 300
+
+
+def columns() -> list[str]:
+    return [f"ir:{n}" for n in feature_names()] + [f"in:{k}" for k in INPUT_KEYS] + [f"family:{f}" for f in FAMILIES]
+
+
+def row_vector(family: str, inputs: dict[str, float], features: dict[str, float]) -> np.ndarray:
+    """One variant's model input (see the module docstring)."""
+    ir = [math.log1p(max(0.0, features.get(n, 0.0))) for n in feature_names()]
+    ins = [math.log1p(max(0.0, inputs[k])) if k in inputs else math.nan for k in INPUT_KEYS]
+    return np.array(ir + ins + [float(family == f) for f in FAMILIES])
+
+
+@dataclass
+class Data:
+    X: np.ndarray
+    y: np.ndarray  # log seconds
+    time: np.ndarray
+    pass1: np.ndarray
+    pass2: np.ndarray
+    noise: np.ndarray
+    groups: np.ndarray  # group index per row
+    units: np.ndarray  # split unit per row (kernel, or instance where a family has few kernels)
+    family: np.ndarray
+    tokens: list[str]
+    group_names: list[str]
+
+
+def prepare(records: list[dict[str, Any]]) -> Data:
+    from ircc.errors import IrccError
+
+    recs = [r for r in records if r.get("time", 0) > 0]
+    by_group: dict[str, list[dict]] = defaultdict(list)
+    for r in recs:
+        by_group[r["group"]].append(r)
+    recs = [r for g in by_group.values() if len(g) > 1 for r in g]
+    if not recs:
+        raise IrccError("the dataset has no group of two or more timed variants (collect longer)")
+    names = sorted({r["group"] for r in recs})
+    index = {g: i for i, g in enumerate(names)}
+    kernels_per_family: dict[str, set] = defaultdict(set)
+    for r in recs:
+        kernels_per_family[r["family"]].add(r["kernel"])
+    units = [r["kernel"] if len(kernels_per_family[r["family"]]) >= FOLDS else r["group"] for r in recs]
+    return Data(X=np.stack([row_vector(r["family"], r["inputs"], r["features"]) for r in recs]),
+                y=np.log(np.array([r["time"] for r in recs])), time=np.array([r["time"] for r in recs]),
+                pass1=np.array([r["time_pass1"] for r in recs]), pass2=np.array([r["time_pass2"] for r in recs]),
+                noise=np.array([r.get("noise", 0.0) for r in recs]), groups=np.array([index[r["group"]] for r in recs]),
+                units=np.array([f"{r['family']}/{u}" for r, u in zip(recs, units)]),
+                family=np.array([r["family"] for r in recs]), tokens=[r.get("tokens", "") for r in recs],
+                group_names=names)
+
+
+# -- models ------------------------------------------------------------------------------------------------
+def _relevance(d: Data, rows: np.ndarray) -> np.ndarray:
+    """Per row, its place from the slowest (0) within its group: LambdaRank's labels."""
+    rel = np.zeros(len(rows), dtype=np.int32)
+    for g in np.unique(d.groups[rows]):
+        at = np.flatnonzero(d.groups[rows] == g)
+        order = np.argsort(-d.time[rows][at])  # slowest first
+        rel[at[order]] = np.arange(len(at))
+    return np.minimum(rel, 30)
+
+
+def _sorted_by_group(d: Data, rows: np.ndarray) -> np.ndarray:
+    return rows[np.argsort(d.groups[rows], kind="stable")]
+
+
+def fit_lgbm(d: Data, rows: np.ndarray, objective: str, rounds: int = ROUNDS):
+    import lightgbm as lgb
+
+    rows = _sorted_by_group(d, rows)
+    params = dict(LGBM_PARAMS)
+    if objective == "rank":
+        params |= {"objective": "lambdarank", "lambdarank_truncation_level": 10, "label_gain": list(range(64))}
+        _, sizes = np.unique(d.groups[rows], return_counts=True)
+        ds = lgb.Dataset(d.X[rows], label=_relevance(d, rows), group=sizes, feature_name=_safe_columns())
+    else:
+        params |= {"objective": "regression"}
+        ds = lgb.Dataset(d.X[rows], label=d.y[rows], feature_name=_safe_columns())
+    return lgb.train(params, ds, num_boost_round=rounds)
+
+
+def _safe_columns() -> list[str]:
+    return [c.replace(":", "__") for c in columns()]
+
+
+def op_count_score(d: Data, rows: np.ndarray) -> np.ndarray:
+    """The baseline: total trip-weighted ops of the IR (every category alike), times the input's size."""
+    cols = columns()
+    weighted = [i for i, c in enumerate(cols) if c.startswith("ir:w_")]
+    size = [i for i, c in enumerate(cols) if c in ("in:flops", "in:edges", "in:points")]
+    ops = np.log(np.expm1(d.X[rows][:, weighted]).sum(axis=1) + 1.0)
+    return ops + np.nansum(d.X[rows][:, size], axis=1)
+
+
+class SeqModel:
+    """Tokens -> embedding -> two convolutions -> mean and max pooling, with the input's figures -> MLP ->
+    log time."""
+
+    def __init__(self, vocab: dict[str, int], width: int, max_len: int = 768):
+        import torch
+        from torch import nn
+
+        self.vocab, self.max_len = vocab, max_len
+        torch.manual_seed(0)
+        self.embed = nn.Embedding(len(vocab) + 2, 32, padding_idx=0)
+        self.conv = nn.Sequential(nn.Conv1d(32, 48, 5, padding=2), nn.ReLU(), nn.Conv1d(48, 48, 5, padding=2),
+                                  nn.ReLU())
+        self.head = nn.Sequential(nn.Linear(96 + width, 64), nn.ReLU(), nn.Linear(64, 1))
+        self.params = [*self.embed.parameters(), *self.conv.parameters(), *self.head.parameters()]
+        self.mean = self.std = None
+
+    def encode(self, tokens: list[str]):
+        import torch
+
+        ids = np.zeros((len(tokens), self.max_len), dtype=np.int64)
+        for i, t in enumerate(tokens):
+            seq = [self.vocab.get(w, 1) for w in t.split()][: self.max_len]
+            ids[i, : len(seq)] = seq
+        return torch.from_numpy(ids)
+
+    def forward(self, ids, extra):
+        import torch
+
+        e = self.embed(ids).transpose(1, 2)
+        h = self.conv(e)
+        mask = (ids > 0).unsqueeze(1).float()
+        mean = (h * mask).sum(2) / mask.sum(2).clamp(min=1)
+        mx = (h - 1e4 * (1 - mask)).max(2).values
+        return self.head(torch.cat([mean, mx, extra], 1)).squeeze(1)
+
+    def fit(self, d: Data, rows: np.ndarray, budget_s: float = 30.0) -> SeqModel:
+        import torch
+
+        extra = np.nan_to_num(d.X[rows][:, len(feature_names()):])
+        self.mean, self.std = extra.mean(0), extra.std(0) + 1e-6
+        ids = self.encode([d.tokens[i] for i in rows])
+        x = torch.tensor((extra - self.mean) / self.std, dtype=torch.float32)
+        y = torch.tensor(d.y[rows], dtype=torch.float32)
+        opt = torch.optim.Adam(self.params, lr=3e-3)
+        t0, g = time.monotonic(), torch.Generator().manual_seed(0)
+        for _ in range(400):
+            perm = torch.randperm(len(rows), generator=g)
+            for b in range(0, len(rows), 64):
+                at = perm[b:b + 64]
+                loss = torch.mean((self.forward(ids[at], x[at]) - y[at]) ** 2)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            if time.monotonic() - t0 > budget_s:
+                break
+        return self
+
+    def predict(self, d: Data, rows: np.ndarray) -> np.ndarray:
+        import torch
+
+        extra = np.nan_to_num(d.X[rows][:, len(feature_names()):])
+        with torch.no_grad():
+            x = torch.tensor((extra - self.mean) / self.std, dtype=torch.float32)
+            return self.forward(self.encode([d.tokens[i] for i in rows]), x).numpy()
+
+
+def vocabulary(tokens: list[str], size: int = 400) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for t in tokens:
+        for w in t.split():
+            counts[w] += 1
+    common = sorted(counts, key=lambda w: -counts[w])[:size]
+    return {w: i + 2 for i, w in enumerate(common)}  # 0: padding, 1: unknown
+
+
+def _have_torch() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def predict_scores(model: str, d: Data, train: np.ndarray, test: np.ndarray, seq_budget_s: float) -> np.ndarray:
+    """Scores of the test rows (lower: faster) from ``model`` trained on the train rows."""
+    if model == "lgbm-rank":
+        return -fit_lgbm(d, train, "rank").predict(d.X[test])
+    if model == "lgbm-reg":
+        return fit_lgbm(d, train, "regression").predict(d.X[test])
+    if model == "seq":
+        return SeqModel(vocabulary([d.tokens[i] for i in train]), d.X.shape[1] - len(feature_names())).fit(
+            d, train, seq_budget_s).predict(d, test)
+    if model == "op-count":
+        return op_count_score(d, test)
+    if model == "noise":
+        return np.log(d.pass1[test])
+    raise ValueError(model)
+
+
+# -- metrics -----------------------------------------------------------------------------------------------
+def _kendall(a: np.ndarray, b: np.ndarray) -> float:
+    n, s, pairs = len(a), 0.0, 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            s += np.sign(a[i] - a[j]) * np.sign(b[i] - b[j])
+            pairs += 1
+    return s / pairs if pairs else 0.0
+
+
+def metrics(d: Data, rows: np.ndarray, score: np.ndarray, truth: np.ndarray | None = None,
+            log_time_pred: np.ndarray | None = None) -> dict[str, float]:
+    """The metrics of ``score`` (per row of ``rows``) against the measured times (``truth``: other times)."""
+    t = d.time[rows] if truth is None else truth
+    taus, regrets, tops = [], [], []
+    right = counted = 0
+    for g in np.unique(d.groups[rows]):
+        at = np.flatnonzero(d.groups[rows] == g)
+        if len(at) < 2:
+            continue
+        tt, ss, nz = t[at], score[at], d.noise[rows][at]
+        taus.append(_kendall(tt, ss))
+        best = int(np.argmin(ss))
+        regrets.append(tt[best] / tt.min() - 1.0)
+        tops.append(float(tt[best] == tt.min()))
+        for i in range(len(at)):
+            for j in range(i + 1, len(at)):
+                gap = abs(tt[i] - tt[j]) / min(tt[i], tt[j])
+                if gap > max(nz[i], nz[j]) and ss[i] != ss[j]:
+                    counted += 1
+                    right += int((tt[i] < tt[j]) == (ss[i] < ss[j]))
+    out = {"kendall_tau": float(np.mean(taus)) if taus else math.nan,
+           "pairwise_acc": right / counted if counted else math.nan, "top1": float(np.mean(tops)) if tops else math.nan,
+           "regret_gmean": float(np.exp(np.mean(np.log1p(regrets))) - 1.0) if regrets else math.nan,
+           "regret_max": float(max(regrets)) if regrets else math.nan, "groups": float(len(taus)),
+           "pairs": float(counted)}
+    out["mape"] = (float(np.mean(np.abs(np.exp(log_time_pred) - t) / t)) if log_time_pred is not None
+                   else math.nan)
+    return out
+
+
+def _folds(d: Data, k: int = FOLDS) -> list[np.ndarray]:
+    """Test row sets holding whole split units, about equal in size (seeded)."""
+    units = np.unique(d.units)
+    rng = np.random.default_rng(0)
+    rng.shuffle(units)
+    where = {u: i % k for i, u in enumerate(units)}
+    fold = np.array([where[u] for u in d.units])
+    return [np.flatnonzero(fold == i) for i in range(k) if np.any(fold == i)]
+
+
+def evaluate(d: Data, models: tuple[str, ...] = MODELS, seq_budget_s: float = 20.0) -> dict[str, Any]:
+    """Metrics per model on held-out kernels (cross-validated) and leaving each family out."""
+    if "seq" in models and not _have_torch():
+        models = tuple(m for m in models if m != "seq")
+    result: dict[str, Any] = {"held_out_kernels": {}, "leave_one_family_out": {}}
+    splits = {"held_out_kernels": [(np.setdiff1d(np.arange(len(d.y)), test), test) for test in _folds(d)],
+              "leave_one_family_out": [(np.flatnonzero(d.family != f), np.flatnonzero(d.family == f))
+                                       for f in np.unique(d.family) if len(np.unique(d.family)) > 1]}
+    for split, pairs in splits.items():
+        for model in models:
+            per_fold_scores, tests, reg = [], [], []
+            for train, test in pairs:
+                s = predict_scores(model, d, train, test, seq_budget_s)
+                per_fold_scores.append(s)
+                tests.append(test)
+                if model in ("lgbm-reg", "seq"):
+                    reg.append(s)
+            if not tests:
+                continue
+            rows, score = np.concatenate(tests), np.concatenate(per_fold_scores)
+            truth = d.pass2[rows] if model == "noise" else None
+            m = metrics(d, rows, score, truth, score if model in ("lgbm-reg", "seq") else None)
+            if model == "noise":
+                m["mape"] = float(np.mean(np.abs(d.pass1[rows] - d.pass2[rows]) / d.pass2[rows]))
+            result[split][model] = m
+            if split == "leave_one_family_out":
+                for (_, test), s in zip(pairs, per_fold_scores):
+                    fam = str(d.family[test[0]])
+                    result.setdefault("per_family", {}).setdefault(fam, {})[model] = metrics(
+                        d, test, s, d.pass2[test] if model == "noise" else None,
+                        s if model in ("lgbm-reg", "seq") else None)
+    return result
+
+
+# -- the shipped model -------------------------------------------------------------------------------------
+def train_and_save(d: Data, out: str | Path, header: dict[str, Any]) -> Path:
+    """The ranking model (and the regression head) on all of ``d``, written to ``out`` (a directory)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rank = fit_lgbm(d, np.arange(len(d.y)), "rank")
+    reg = fit_lgbm(d, np.arange(len(d.y)), "regression")
+    rank.save_model(str(out / "rank.txt"))
+    reg.save_model(str(out / "regression.txt"))
+    meta = {"machine_class": header.get("machine_class"), "fingerprint": header.get("fingerprint"),
+            "columns": columns(), "families": sorted(set(d.family.tolist())), "groups": len(d.group_names),
+            "variants": int(len(d.y)), "trained": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    return out

@@ -1,0 +1,79 @@
+"""Collection, training and evaluation on a small dataset: the records, the metrics, the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ircc.cli import main
+from ircc.costmodel.collect import collect, load
+from ircc.costmodel.train import METRICS, evaluate, metrics, prepare, train_and_save
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    path = tmp_path_factory.mktemp("costmodel") / "data.jsonl"
+    done = collect(path, budget_s=60, families=("spgemm", "backend"), quick=True, progress=False, max_groups=10)
+    assert done.groups == 10 and done.variants > done.groups
+    return path
+
+
+def test_the_dataset_has_a_fingerprint_and_timed_groups(dataset) -> None:
+    header, records = load(dataset)
+    assert header["kind"] == "header" and header["fingerprint"]["cores"] >= 1 and header["machine_class"]
+    assert {r["family"] for r in records} == {"spgemm", "backend"}
+    for r in records:
+        assert r["time"] > 0 and r["time_pass1"] > 0 and r["time_pass2"] > 0 and r["noise"] >= 0
+        assert r["features"]["ops"] > 0 and r["tokens"].split()[0] in ("builtin.module", "func.func")
+    spgemm = [r for r in records if r["family"] == "spgemm"]
+    assert {r["variant"] for r in spgemm} == {"spa", "hash", "esc", "heap", "hybrid"}
+    assert spgemm[0]["inputs"]["flops"] > 0
+
+
+def test_metrics_of_a_perfect_and_a_reversed_ranking(dataset) -> None:
+    d = prepare(load(dataset)[1])
+    rows = np.arange(len(d.y))
+    perfect = metrics(d, rows, d.y)
+    assert perfect["kendall_tau"] == pytest.approx(1.0) and perfect["top1"] == 1.0
+    assert perfect["regret_gmean"] == 0.0 and perfect["pairwise_acc"] == 1.0
+    worst = metrics(d, rows, -d.y)
+    assert worst["kendall_tau"] == pytest.approx(-1.0) and worst["pairwise_acc"] == 0.0 and worst["regret_max"] > 0
+
+
+def test_evaluation_holds_out_whole_units_and_reports_every_metric(dataset) -> None:
+    d = prepare(load(dataset)[1])
+    result = evaluate(d, ("lgbm-rank", "lgbm-reg", "op-count", "noise"))
+    for model in ("lgbm-rank", "lgbm-reg", "op-count", "noise"):
+        m = result["held_out_kernels"][model]
+        assert set(METRICS) <= set(m) and 0 <= m["top1"] <= 1 and m["regret_gmean"] >= 0
+    assert result["held_out_kernels"]["lgbm-reg"]["mape"] >= 0
+    assert set(result["leave_one_family_out"]) == {"lgbm-rank", "lgbm-reg", "op-count", "noise"}
+
+
+def test_train_writes_a_model_that_loads_and_scores(dataset, tmp_path) -> None:
+    from ircc.costmodel.learned import LearnedModel
+
+    header, records = load(dataset)
+    out = train_and_save(prepare(records), tmp_path / "model", header)
+    m = LearnedModel(out)
+    group = [r for r in records if r["group"] == records[0]["group"]]
+    scores = m.scores(group[0]["family"], group[0]["inputs"], [r["features"] for r in group])
+    assert scores.shape == (len(group),) and np.all(np.isfinite(scores))
+    assert m.covers(group[0]["family"]) and m.seconds(group[0]["family"], group[0]["inputs"], group[0]["features"]) > 0
+
+
+def test_cli_eval_json_and_errors(dataset, tmp_path, capsys) -> None:
+    out = tmp_path / "eval.json"
+    assert main(["costmodel", "eval", "--data", str(dataset), "--models", "lgbm-rank,lgbm-reg,noise",
+                 "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert all(name in printed for name in METRICS)
+    summary = json.loads(out.read_text())
+    assert set(METRICS) <= set(summary) and summary["machine_class"]
+    assert main(["costmodel", "eval", "--data", str(tmp_path / "missing.jsonl")]) == 1
+    assert "costmodel collect --out" in capsys.readouterr().err
+    assert main(["costmodel", "collect", "--families", "spgemm,nope", "--out", str(tmp_path / "x.jsonl")]) == 1
+    assert "unknown family nope" in capsys.readouterr().err
+    assert main(["costmodel", "eval", "--data", str(dataset), "--models", "magic"]) == 1

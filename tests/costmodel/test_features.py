@@ -1,0 +1,54 @@
+"""IR features: trip-weighted op counts, stride classes, dynamic-depth buckets, tokens."""
+
+from __future__ import annotations
+
+import ircc
+from ircc.costmodel.features import feature_names, ir_features, ir_tokens
+
+TEXT = """
+func.func @f(%a: memref<?xf64>, %idx: memref<?xindex>, %out: memref<?xf64>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c4 = arith.constant 4 : index
+  scf.for %i = %c0 to %c8 step %c1 {
+    scf.for %j = %c0 to %c4 step %c1 {
+      %k = arith.addi %i, %j : index
+      %x = memref.load %a[%j] : memref<?xf64>
+      %y = memref.load %a[%i] : memref<?xf64>
+      %p = memref.load %idx[%j] : memref<?xindex>
+      %z = memref.load %a[%p] : memref<?xf64>
+      %s = arith.addf %x, %z : f64
+      %e = math.exp %s : f64
+      memref.store %e, %out[%p] : memref<?xf64>
+    }
+    scf.for %t = %c0 to %n step %c1 {
+      %v = memref.load %a[%t] : memref<?xf64>
+      %w = arith.mulf %v, %v : f64
+      memref.store %w, %out[%t] : memref<?xf64>
+    }
+  }
+  func.return
+}
+"""
+
+
+def test_counts_are_weighted_by_the_trips_the_ir_fixes() -> None:
+    f = ir_features(ircc.parse(TEXT))
+    assert list(f) == feature_names()
+    # the inner 8 x 4 nest: each op 32 times; a[j] unit, a[i] invariant, idx[j] unit, a[idx[j]] indirect
+    assert f["w_load_unit"] == 32 + 32 + 8  # a[j], idx[j], and a[t] of the dynamic loop (weight 8, not n)
+    assert f["w_load_invariant"] == 32
+    assert f["w_load_indirect"] == 32
+    assert f["w_store_indirect"] == 32 and f["accum_dense_scatter"] == 32
+    assert f["w_math"] == 32 and f["w_int"] == 32
+    # the loop bounded by %n: its ops land in the one-unknown-loop bucket
+    assert f["dyn1_load_unit"] == 8 and f["dyn1_store_unit"] == 8 and f["dyn1_float"] == 8
+    assert f["dyn0_float"] == 32  # the addf of the static nest
+    assert f["loops"] == 3 and f["max_depth"] == 2 and f["max_dyn_depth"] == 1
+
+
+def test_tokens_name_ops_types_and_regions() -> None:
+    tokens = ir_tokens(ircc.parse(TEXT))
+    assert tokens[0] == "func.func" and "scf.for" in tokens and "math.exp" in tokens
+    assert tokens.count("{") == tokens.count("}") and "f64" in tokens
