@@ -179,3 +179,39 @@ def test_a_run_past_the_instruction_limit_stops_with_where(monkeypatch) -> None:
     k = ircc.compile(STREAM, target="piuma", machine="core", cache=False)
     with pytest.raises(IrccError, match=r"stopped after 5,000 simulated instructions .*IRCC_PIUMA_MAX_INSTRUCTIONS"):
         k(np.zeros(10000), np.zeros(10000))
+
+
+def test_dma_gather_then_scatter_moves_elements_through_the_scratchpad() -> None:
+    """Each core's first thread gathers src[idx] into its scratchpad and scatters it to out[perm] (a
+    permutation): out[perm[k]] = src[idx[k]]; an index past the destination is reported."""
+    text = """
+    func.func @f(%src: memref<?xf64>, %idx: memref<?xindex>, %perm: memref<?xindex>, %out: memref<?xf64>,
+                 %n: index) {
+      %c0 = arith.constant 0 : index
+      %c64 = arith.constant 64 : index
+      piuma.launch {
+      ^bb0(%tid: index, %nt: index):
+        %first = arith.cmpi eq, %tid, %c0 : index
+        scf.if %first {
+          %buf = piuma.spad_alloc() : memref<256xf64>
+          piuma.dma_gather %src[%idx] into %buf count %n : memref<?xf64>, memref<?xindex>, memref<256xf64>
+          piuma.dma_scatter %buf into %out[%perm] count %n : memref<256xf64>, memref<?xindex>, memref<?xf64>
+        }
+      }
+      func.return
+    }
+    """
+    rng = np.random.default_rng(3)
+    src = rng.random(1000)
+    idx = rng.integers(0, 1000, 200)
+    perm = rng.permutation(200)
+    out = np.zeros(200)
+    k = ircc.compile(text, target="piuma", machine="die", cache=False)
+    k(src, idx, perm, out, 200)
+    want = np.zeros(200)
+    want[perm] = src[idx]
+    np.testing.assert_array_equal(out, want)
+    assert k.stats["dma_bytes"] == 2 * 200 * 8
+    perm[5] = 200
+    with pytest.raises(IrccError, match=r"index 200 is outside argument 3 \(f_launch0, thread 0, instruction"):
+        k(src, idx, perm, np.zeros(200), 200)

@@ -34,7 +34,15 @@ from ircc.errors import BackendError
 from ircc.ir.dialects.arith_ext import EXTRA_ARITH_OPS
 from ircc.ir.dialects.math_ext import ErfcOp
 from ircc.ir.reshape import view_root
-from ircc.ir.dialects.piuma import AtomicAddOp, BarrierOp, CasOp, DmaGatherOp, LaunchOp, SpadAllocOp
+from ircc.ir.dialects.piuma import (
+    AtomicAddOp,
+    BarrierOp,
+    CasOp,
+    DmaGatherOp,
+    DmaScatterOp,
+    LaunchOp,
+    SpadAllocOp,
+)
 
 _INT_BINARY = {arith.AddiOp: isa.ADD_I, arith.SubiOp: isa.SUB_I, arith.MuliOp: isa.MUL_I, arith.DivSIOp: isa.DIV_I,
                arith.DivUIOp: isa.DIV_I, arith.RemSIOp: isa.REM_I, arith.RemUIOp: isa.REM_I,
@@ -399,16 +407,17 @@ class _LaunchCodegen:
         if isinstance(op, BarrierOp):
             p.emit(isa.BARRIER, aux=1 if op.core is not None else 0)
             return
-        if isinstance(op, DmaGatherOp):
+        if isinstance(op, (DmaGatherOp, DmaScatterOp)):
             for m in (op.src, op.idx, op.dst):
                 if len(m.type.get_shape()) != 1:
-                    raise BackendError(f"piuma.dma_gather of a memref of rank {len(m.type.get_shape())} (it "
+                    raise BackendError(f"{op.name} of a memref of rank {len(m.type.get_shape())} (it "
                                        f"takes 1-D buffers){self.where(op)}")
             if _file(op.idx.type.element_type) != "i" or _is_float(op.src.type.element_type) != _is_float(
                     op.dst.type.element_type):
-                raise BackendError(f"piuma.dma_gather: integer indices and one element kind{self.where(op)}")
+                raise BackendError(f"{op.name}: integer indices and one element kind{self.where(op)}")
             offsets = [self.offset_register(m, op) for m in (op.dst, op.src, op.idx)]
-            p.emit(isa.DMA_GATHER, offsets[0], self.reg(op.n, op), offsets[1], offsets[2],
+            kind = isa.DMA_GATHER if isinstance(op, DmaGatherOp) else isa.DMA_SCATTER
+            p.emit(kind, offsets[0], self.reg(op.n, op), offsets[1], offsets[2],
                    aux=self.slot(op.dst, op).slot, comment="the core's DMA engine")
             p.emit(isa.DMA_ARGS, 0, 0, self.slot(op.idx, op).slot, 0, aux=self.slot(op.src, op).slot)
             for r in offsets:

@@ -28,11 +28,13 @@ UNARY_F, POW_F, FMA_F, ATAN2_F, MINNUM_F, MAXNUM_F, SEL_F, REM_F, COPYSIGN_F = 4
 I2F, F2I, U2F = 50, 51, 52
 # memory
 LOAD_I, LOAD_F, STORE_I, STORE_F, ATOMIC_ADD_I, ATOMIC_ADD_F, CAS_I = 60, 61, 62, 63, 64, 65, 66
-DMA_GATHER, DMA_ARGS, ALLOC_HEAP = 67, 68, 69
+DMA_GATHER, DMA_ARGS, ALLOC_HEAP, DMA_SCATTER = 67, 68, 69, 70
 
-MEMORY_OPS = frozenset({LOAD_I, LOAD_F, STORE_I, STORE_F, ATOMIC_ADD_I, ATOMIC_ADD_F, CAS_I, DMA_GATHER})
+MEMORY_OPS = frozenset({LOAD_I, LOAD_F, STORE_I, STORE_F, ATOMIC_ADD_I, ATOMIC_ADD_F, CAS_I, DMA_GATHER,
+                        DMA_SCATTER})
 #: DMA_GATHER d, a, b, c, aux: ``dst[d + k] = src[b + idx[c + k]]`` for ``k < a`` (registers: offsets, count),
-#: ``aux`` the destination's buffer; the next row (DMA_ARGS) holds the source's buffer (aux) and the index's (b)
+#: ``aux`` the destination's buffer; the next row (DMA_ARGS) holds the source's buffer (aux) and the index's (b).
+#: DMA_SCATTER, the same operands: ``dst[d + idx[c + k]] = src[b + k]``
 #: BITS_I functions (aux): count trailing zeros, leading zeros, set bits -- of the ``b``-bit value (b = width)
 BITS = {"cttz": 0, "ctlz": 1, "ctpop": 2}
 NAMES = {v: k for k, v in globals().items() if k.isupper() and isinstance(v, int) and k not in
@@ -112,6 +114,7 @@ def _sources() -> np.ndarray:
     table[BITS_I] = (i, 0, 0)
     table[ALLOC_HEAP] = (i, 0, 0)
     table[DMA_GATHER] = (i, i, i)
+    table[DMA_SCATTER] = (i, i, i)
     table[BRZ] = (i, 0, 0)
     for op in (MOV_F, NEG_F, UNARY_F):
         table[op] = (f, 0, 0)

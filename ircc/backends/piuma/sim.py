@@ -469,15 +469,20 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
             ri[th, d] = ri[th, a] if ri[th, c] != 0 else ri[th, b]
         elif op == isa.BITS_I:
             ri[th, d] = _bits(aux, ri[th, a], b)
-        elif op == isa.DMA_GATHER:  # the core's engine: element k at its issue slot, then its home's channel
+        elif op == isa.DMA_GATHER or op == isa.DMA_SCATTER:
+            # the core's engine moves element k at its issue slot, through the home channel of the indexed side:
+            # gather dst[d + k] = src[b + idx[c + k]], scatter dst[d + idx[c + k]] = src[b + k]
+            scatter = op == isa.DMA_SCATTER
             src_buf, idx_buf, dst_buf = code[pc + 1, 5], code[pc + 1, 3], aux
             count, src_off, idx_off, dst_off = ri[th, a], ri[th, b], ri[th, c], ri[th, d]
+            far_buf, far_off = (dst_buf, dst_off) if scatter else (src_buf, src_off)
+            near_buf, near_off = (src_buf, src_off) if scatter else (dst_buf, dst_off)
             npc = pc + 2
             bad = -1
             if count > 0 and (idx_off < 0 or idx_off + count > buf_len[idx_buf]):
                 bad = idx_buf
-            elif count > 0 and (dst_off < 0 or dst_off + count > buf_len[dst_buf]):
-                bad = dst_buf
+            elif count > 0 and (near_off < 0 or near_off + count > buf_len[near_buf]):
+                bad = near_buf
             if bad >= 0:
                 results[R_ERROR] = ERR_BOUNDS
                 results[R_ERROR_PC] = pc
@@ -485,7 +490,7 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
                 results[R_ERROR_INDEX] = count
                 results[R_ERROR_BUF] = bad
                 break
-            esize = buf_esize[src_buf]
+            esize = buf_esize[far_buf]
             moved = max(gran, float(esize))
             step = moved / dma_bpc
             begin = max(now, dma_free[core])
@@ -494,27 +499,28 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
             failed = False
             for k in range(count):
                 islot = _slot(buf_space[idx_buf], buf_base[idx_buf], buf_len[idx_buf], core, th, idx_off + k)
-                j = src_off + imem[islot]
-                if j < 0 or j >= buf_len[src_buf]:
+                j = far_off + imem[islot]
+                if j < 0 or j >= buf_len[far_buf]:
                     results[R_ERROR] = ERR_BOUNDS
                     results[R_ERROR_PC] = pc
                     results[R_ERROR_THREAD] = th
                     results[R_ERROR_INDEX] = j
-                    results[R_ERROR_BUF] = src_buf
+                    results[R_ERROR_BUF] = far_buf
                     failed = True
                     break
-                sslot = _slot(buf_space[src_buf], buf_base[src_buf], buf_len[src_buf], core, th, j)
-                dslot = _slot(buf_space[dst_buf], buf_base[dst_buf], buf_len[dst_buf], core, th, dst_off + k)
+                fslot = _slot(buf_space[far_buf], buf_base[far_buf], buf_len[far_buf], core, th, j)
+                nslot = _slot(buf_space[near_buf], buf_base[near_buf], buf_len[near_buf], core, th, near_off + k)
+                sslot, dslot = (nslot, fslot) if scatter else (fslot, nslot)
                 if buf_float[dst_buf]:
                     fmem[dslot] = fmem[sslot]
                 else:
                     imem[dslot] = imem[sslot]
                 t = begin + k * step
-                if buf_space[src_buf] == 1:
+                if buf_space[far_buf] == 1:
                     arrival = t + spad_lat
                     counters[core, C_SPAD_ACCESSES] += 1
                 else:
-                    home, net = _route(buf_addr[src_buf] + (sslot - buf_base[src_buf]) * esize, core, interleave,
+                    home, net = _route(buf_addr[far_buf] + (fslot - buf_base[far_buf]) * esize, core, interleave,
                                        ncores, per_die, die_hop, sled_hop)
                     if home != core:
                         counters[core, C_REMOTE] += 1
@@ -529,7 +535,7 @@ def run(code, fimm, sources, nregs, nthreads, init_i, init_f, buf_base, buf_len,
                 break
             counters[core, C_DMA_BYTES] += count * moved
             pending[th] = max(pending[th], done)
-            ready = done  # the thread waits for its gather
+            ready = done  # the thread waits for its transfer
         elif op == isa.ALLOC_HEAP:  # a buffer whose size the thread computed: the next free part of a heap
             ri[th, d] = heap_top[aux]
             heap_top[aux] += max(ri[th, a], 0)

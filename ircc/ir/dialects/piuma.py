@@ -11,7 +11,8 @@
 * ``piuma.spad_alloc`` -- a buffer in the scratchpad of each core (one copy per core, shared by its threads).
 * ``piuma.atomic_add`` / ``piuma.cas`` -- memory-side atomics: done at the unit of the core that holds the
   address (its DRAM slice, or its scratchpad), returning the old value.
-* ``piuma.dma_gather`` -- the core's DMA engine copies ``src[idx[k]]`` into ``dst[k]`` for ``k < n``.
+* ``piuma.dma_gather`` -- the core's DMA engine copies ``src[idx[k]]`` into ``dst[k]`` for ``k < n``;
+  ``piuma.dma_scatter`` copies ``src[k]`` into ``dst[idx[k]]``.
 
 DRAM loads and stores stay ``memref.load`` / ``memref.store``: the global address space decides, per address,
 whether the access is local or remote (``interleave_bytes``).
@@ -163,4 +164,17 @@ class DmaGatherOp(IRDLOperation):
     assembly_format = "$src `[` $idx `]` `into` $dst `count` $n attr-dict `:` type($src) `,` type($idx) `,` type($dst)"
 
 
-PIUMA = Dialect("piuma", [LaunchOp, ThreadsOp, BarrierOp, SpadAllocOp, AtomicAddOp, CasOp, DmaGatherOp], [])
+@irdl_op_definition
+class DmaScatterOp(IRDLOperation):
+    """``dst[idx[k]] = src[k]`` for ``k < n``, by the issuing core's DMA engine (the thread waits for it)."""
+
+    name = "piuma.dma_scatter"
+    src = operand_def(MemRefType)
+    idx = operand_def(MemRefType)
+    dst = operand_def(MemRefType)
+    n = operand_def(IndexType)
+    assembly_format = "$src `into` $dst `[` $idx `]` `count` $n attr-dict `:` type($src) `,` type($idx) `,` type($dst)"
+
+
+PIUMA = Dialect("piuma", [LaunchOp, ThreadsOp, BarrierOp, SpadAllocOp, AtomicAddOp, CasOp, DmaGatherOp,
+                          DmaScatterOp], [])
