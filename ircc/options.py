@@ -15,6 +15,14 @@ def default_threads() -> int:
     return env.num_threads() or os.cpu_count() or 1
 
 
+def default_cost() -> str:
+    """``"learned"`` where a trained model ships for this machine's class (``ircc.costmodel.learned``), else
+    ``"static"`` (the fixed rules and the measured per-op table)."""
+    from ircc.costmodel.learned import has_model
+
+    return "learned" if has_model() else "static"
+
+
 @dataclass(frozen=True)
 class Options:
     """Compile options shared by ``ircc.compile``, ``@ircc.jit`` and the ``ircc`` command."""
@@ -24,7 +32,7 @@ class Options:
     fastmath: bool = False
     eqsat: bool | None = None  # None: the frontend's default
     pipeline: str | None = None  # None: the frontend's default optimization passes
-    cost: str = "static"
+    cost: str = field(default_factory=lambda: default_cost())  # "learned" where a model ships for this machine
     machine: Any = None  # target piuma: the simulated machine (a preset name: core, die, sled; or a Machine)
     cache: bool = True
     verify: bool = True

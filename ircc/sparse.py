@@ -205,6 +205,13 @@ class SpGemmCall:
                                                 entry="spgemm", target=self.target, **self.options)
         return self.variants[key]
 
+    def _cost(self) -> str:
+        from ircc.options import Options
+
+        if self.target not in ("cpu", "llvm", "numba"):
+            return "static"
+        return Options.from_kwargs(target=self.target, **self.options).cost
+
     def _check_table(self, algorithm: str, A, n: int, lengths: np.ndarray) -> None:
         """SMASH keeps a whole row's columns in one core's scratchpad table: refuse a row with more columns
         (at most its flops, at most n) than the table has slots, rather than probe a full table forever."""
@@ -252,7 +259,7 @@ class SpGemmCall:
         index_in = 32 if fits else 64
         index_out = 32 if fits and bound < 2**31 else 64
         _check_memory(A, M, lengths, dtype, index_out, flops)
-        algorithm = self.algorithm if self.algorithm != "auto" else choose_algorithm(A, flops)
+        algorithm = self.algorithm if self.algorithm != "auto" else choose_algorithm(A, flops, self._cost(), B)
         if algorithm.startswith("smash-"):
             self._check_table(algorithm, A, n, lengths)
         phases, phases_note = self._phases(A, n, lengths, dtype, index_out, flops)
@@ -345,7 +352,16 @@ AUTO_RULE = ("heap when A's rows hold at most 10.5 entries on average and the pr
              "accumulator misses the cache); spa otherwise (hub rows, meshes, skewed graphs)")
 
 
-def choose_algorithm(A: Any, flops: int) -> str:
+def choose_algorithm(A: Any, flops: int, cost: str = "static", B: Any = None) -> str:
+    """``algorithm="auto"``: the learned model's fastest strategy for A (``cost="learned"``, where a model for
+    this machine ships), else ``AUTO_RULE``."""
+    if cost == "learned":
+        from ircc.costmodel.learned import best_variant
+        from ircc.costmodel.variants import matrix_figures
+
+        best = best_variant("spgemm", matrix_figures(A, B), tuple(a for a in ALGORITHMS if a != "auto"))
+        if best is not None:
+            return best
     rows = max(1, A.shape[0])
     per_row_entries = A.nnz / rows
     per_row_flops = flops / rows
@@ -391,7 +407,9 @@ def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "aut
     stats["phases_requested"] = phases
     stats["algorithm"] = algorithm if algorithm == "auto" else chosen
     if algorithm == "auto":
-        stats["algorithm_rule"] = AUTO_RULE
+        stats["algorithm_rule"] = AUTO_RULE if call._cost() == "static" else (
+            "the learned cost model's fastest strategy for each call's A (ircc.costmodel.learned), where a model "
+            "for this machine ships; otherwise " + AUTO_RULE)
     stats["algorithm_requested"] = requested
     kernel = Kernel(stages=lambda: first.stages, artifact=first._artifact, call=call, compile_stats=stats,
                     entry="spgemm", target=first.target)

@@ -5,7 +5,6 @@ For now fixed rules and a static table; the learned model plugs in behind the sa
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
 from xdsl.dialects import arith, memref, scf
@@ -148,28 +147,12 @@ def op_costs(dtype: str = "f64", cost: str = "static") -> dict[str, float]:
     return dict(_op_cost_tables()[dtype])
 
 
-_EGRAPH_OVERRIDE: list[dict[str, int]] = []
-
-
-@contextlib.contextmanager
-def override_egraph_costs(table: dict[str, int]):
-    """Within the block the e-graph pass extracts with ``table`` (``ircc costmodel collect`` makes its
-    variants so: the extraction another cost table would choose)."""
-    _EGRAPH_OVERRIDE.append(dict(table))
-    try:
-        yield
-    finally:
-        _EGRAPH_OVERRIDE.pop()
-
-
 def egraph_op_costs(dtype: str = "f64", cost: str = "static") -> dict[str, int]:
     """The per-op table as the e-graph's integer constructor costs (picoseconds per element).
 
     Every op costs at least an ``add``: in the timing loop LLVM folds a negation into the sum that consumes it
     (measured ~0), but in a straight-line kernel each op left in the IR is an instruction; a free ``neg``
     would let extraction trade a subtraction for an addition of a negation at no cost."""
-    if _EGRAPH_OVERRIDE:
-        return dict(_EGRAPH_OVERRIDE[-1])
     table = op_costs(dtype, cost)
     floor = table["add"]
     return {op: max(1, round(max(ns, floor) * 1000)) for op, ns in table.items()}

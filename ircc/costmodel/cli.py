@@ -89,7 +89,7 @@ def _train(ns: argparse.Namespace) -> int:
     header, records = load(ns.data)
     d = prepare(records)
     out = shipped_dir(header["machine_class"]) if ns.ship else Path(ns.out)
-    train_and_save(d, out, header)
+    train_and_save(d, out, header, records)
     print(f"wrote {out}: trained on {len(d.group_names)} groups, {len(d.y)} variants "
           f"(machine class {header['machine_class']})")
     return 0

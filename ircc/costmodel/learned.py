@@ -37,11 +37,12 @@ class LearnedModel:
         reg = path / "regression.txt"
         self.regression = lgb.Booster(model_file=str(reg)) if reg.exists() else None
 
-    def scores(self, family: str, inputs: dict[str, float], features: list[dict[str, float]]) -> np.ndarray:
+    def scores(self, family: str, inputs: dict[str, float], features: list[dict[str, float]],
+               knobs: list[dict[str, float]] | None = None) -> np.ndarray:
         """One score per variant (lower: faster), comparable within one call."""
         from ircc.costmodel.train import row_vector
 
-        X = np.stack([row_vector(family, inputs, f) for f in features])
+        X = np.stack([row_vector(family, inputs, f, k) for f, k in zip(features, knobs or [None] * len(features))])
         return -self.rank.predict(X)
 
     def seconds(self, family: str, inputs: dict[str, float], features: dict[str, float]) -> float | None:
@@ -77,6 +78,28 @@ def model(machine_class: str | None = None) -> LearnedModel | None:
 @functools.cache
 def _this_class(f) -> str:
     return f()
+
+
+def has_model(machine_class: str | None = None) -> bool:
+    """Whether a model ships for ``machine_class`` (default: this machine's); loads nothing."""
+    from ircc.costmodel.fingerprint import machine_class as this_class
+
+    return (shipped_dir(machine_class or _this_class(this_class)) / "rank.txt").exists()
+
+
+def best_variant(family: str, inputs: dict[str, float], names: tuple[str, ...] | None = None) -> str | None:
+    """The variant of ``family`` the shipped model ranks fastest for ``inputs``, among ``names`` (default all
+    it knows); None without a model that knows the family's variants. For families whose variants' IR does
+    not depend on the input (SpGEMM's strategies), whose features the model keeps."""
+    m = model()
+    if m is None:
+        return None
+    known = m.meta.get("variants", {}).get(family, {})
+    names = tuple(n for n in (names or tuple(known)) if n in known)
+    if len(names) < 2:
+        return None
+    scores = m.scores(family, inputs, [known[n]["features"] for n in names], [known[n]["knobs"] for n in names])
+    return names[int(np.argmin(scores))]
 
 
 def available() -> dict[str, Any]:

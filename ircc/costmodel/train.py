@@ -10,8 +10,9 @@ Models (each predicts a score per variant; lower is faster):
 * ``op-count``: the baseline: the IR's trip-weighted op count times the input's size;
 * ``noise``: pass 1's times ranking pass 2's: the ceiling any model can reach on these measurements.
 
-Columns: the IR features (``features.feature_names``, log1p) and the input's figures (log1p of the union of
-every family's names, absent ones NaN) and the family. Evaluation (``evaluate``):
+Columns: the IR features (``features.feature_names``, log1p), the input's figures (log1p of the union of
+every family's names, absent ones NaN), the knobs the IR does not show (the backend) and the family.
+Evaluation (``evaluate``):
 
 * ``held-out kernels``: ``FOLDS``-fold cross-validation whose folds hold whole kernels (a family with fewer
   than ``FOLDS`` kernels -- SpGEMM's one -- holds out whole inputs instead): no variant of a test group, nor
@@ -51,15 +52,22 @@ LGBM_PARAMS = {"learning_rate": 0.08, "num_leaves": 15, "min_data_in_leaf": 3, "
 ROUNDS = 300
 
 
+#: choices a variant makes that its IR does not show
+KNOBS = ("numba",)
+
+
 def columns() -> list[str]:
-    return [f"ir:{n}" for n in feature_names()] + [f"in:{k}" for k in INPUT_KEYS] + [f"family:{f}" for f in FAMILIES]
+    return ([f"ir:{n}" for n in feature_names()] + [f"in:{k}" for k in INPUT_KEYS] + [f"knob:{k}" for k in KNOBS]
+            + [f"family:{f}" for f in FAMILIES])
 
 
-def row_vector(family: str, inputs: dict[str, float], features: dict[str, float]) -> np.ndarray:
+def row_vector(family: str, inputs: dict[str, float], features: dict[str, float],
+               knobs: dict[str, float] | None = None) -> np.ndarray:
     """One variant's model input (see the module docstring)."""
     ir = [math.log1p(max(0.0, features.get(n, 0.0))) for n in feature_names()]
     ins = [math.log1p(max(0.0, inputs[k])) if k in inputs else math.nan for k in INPUT_KEYS]
-    return np.array(ir + ins + [float(family == f) for f in FAMILIES])
+    kn = [float((knobs or {}).get(k, 0.0)) for k in KNOBS]
+    return np.array(ir + ins + kn + [float(family == f) for f in FAMILIES])
 
 
 @dataclass
@@ -93,7 +101,7 @@ def prepare(records: list[dict[str, Any]]) -> Data:
     for r in recs:
         kernels_per_family[r["family"]].add(r["kernel"])
     units = [r["kernel"] if len(kernels_per_family[r["family"]]) >= FOLDS else r["group"] for r in recs]
-    return Data(X=np.stack([row_vector(r["family"], r["inputs"], r["features"]) for r in recs]),
+    return Data(X=np.stack([row_vector(r["family"], r["inputs"], r["features"], r.get("knobs")) for r in recs]),
                 y=np.log(np.array([r["time"] for r in recs])), time=np.array([r["time"] for r in recs]),
                 pass1=np.array([r["time_pass1"] for r in recs]), pass2=np.array([r["time_pass2"] for r in recs]),
                 noise=np.array([r.get("noise", 0.0) for r in recs]), groups=np.array([index[r["group"]] for r in recs]),
@@ -331,7 +339,22 @@ def evaluate(d: Data, models: tuple[str, ...] = MODELS, seq_budget_s: float = 20
 
 
 # -- the shipped model -------------------------------------------------------------------------------------
-def train_and_save(d: Data, out: str | Path, header: dict[str, Any]) -> Path:
+#: families whose variants' IR is the same for every input: the model keeps their features (for choosing
+#: at call time without compiling every variant)
+FIXED_VARIANTS = ("spgemm",)
+
+
+def variant_features(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for r in records:
+        if r["family"] in FIXED_VARIANTS:
+            out.setdefault(r["family"], {}).setdefault(r["variant"], {"features": r["features"],
+                                                                      "knobs": r.get("knobs", {})})
+    return out
+
+
+def train_and_save(d: Data, out: str | Path, header: dict[str, Any],
+                   records: list[dict[str, Any]] | None = None) -> Path:
     """The ranking model (and the regression head) on all of ``d``, written to ``out`` (a directory)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -341,6 +364,7 @@ def train_and_save(d: Data, out: str | Path, header: dict[str, Any]) -> Path:
     reg.save_model(str(out / "regression.txt"))
     meta = {"machine_class": header.get("machine_class"), "fingerprint": header.get("fingerprint"),
             "columns": columns(), "families": sorted(set(d.family.tolist())), "groups": len(d.group_names),
-            "variants": int(len(d.y)), "trained": time.strftime("%Y-%m-%dT%H:%M:%S")}
+            "variant_count": int(len(d.y)), "variants": variant_features(records or []),
+            "trained": time.strftime("%Y-%m-%dT%H:%M:%S")}
     (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     return out

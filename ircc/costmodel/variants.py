@@ -11,17 +11,16 @@ Families:
 * ``graph``: a pattern count with the planner's optional passes left out in turn (orientation, reuse,
   counting the last vertex, choose; the plans ``ircc.graph.count`` could run) on seeded random graphs;
 * ``backend``: one sympy kernel on the ``llvm`` and the ``numba`` backends (the ``cpu`` target's choice);
-* ``egraph``: the extractions the e-graph pass makes for one expression under different per-op cost tables
-  (the static table, every op alike, and skewed tables), each distinct result a variant.
+* ``egraph``: the extractions the e-graph pass makes for one expression (fastmath) with different rulesets
+  (none, the exact ones, all, all but one family), each distinct result a variant.
 
 Every variant runs on one thread (its time is process CPU time).
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,6 +38,7 @@ class Variant:
     run: Callable[[], Any]
     ir: str  # the module the backend lowers (MLIR text); its features leave sizes unknown (``Group.inputs``
     # has them), so one variant's features serve every input
+    knobs: dict[str, float] = field(default_factory=dict)  # choices the IR does not show (the backend)
 
 
 @dataclass
@@ -60,22 +60,24 @@ def _matrices(rng: np.random.Generator, quick: bool) -> Iterator[tuple[str, Any]
 
     scales = (7, 8) if quick else (7, 8, 9, 10)
     for s in scales:
-        for ef in (4, 8, 16):
+        for ef in ((4, 8, 16) if quick else (2, 4, 8, 16, 32)):
             yield f"rmat-s{s}-ef{ef}", mx.rmat(s, ef, seed=int(rng.integers(1 << 30)))
     for n in ((256, 1024) if quick else (256, 1024, 4096)):
-        for per_row in (2, 4, 8, 16):
+        for per_row in ((2, 4, 8, 16) if quick else (1, 2, 4, 8, 16, 32)):
             yield f"uniform-{n}x{per_row}", mx.uniform(n, per_row, seed=int(rng.integers(1 << 30)))
-    for n, m in ((500, 2), (2000, 3)) if quick else ((500, 2), (2000, 3), (4000, 5)):
+    for n, m in ((500, 2), (2000, 3)) if quick else ((500, 2), (2000, 3), (4000, 5), (1000, 8), (8000, 2)):
         yield f"ba-{n}-{m}", mx.ba(n, m, seed=int(rng.integers(1 << 30)))
-    for k in ((16, 48) if quick else (16, 48, 96)):
+    for k in ((16, 48) if quick else (16, 48, 96, 160)):
         yield f"poisson-{k}", mx.poisson2d(k)
 
 
-def matrix_figures(A: Any) -> dict[str, float]:
-    """What the model knows of a SpGEMM input ``A @ A`` (also asked at call time by ``algorithm="auto"``)."""
-    m, n = A.shape
+def matrix_figures(A: Any, B: Any = None) -> dict[str, float]:
+    """What the model knows of a SpGEMM input ``A @ B`` (B: A by default; also asked at call time by
+    ``algorithm="auto"``)."""
+    B = A if B is None else B
+    m, n = A.shape[0], B.shape[1]
     row_nnz = np.diff(A.indptr)
-    lengths = row_nnz[A.indices] if A.nnz else np.zeros(0, np.int64)
+    lengths = np.diff(B.indptr)[A.indices] if A.nnz else np.zeros(0, np.int64)
     rows = np.repeat(np.arange(m), row_nnz)
     row_flops = np.bincount(rows, weights=lengths, minlength=m) if A.nnz else np.zeros(m)
     flops = float(row_flops.sum())
@@ -134,26 +136,31 @@ def graph_figures(G: Any) -> dict[str, float]:
 
 
 def _patterns() -> list[tuple[str, Any]]:
+    """Triangle, every connected 4-vertex pattern, the 5-cycle and the house."""
     from ircc.graph import Pattern
 
-    return [("triangle", Pattern.clique(3)), ("4-cycle", Pattern.cycle(4)), ("4-clique", Pattern.clique(4)),
-            ("diamond", Pattern.parse("a-b b-c c-d d-a a-c")), ("tailed-triangle", Pattern.parse("a-b b-c c-a c-d")),
-            ("3-star", Pattern.star(4))]
+    four = {"3-star": Pattern.star(4), "4-path": Pattern.path(4), "tailed-triangle": Pattern.parse("a-b b-c c-a c-d"),
+            "4-cycle": Pattern.cycle(4), "diamond": Pattern.parse("a-b b-c c-d d-a a-c"), "4-clique": Pattern.clique(4)}
+    return [("triangle", Pattern.clique(3)), *four.items(), ("5-cycle", Pattern.cycle(5)),
+            ("house", Pattern.parse("a-b b-c c-d d-e e-a a-c"))]
 
 
 def graph_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
     from ircc.graph.query import compile_query, default_pipeline, query
 
-    plans = {}
-    for pname, P in _patterns()[: 3 if quick else None]:
-        for skip in GRAPH_SKIPS:
-            k = compile_query(query(P), target="llvm", threads=1, pipeline=default_pipeline(1, "llvm", skip))
-            plans[pname, skip] = k
+    plans: dict[tuple[str, tuple[str, ...]], Any] = {}  # compiled when first needed
+
+    def plan(pname: str, P: Any, skip: tuple[str, ...]) -> Any:
+        if (pname, skip) not in plans:
+            plans[pname, skip] = compile_query(query(P), target="llvm", threads=1,
+                                               pipeline=default_pipeline(1, "llvm", skip))
+        return plans[pname, skip]
+
     for gname, G in _graphs(rng, quick):
-        for pname, _ in _patterns()[: 3 if quick else None]:
+        for pname, P in _patterns()[: 3 if quick else None]:  # quick: triangle, 3-star, 4-path
             variants, seen = [], set()
             for skip in GRAPH_SKIPS:
-                k = plans[pname, skip]
+                k = plan(pname, P, skip)
                 ir = k.mlir(-1)
                 if ir in seen:  # a skipped pass that changed nothing for this pattern: the same plan
                     continue
@@ -211,38 +218,35 @@ def backend_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
         kernels = {t: ircc.compile(outs, args=args, target=t, threads=1) for t in ("llvm", "numba")}
         for n in (1_000, 30_000) if quick else (1_000, 10_000, 100_000):
             pts = _points(rng, len(args), n)
-            variants = [Variant(t, lambda k=k, pts=pts: k(*pts), k.mlir(-1)) for t, k in kernels.items()]
+            variants = [Variant(t, lambda k=k, pts=pts: k(*pts), k.mlir(-1), {"numba": float(t == "numba")})
+                        for t, k in kernels.items()]
             yield Group("backend", f"sympy-{name}", f"n{n}", {"points": float(n), "outputs": float(len(outs)),
                                                               "variables": float(len(args))}, variants)
 
 
-#: per-op cost tables the egraph family extracts under: the static one, every op alike, and tables that
-#: turn the trade-offs around (arithmetic dear against transcendental functions, or the other way)
-def _tables(static: dict[str, int]) -> dict[str, dict[str, int]]:
-    arith = ("add", "sub", "mul", "neg", "fma", "div")
-    return {"static": static, "uniform": {op: 1000 for op in static},
-            "cheap-math": {op: (c if op in arith else max(1, c // 50)) for op, c in static.items()},
-            "dear-arith": {op: (c * 200 if op in arith else c) for op, c in static.items()},
-            "dear-mul": {op: c * (100 if op in ("mul", "div") else 1) for op, c in static.items()}}
+#: the e-graph pass's rulesets each egraph variant extracts with (fastmath): none (the input as written), the
+#: exact ones, all, and all but one family; each distinct extraction is a variant
+EGRAPH_RULES = {"none": "none", "ieee": "ieee", "all": "all",
+                "no-fma": "ieee,assoc,factor,fractions,cancel,powi,sqrt,horner,explog,trig",
+                "no-horner": "ieee,assoc,factor,fractions,cancel,powi,sqrt,explog,trig,fma",
+                "arith-only": "ieee,assoc,factor,fractions,cancel"}
 
 
 def egraph_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
     import ircc
-    from ircc import costmodel
 
-    static = costmodel.egraph_op_costs("f64")
     for name, outs, args in _expressions(rng, 6 if quick else 24):
         kernels, seen = {}, set()
-        for tname, table in _tables(static).items():
-            with costmodel.override_egraph_costs(table):
-                k = ircc.compile(outs, args=args, target="llvm", threads=1, eqsat=True, fastmath=True)
+        for rname, rules in EGRAPH_RULES.items():
+            k = ircc.compile(outs, args=args, target="llvm", threads=1, fastmath=True,
+                             pipeline=f"eqsat{{fastmath=true rules={rules}}},expand-powi,cse")
             ir = k.mlir(-1)
             if ir not in seen:
                 seen.add(ir)
-                kernels[tname] = k
+                kernels[rname] = k
         if len(kernels) < 2:
             continue
-        for n in (1_000, 30_000) if quick else (1_000, 30_000):
+        for n in (1_000, 30_000):
             pts = _points(rng, len(args), n)
             variants = [Variant(t, lambda k=k, pts=pts: k(*pts), k.mlir(-1)) for t, k in kernels.items()]
             yield Group("egraph", f"sympy-{name}", f"n{n}", {"points": float(n), "outputs": float(len(outs)),
@@ -256,7 +260,10 @@ GENERATORS: dict[str, Callable[[np.random.Generator, bool], Iterator[Group]]] = 
 def groups(families: tuple[str, ...], seed: int, quick: bool) -> Iterator[Group]:
     """The families' groups, interleaved (a budget cut still sees every family)."""
     gens = [GENERATORS[f](np.random.default_rng([seed, i]), quick) for i, f in enumerate(families)]
-    for batch in itertools.zip_longest(*gens):
-        for g in batch:
-            if g is not None:
+    while gens:  # round robin, each group handed on as soon as it is made
+        for gen in list(gens):
+            g = next(gen, None)
+            if g is None:
+                gens.remove(gen)
+            else:
                 yield g

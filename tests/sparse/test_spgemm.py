@@ -177,7 +177,7 @@ def test_errors():
 
 
 def test_compiled_spec_reports_its_choices():
-    k = ircc.compile(ircc.sparse.spgemm(dtype=np.float64), target="llvm", algorithm="auto")
+    k = ircc.compile(ircc.sparse.spgemm(dtype=np.float64), target="llvm", algorithm="auto", cost="static")
     assert k.compile_stats["algorithm"] == "auto" and "heap when" in k.compile_stats["algorithm_rule"]
     assert [name for name, _ in k.stages][:2] == ["input", "lower-sparse"]
     assert "sparse.spgemm" in k.mlir("input") and "sparse." not in k.mlir("lower-sparse")
@@ -268,3 +268,18 @@ def test_one_phase_falls_back_to_two_over_the_memory_cap():
     assert k.stats["phases"] == 1 and "phases_note" not in k.stats
     with pytest.raises(IrccError, match="phases must be 1 .* or 2 .*, not 3"):
         ircc.compile(ircc.sparse.spgemm(), target="llvm", phases=3)
+
+
+def test_auto_asks_the_learned_model_where_one_ships():
+    """cost="learned": the strategy the shipped model ranks fastest for A (the static rule without a model)."""
+    from ircc.costmodel.learned import best_variant, has_model
+    from ircc.costmodel.variants import matrix_figures
+
+    k = ircc.compile(ircc.sparse.spgemm(dtype=np.float64), target="llvm", algorithm="auto", cost="learned")
+    assert k.compile_stats["algorithm"] == "auto"
+    for A in (sps.random_array((300, 300), density=0.03, random_state=1, format="csr"),
+              sps.random_array((300, 300), density=0.2, random_state=2, format="csr")):
+        C = k(A, A)
+        assert_matches_scipy(C, A, A)
+        want = best_variant("spgemm", matrix_figures(A)) if has_model() else None
+        assert k.stats["algorithm"] == (want or ircc.sparse.choose_algorithm(A, k.stats["flops"]))
