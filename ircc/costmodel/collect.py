@@ -4,7 +4,9 @@ How a variant is timed (the machine is shared and noisy):
 
 * one warm-up call, then calls until ``MIN_TIME`` seconds of process CPU time have passed (at least
   ``MIN_REPEATS``, at most ``MAX_REPEATS``); the time is the median per call (every variant runs on one
-  thread, so process CPU time is its own cost, whatever else the machine runs);
+  thread, so process CPU time is its own cost, whatever else the machine runs). A variant whose first call
+  (made when its group is built, which also sizes the budget) took over ``SLOW_CALL`` is timed once per pass,
+  over ``ONCE_CALL`` not again (a bad graph plan can be 1000x off the best: its rank needs no more digits);
 * two passes over all variants of all groups, each in a shuffled order, so drift and neighbours fall on
   every variant alike; a variant whose two passes differ by more than ``NOISY`` is measured a third time
   and keeps the median of the three;
@@ -34,17 +36,20 @@ MIN_TIME = 0.02
 MIN_REPEATS = 3
 MAX_REPEATS = 50
 SLOW_CALL = 0.25
+#: a variant whose first call took longer is not called again: that call is both passes' time
+ONCE_CALL = 2.0
 NOISY = 0.10
-#: seconds the timing passes take per variant, about (two passes of MIN_TIME, warm-ups, the third looks)
-TIMING_S_PER_VARIANT = 0.08
 
 
-def time_call(run, min_time: float = MIN_TIME) -> float:
-    """Median process CPU seconds of one call of ``run`` (after a warm-up; a call slower than ``SLOW_CALL``
-    is timed once: a plan 1000x off the best needs no more digits)."""
-    t0 = time.process_time()
-    run()
-    if time.process_time() - t0 > SLOW_CALL:
+def time_call(run, min_time: float = MIN_TIME, warm: bool = True) -> float:
+    """Median process CPU seconds of one call of ``run`` (after a warm-up call unless ``warm`` is false; a call
+    slower than ``SLOW_CALL`` is timed once: a plan 100x off the best needs no more digits)."""
+    if warm:
+        t0 = time.process_time()
+        run()
+        if time.process_time() - t0 > SLOW_CALL:
+            warm = False
+    if not warm:
         t0 = time.process_time()
         run()
         return time.process_time() - t0
@@ -113,16 +118,22 @@ def collect(out: str | Path, *, budget_s: float = 180.0, families: tuple[str, ..
     bar = Progress(budget_s) if progress else None
     kept: list[tuple[Group, list[dict]]] = []
     # phase 1: build groups (compiling) and take pass 1 in the order they come; stop at ~60% of the budget
+    planned = 0.0  # what the timing passes of the kept groups will take, about
     for g in groups(tuple(families), seed, quick):
         rows = []
         for v in g.variants:
             module = parse_module(v.ir, f"<{g.key}:{v.name}>")
-            rows.append(_record(g, v, ir_features(module), ir_tokens(module)))
+            r = _record(g, v, ir_features(module), ir_tokens(module))
+            t = time.process_time()
+            v.run()  # the first call: warms up, and says what timing this variant costs
+            r["first_call"] = time.process_time() - t
+            planned += 2 * (r["first_call"] if r["first_call"] > SLOW_CALL else
+                            max(MIN_TIME, MIN_REPEATS * r["first_call"]) + r["first_call"])
+            rows.append(r)
         kept.append((g, rows))
         if bar:
             bar.show(f"{g.family} {g.kernel} {g.instance}", len(kept))
-        variants = sum(len(k[0].variants) for k in kept)
-        if time.monotonic() - t0 + variants * TIMING_S_PER_VARIANT > 0.9 * budget_s or len(kept) == max_groups:
+        if time.monotonic() - t0 + planned > 0.9 * budget_s or len(kept) == max_groups:
             break  # what is left of the budget goes to the two timing passes
     # phase 2: two timing passes, each over every variant in a shuffled order
     rng = random.Random(seed)
@@ -131,7 +142,9 @@ def collect(out: str | Path, *, budget_s: float = 180.0, families: tuple[str, ..
         rng.shuffle(order)
         for n, (gi, vi) in enumerate(order):
             g, rows = kept[gi]
-            rows[vi][f"time_pass{p}"] = time_call(g.variants[vi].run)
+            r = rows[vi]
+            r[f"time_pass{p}"] = (r["first_call"] if r["first_call"] > ONCE_CALL  # far too slow to repeat
+                                  else time_call(g.variants[vi].run, warm=r["first_call"] <= SLOW_CALL))
             if bar and n % 8 == 0:
                 bar.show(f"timing pass {p}: {n}/{len(order)}", len(kept))
     for g, rows in kept:
@@ -139,7 +152,7 @@ def collect(out: str | Path, *, budget_s: float = 180.0, families: tuple[str, ..
             a, b = r["time_pass1"], r["time_pass2"]
             r["noise"] = abs(a - b) / max(min(a, b), 1e-12)
             times = [a, b]
-            if r["noise"] > NOISY:  # a third look settles it
+            if r["noise"] > NOISY and r["first_call"] <= SLOW_CALL:  # a third look settles it
                 times.append(time_call(v.run))
             r["time"] = statistics.median(times)
     if bar:
