@@ -59,13 +59,18 @@ class LearnedModel:
 
 @functools.cache
 def _load(machine_class: str) -> LearnedModel | None:
+    from ircc.costmodel.train import columns
+
     path = shipped_dir(machine_class)
     if not (path / "rank.txt").exists():
         return None
     try:
-        return LearnedModel(path)
+        m = LearnedModel(path)
     except ImportError:  # LightGBM is a dependency; a broken install falls back to the static table
         return None
+    if m.meta.get("columns") != columns():  # trained on other features: retrain (ircc costmodel train --ship)
+        return None
+    return m
 
 
 def model(machine_class: str | None = None) -> LearnedModel | None:

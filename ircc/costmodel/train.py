@@ -11,7 +11,9 @@ Models (each predicts a score per variant; lower is faster):
 * ``noise``: pass 1's times ranking pass 2's: the ceiling any model can reach on these measurements.
 
 Columns: the IR features (``features.feature_names``, log1p), the input's figures (log1p of the union of
-every family's names, absent ones NaN), the knobs the IR does not show (the backend) and the family.
+every family's names, absent ones NaN), the knobs the IR does not show (the backend), estimates of the work
+(the IR's ops per dynamic-depth bucket times the input's size at that depth: ``estimates``, which carry over
+to kernels the model has not seen) and the family.
 Evaluation (``evaluate``):
 
 * ``held-out kernels``: ``FOLDS``-fold cross-validation whose folds hold whole kernels (a family with fewer
@@ -36,16 +38,21 @@ from typing import Any
 
 import numpy as np
 
-from ircc.costmodel.features import feature_names
+from ircc.costmodel.features import CATEGORIES, DYN_BUCKETS, feature_names
 from ircc.costmodel.variants import FAMILIES
 
 FOLDS = 5
+DEPTHS = DYN_BUCKETS
 METRICS = ("mape", "kendall_tau", "pairwise_acc", "top1", "regret_gmean", "regret_max")
 MODELS = ("lgbm-rank", "lgbm-reg", "seq", "op-count", "noise")
 #: the input figures of every family, in column order
 INPUT_KEYS = ("m", "n", "nnz", "flops", "nnz_per_row", "flops_per_row", "max_row_flops", "cv_row_flops",
               "max_row_nnz", "flops_per_n", "vertices", "edges", "mean_degree", "max_degree", "cv_degree",
-              "wedges", "points", "outputs", "variables")
+              "wedges", "deg2_sum", "deg3_sum", "points", "outputs", "variables")
+#: the estimated work columns: trip-weighted ops of these categories, each dynamic-depth bucket scaled by
+#: the input's size at that depth (``level_sizes``)
+ESTIMATES = {"all": None, "load": ("load_",), "store": ("store_",), "arith": ("int", "float", "div"),
+             "math": ("math",), "control": ("branch", "while", "call", "atomic", "alloc_in_loop")}
 LGBM_PARAMS = {"learning_rate": 0.08, "num_leaves": 15, "min_data_in_leaf": 3, "feature_fraction": 0.9,
                "bagging_fraction": 0.9, "bagging_freq": 1, "lambda_l2": 1.0, "verbose": -1, "num_threads": 1,
                "seed": 0, "deterministic": True}
@@ -58,7 +65,35 @@ KNOBS = ("numba",)
 
 def columns() -> list[str]:
     return ([f"ir:{n}" for n in feature_names()] + [f"in:{k}" for k in INPUT_KEYS] + [f"knob:{k}" for k in KNOBS]
-            + [f"family:{f}" for f in FAMILIES])
+            + [f"est:{e}" for e in ESTIMATES] + [f"family:{f}" for f in FAMILIES])
+
+
+def level_sizes(family: str, inputs: dict[str, float]) -> list[float]:
+    """How many times a loop nest at dynamic depth 0, 1, 2, 3+ runs, from the input's figures: a graph's
+    vertices, then its degree sums (each level a neighbour list deeper: sum d, sum d^2, sum d^3); a SpGEMM's
+    rows, A's entries, the flops; a pointwise kernel's points."""
+    g = inputs.get
+    if family == "graph":
+        return [1.0, g("vertices", 1.0), 2 * g("edges", 1.0), g("deg2_sum", 1.0), g("deg3_sum", 1.0)][:DEPTHS]
+    if family == "spgemm":
+        return [1.0, g("m", 1.0), g("nnz", 1.0), g("flops", 1.0)]
+    if "points" in inputs:
+        return [1.0] + [g("points", 1.0)] * (DEPTHS - 1)
+    return [1.0] * DEPTHS
+
+
+def estimates(family: str, inputs: dict[str, float], features: dict[str, float]) -> list[float]:
+    """log1p of each ``ESTIMATES`` work figure: the IR's ops per dynamic depth times ``level_sizes``."""
+    sizes = level_sizes(family, inputs)
+    out = []
+    for prefixes in ESTIMATES.values():
+        total = 0.0
+        for d in range(DEPTHS):
+            for cat in CATEGORIES:
+                if prefixes is None or cat.startswith(prefixes):
+                    total += features.get(f"dyn{d}_{cat}", 0.0) * sizes[d]
+        out.append(math.log1p(total))
+    return out
 
 
 def row_vector(family: str, inputs: dict[str, float], features: dict[str, float],
@@ -67,7 +102,7 @@ def row_vector(family: str, inputs: dict[str, float], features: dict[str, float]
     ir = [math.log1p(max(0.0, features.get(n, 0.0))) for n in feature_names()]
     ins = [math.log1p(max(0.0, inputs[k])) if k in inputs else math.nan for k in INPUT_KEYS]
     kn = [float((knobs or {}).get(k, 0.0)) for k in KNOBS]
-    return np.array(ir + ins + kn + [float(family == f) for f in FAMILIES])
+    return np.array(ir + ins + kn + estimates(family, inputs, features) + [float(family == f) for f in FAMILIES])
 
 
 @dataclass

@@ -132,7 +132,8 @@ def graph_figures(G: Any) -> dict[str, float]:
     mean = float(deg.mean()) if len(deg) else 0.0
     return {"vertices": float(G.n), "edges": float(deg.sum() / 2), "mean_degree": mean,
             "max_degree": float(deg.max(initial=0)), "cv_degree": float(deg.std() / mean) if mean else 0.0,
-            "wedges": float((deg * (deg - 1) / 2).sum()) / n}
+            "wedges": float((deg * (deg - 1) / 2).sum()) / n, "deg2_sum": float((deg.astype(np.float64) ** 2).sum()),
+            "deg3_sum": float((deg.astype(np.float64) ** 3).sum())}
 
 
 def _patterns() -> list[tuple[str, Any]]:

@@ -77,3 +77,24 @@ def test_cli_eval_json_and_errors(dataset, tmp_path, capsys) -> None:
     assert main(["costmodel", "collect", "--families", "spgemm,nope", "--out", str(tmp_path / "x.jsonl")]) == 1
     assert "unknown family nope" in capsys.readouterr().err
     assert main(["costmodel", "eval", "--data", str(dataset), "--models", "magic"]) == 1
+
+
+def test_a_model_trained_on_other_columns_is_not_used(dataset, tmp_path, monkeypatch) -> None:
+    """A shipped model whose columns differ from this version's features falls back to the static table."""
+    from ircc.costmodel import learned
+
+    header, records = load(dataset)
+    out = train_and_save(prepare(records), tmp_path / "models" / "some-class", header, records)
+    monkeypatch.setattr(learned, "MODELS_DIR", tmp_path / "models")
+    learned._load.cache_clear()
+    try:
+        m = learned.model("some-class")
+        assert m is not None and learned.has_model("some-class")
+        assert set(m.meta["variants"]["spgemm"]) == {"spa", "hash", "esc", "heap", "hybrid"}  # kept for choosing
+        meta = json.loads((out / "meta.json").read_text())
+        meta["columns"] = meta["columns"][:-1]
+        (out / "meta.json").write_text(json.dumps(meta))
+        learned._load.cache_clear()
+        assert learned.model("some-class") is None
+    finally:
+        learned._load.cache_clear()
