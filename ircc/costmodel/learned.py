@@ -39,11 +39,16 @@ class LearnedModel:
 
     def scores(self, family: str, inputs: dict[str, float], features: list[dict[str, float]],
                knobs: list[dict[str, float]] | None = None) -> np.ndarray:
-        """One score per variant (lower: faster), comparable within one call."""
+        """One score per variant (lower: faster), comparable within one call: the ranker and the regression
+        head together (``train.ensemble``)."""
         from ircc.costmodel.train import row_vector
 
         X = np.stack([row_vector(family, inputs, f, k) for f, k in zip(features, knobs or [None] * len(features))])
-        return -self.rank.predict(X)
+        if self.regression is None:
+            return -self.rank.predict(X)
+        from ircc.costmodel.train import ensemble
+
+        return ensemble(-self.rank.predict(X), self.regression.predict(X), np.zeros(len(X), dtype=np.int64))
 
     def seconds(self, family: str, inputs: dict[str, float], features: dict[str, float]) -> float | None:
         """The regression head's time for one variant (None without one)."""

@@ -66,7 +66,7 @@ def test_train_writes_a_model_that_loads_and_scores(dataset, tmp_path) -> None:
 
 def test_cli_eval_json_and_errors(dataset, tmp_path, capsys) -> None:
     out = tmp_path / "eval.json"
-    assert main(["costmodel", "eval", "--data", str(dataset), "--models", "lgbm-rank,lgbm-reg,noise",
+    assert main(["costmodel", "eval", "--data", str(dataset), "--models", "lgbm-ens,lgbm-reg,noise",
                  "--json", str(out)]) == 0
     printed = capsys.readouterr().out
     assert all(name in printed for name in METRICS)
