@@ -57,29 +57,20 @@ def _matrices() -> list[tuple[str, Any]]:
 
 
 def _spgemm_end_to_end() -> dict[str, Any]:
-    import ircc
     from ircc.costmodel.collect import time_call
     from ircc.costmodel.learned import has_model
-    from ircc.costmodel.variants import SPGEMM_STRATEGIES
-    from ircc.sparse import choose_algorithm
+    from ircc.costmodel.variants import spgemm_kernels, spgemm_run
+    from ircc.sparse import STRATEGIES, choose_algorithm
 
     if not has_model():
         raise SystemExit("no shipped model for this machine's class: run `ircc costmodel train --ship` first")
-    kernels = {a: ircc.compile(ircc.sparse.spgemm(), target="llvm", algorithm=a, threads=1) for a in SPGEMM_STRATEGIES}
+    kernels = spgemm_kernels()
     rows = []
     for name, A in _matrices():
         flops = int(np.diff(A.indptr)[A.indices].sum())
         learned = choose_algorithm(A, flops, "learned")
         static = choose_algorithm(A, flops, "static")
-        runs = {}
-        for a, k in kernels.items():
-            k(A, A)
-            s = k.stats
-            inner = k._call.variants[a, s["index_in"], s["index_out"], s["phases"]]
-            it = A.indices.dtype
-            args = (A.indptr.astype(it), A.indices, A.data, A.shape[0], A.shape[1], A.indptr.astype(it), A.indices,
-                    A.data, A.shape[1])
-            runs[a] = lambda inner=inner, args=args: inner(*args)
+        runs = {a: spgemm_run(k, a, A)[0] for a, k in kernels.items()}
         times: dict[str, list[float]] = {a: [] for a in runs}
         for _ in range(2):  # two passes, the strategies interleaved
             for a, run in runs.items():
@@ -91,7 +82,7 @@ def _spgemm_end_to_end() -> dict[str, Any]:
                      "learned_slowdown": t[learned] / t[best], "static_slowdown": t[static] / t[best]})
         print(f"  {name:18s} best {best:6s} learned {learned:6s} ({t[learned] / t[best]:.3f}x)  static {static:6s} "
               f"({t[static] / t[best]:.3f}x)", flush=True)
-    policies = list(SPGEMM_STRATEGIES) + ["auto (static rule)", "auto (learned)"]
+    policies = list(STRATEGIES) + ["auto (static rule)", "auto (learned)"]
 
     def slowdown(r: dict[str, Any], p: str) -> float:
         key = {"auto (static rule)": r["static"], "auto (learned)": r["learned"]}.get(p, p)
@@ -128,11 +119,8 @@ def main() -> int:
     return 0
 
 
-def _fmt(x: Any) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
-
-
 def _markdown(out: dict[str, Any]) -> str:
+    from ircc.costmodel.cli import fmt
     from ircc.costmodel.train import METRICS
 
     ev = out["evaluation"]
@@ -144,7 +132,7 @@ def _markdown(out: dict[str, Any]) -> str:
                          ("leave_one_family_out", "Leave one family out")):
         lines += [f"## {title}", "", "| model | " + " | ".join(METRICS) + " |", "|---" * (len(METRICS) + 1) + "|"]
         for model, m in ev[split].items():
-            lines.append(f"| {model} | " + " | ".join(_fmt(m[k]) for k in METRICS) + " |")
+            lines.append(f"| {model} | " + " | ".join(fmt(m[k]) for k in METRICS) + " |")
         lines.append("")
     e2e = out["spgemm_end_to_end"]
     lines += ["## End to end: SpGEMM `algorithm=\"auto\"` (llvm, one thread, fresh matrices)", "",

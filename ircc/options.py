@@ -32,7 +32,7 @@ class Options:
     fastmath: bool = False
     eqsat: bool | None = None  # None: the frontend's default
     pipeline: str | None = None  # None: the frontend's default optimization passes
-    cost: str = field(default_factory=lambda: default_cost())  # "learned" where a model ships for this machine
+    cost: str = field(default_factory=default_cost)  # "learned" where a model ships for this machine
     machine: Any = None  # target piuma: the simulated machine (a preset name: core, die, sled; or a Machine)
     cache: bool = True
     verify: bool = True

@@ -26,6 +26,7 @@ from ircc.errors import IrccError
 from ircc.frontends.sparse import DEFAULT_ALGORITHM, SpGemmSpec, build_spgemm, pipeline_for
 
 ALGORITHMS = ("auto", "spa", "hash", "esc", "heap", "hybrid")
+STRATEGIES = ALGORITHMS[1:]  # what auto chooses between
 #: target piuma: each name a lowering of sparse.spgemm -- dense-dram is SPA, whose dense accumulator (one per
 #: thread) lives in DRAM on that machine; esc, hash and heap are the CPU dataflows run there
 PIUMA_LOWERING = {"auto": "spa", "dense-dram": "spa", "esc": "esc", "hash": "hash", "heap": "heap",
@@ -165,8 +166,18 @@ class SpGemmCall:
 
     def __init__(self, spec: SpGemmSpec, algorithm: str, target: str, options: dict[str, Any], phases: int = 2,
                  memory_cap: int | None = None):
+        from ircc.options import Options
+
         self.spec, self.algorithm, self.target, self.options = spec, algorithm, target, options
         self.phases, self.memory_cap = phases, memory_cap
+        self.opts = Options.from_kwargs(target=target, **options)  # resolved once, not per call
+        # the cost model answers the CPU targets' auto; the simulated machine, where there is one
+        self.cost = self.opts.cost if target in ("cpu", "llvm", "numba") else "static"
+        self.machine = None
+        if target == "piuma":
+            from ircc.backends.piuma.machine import resolve_machine
+
+            self.machine = resolve_machine(self.opts.machine)
         self.variants: dict[tuple, Any] = {}
         self.last: dict[str, Any] = {}
         self.report: dict[str, Any] | None = None  # where Kernel.stats reads the last call's figures
@@ -182,19 +193,10 @@ class SpGemmCall:
             def rebuild():
                 return build_spgemm(spec, index_in, index_out)
 
-            from ircc.options import Options
-
-            opts = Options.from_kwargs(target=self.target, **self.options)
-            threads = opts.threads
-            if self.target == "piuma":  # one row partition per hardware thread of the simulated machine
-                from ircc.backends.piuma.machine import resolve_machine
-
-                threads = resolve_machine(opts.machine).threads
-            pipeline = pipeline_for(algorithm, threads, phases)
+            m = self.machine
+            # on the simulated machine: one row partition per hardware thread
+            pipeline = pipeline_for(algorithm, m.threads if m is not None else self.opts.threads, phases)
             if algorithm.startswith("smash-"):  # the table fills a core's scratchpad: 8-byte keys and the values
-                from ircc.backends.piuma.machine import resolve_machine
-
-                m = resolve_machine(opts.machine)
                 slots = smash_slots(algorithm, m.spad_bytes, spec.dtype.itemsize)
                 per_core = m.mtp_per_core * m.threads_per_mtp
                 pipeline = (f"lower-sparse{{algorithm={algorithm} slots={slots} per_core={per_core} cores={m.cores}}},"
@@ -205,20 +207,10 @@ class SpGemmCall:
                                                 entry="spgemm", target=self.target, **self.options)
         return self.variants[key]
 
-    def _cost(self) -> str:
-        from ircc.options import Options
-
-        if self.target not in ("cpu", "llvm", "numba"):
-            return "static"
-        return Options.from_kwargs(target=self.target, **self.options).cost
-
     def _check_table(self, algorithm: str, A, n: int, lengths: np.ndarray) -> None:
         """SMASH keeps a whole row's columns in one core's scratchpad table: refuse a row with more columns
         (at most its flops, at most n) than the table has slots, rather than probe a full table forever."""
-        from ircc.backends.piuma.machine import resolve_machine
-        from ircc.options import Options
-
-        m = resolve_machine(Options.from_kwargs(target=self.target, **self.options).machine)
+        m = self.machine
         slots = smash_slots(algorithm, m.spad_bytes, self.spec.dtype.itemsize)
         rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
         row_flops = np.bincount(rows, weights=lengths, minlength=A.shape[0]) if len(rows) else np.zeros(1)
@@ -259,7 +251,7 @@ class SpGemmCall:
         index_in = 32 if fits else 64
         index_out = 32 if fits and bound < 2**31 else 64
         _check_memory(A, M, lengths, dtype, index_out, flops)
-        algorithm = self.algorithm if self.algorithm != "auto" else choose_algorithm(A, flops, self._cost(), B)
+        algorithm = self.algorithm if self.algorithm != "auto" else choose_algorithm(A, flops, self.cost, B)
         if algorithm.startswith("smash-"):
             self._check_table(algorithm, A, n, lengths)
         phases, phases_note = self._phases(A, n, lengths, dtype, index_out, flops)
@@ -359,7 +351,7 @@ def choose_algorithm(A: Any, flops: int, cost: str = "static", B: Any = None) ->
         from ircc.costmodel.learned import best_variant
         from ircc.costmodel.variants import matrix_figures
 
-        best = best_variant("spgemm", matrix_figures(A, B), tuple(a for a in ALGORITHMS if a != "auto"))
+        best = best_variant("spgemm", matrix_figures(A, B), STRATEGIES)
         if best is not None:
             return best
     rows = max(1, A.shape[0])
@@ -407,7 +399,7 @@ def compile_spec(spec: SpGemmSpec, *, target: str = "cpu", algorithm: str = "aut
     stats["phases_requested"] = phases
     stats["algorithm"] = algorithm if algorithm == "auto" else chosen
     if algorithm == "auto":
-        stats["algorithm_rule"] = AUTO_RULE if call._cost() == "static" else (
+        stats["algorithm_rule"] = AUTO_RULE if call.cost == "static" else (
             "the learned cost model's fastest strategy for each call's A (ircc.costmodel.learned), where a model "
             "for this machine ships; otherwise " + AUTO_RULE)
     stats["algorithm_requested"] = requested

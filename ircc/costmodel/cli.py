@@ -96,7 +96,8 @@ def _train(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _fmt(x: float) -> str:
+def fmt(x: float) -> str:
+    """A metric for a table: three decimals, '-' where there is none."""
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
 
 
@@ -116,7 +117,7 @@ def _eval(ns: argparse.Namespace) -> int:
         print(f"\n{title}:")
         print(f"  {'model':10s} " + " ".join(f"{m:>12s}" for m in METRICS))
         for model, m in result[split].items():
-            print(f"  {model:10s} " + " ".join(f"{_fmt(m[k]):>12s}" for k in METRICS))
+            print(f"  {model:10s} " + " ".join(f"{fmt(m[k]):>12s}" for k in METRICS))
     if ns.json:
         held = result["held_out_kernels"]
         primary = held.get("lgbm-ens") or held.get("lgbm-rank") or next(iter(held.values()))

@@ -196,9 +196,7 @@ class _Walker:
             self.add("div", weight, dyn)
         elif op.name.startswith("math."):
             self.add("float" if op.name in _MATH_CHEAP else "math", weight, dyn)
-        elif isinstance(op, arith.ConstantOp):
-            pass  # an immediate, not an instruction
-        elif op.name.startswith("arith."):
+        elif op.name.startswith("arith.") and not isinstance(op, arith.ConstantOp):  # a constant: no instruction
             ty = op.results[0].type if op.results else None
             is_int = isinstance(ty, (IntegerType, IndexType)) and not isinstance(op, arith.CmpfOp)
             self.add("int" if is_int else "float", weight, dyn)

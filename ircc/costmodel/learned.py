@@ -80,21 +80,20 @@ def _load(machine_class: str) -> LearnedModel | None:
 
 def model(machine_class: str | None = None) -> LearnedModel | None:
     """The shipped model for ``machine_class`` (default: this machine's), or None."""
-    from ircc.costmodel.fingerprint import machine_class as this_class
-
-    return _load(machine_class or _this_class(this_class))
+    return _load(machine_class or _this_class())
 
 
 @functools.cache
-def _this_class(f) -> str:
-    return f()
+def _this_class() -> str:
+    """This machine's class (read once: /proc/cpuinfo and sysfs)."""
+    from ircc.costmodel.fingerprint import machine_class
+
+    return machine_class()
 
 
 def has_model(machine_class: str | None = None) -> bool:
     """Whether a model ships for ``machine_class`` (default: this machine's); loads nothing."""
-    from ircc.costmodel.fingerprint import machine_class as this_class
-
-    return (shipped_dir(machine_class or _this_class(this_class)) / "rank.txt").exists()
+    return (shipped_dir(machine_class or _this_class()) / "rank.txt").exists()
 
 
 def best_variant(family: str, inputs: dict[str, float], names: tuple[str, ...] | None = None) -> str | None:

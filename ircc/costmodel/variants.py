@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 FAMILIES = ("spgemm", "graph", "backend", "egraph")
-SPGEMM_STRATEGIES = ("spa", "hash", "esc", "heap", "hybrid")
 #: planner passes the graph family leaves out, alone or together (graph-plan itself is required)
 GRAPH_SKIPS = ((), ("graph-orient",), ("graph-reuse",), ("graph-count-last",), ("graph-choose",),
                ("graph-orient", "graph-reuse"), ("graph-reuse", "graph-count-last", "graph-choose"))
@@ -90,21 +89,33 @@ def matrix_figures(A: Any, B: Any = None) -> dict[str, float]:
             "flops_per_n": flops / max(n, 1) / max(m, 1)}
 
 
-def spgemm_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
+def spgemm_kernels() -> dict[str, Any]:
+    """One compiled SpGEMM kernel per strategy (llvm, one thread)."""
     import ircc
+    from ircc.sparse import STRATEGIES
 
-    kernels = {a: ircc.compile(ircc.sparse.spgemm(), target="llvm", algorithm=a, threads=1)
-               for a in SPGEMM_STRATEGIES}
+    return {a: ircc.compile(ircc.sparse.spgemm(), target="llvm", algorithm=a, threads=1) for a in STRATEGIES}
+
+
+def spgemm_run(kernel: Any, algorithm: str, A: Any) -> tuple[Callable[[], Any], Any]:
+    """A call of ``kernel``'s compiled variant for ``A @ A`` on prepared arguments (no conversions, no checks:
+    what is timed), and that variant."""
+    kernel(A, A)  # compiles the variant for A's index widths
+    s = kernel.stats
+    inner = kernel._call.variants[algorithm, s["index_in"], s["index_out"], s["phases"]]
+    it = np.int32 if A.indices.dtype == np.int32 else np.int64
+    ptr, idx = A.indptr.astype(it), A.indices.astype(it)
+    args = (ptr, idx, A.data, A.shape[0], A.shape[1], ptr, idx, A.data, A.shape[1])
+    return (lambda: inner(*args)), inner
+
+
+def spgemm_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
+    kernels = spgemm_kernels()
     for name, A in _matrices(rng, quick):
         variants = []
         for a, k in kernels.items():
-            k(A, A)  # compiles the variant for A's index widths
-            s = k.stats
-            inner = k._call.variants[a, s["index_in"], s["index_out"], s["phases"]]
-            it = np.int32 if A.indices.dtype == np.int32 else np.int64
-            args = (A.indptr.astype(it), A.indices.astype(it), A.data, A.shape[0], A.shape[1],
-                    A.indptr.astype(it), A.indices.astype(it), A.data, A.shape[1])
-            variants.append(Variant(a, lambda inner=inner, args=args: inner(*args), inner.mlir(-1)))
+            run, inner = spgemm_run(k, a, A)
+            variants.append(Variant(a, run, inner.mlir(-1)))
         yield Group("spgemm", "spgemm-f64", name, matrix_figures(A), variants)
 
 

@@ -71,6 +71,17 @@ def row_flops(b: LoopBuilder, a: Parts, bm: Parts, lo: SSAValue, hi: SSAValue) -
 SCAN_BLOCKS = 64
 
 
+def _running_sum(b: LoopBuilder, ptr: SSAValue, lo: SSAValue, hi: SSAValue, start: SSAValue) -> SSAValue:
+    """``ptr[i+1] = start + counts ptr[lo+1..i+1]`` for i in [lo, hi); returns the sum at hi."""
+    def step(b: LoopBuilder, i: SSAValue, total: SSAValue) -> list[SSAValue]:
+        nxt = b.add(i, b.index(1))
+        s = b.add(total, b.load_index(ptr, nxt))
+        b.store(s, ptr, nxt)
+        return [s]
+
+    return b.for_(lo, hi, [start], step)[0]
+
+
 def exclusive_scan(b: LoopBuilder, ptr: SSAValue, m: SSAValue, parallel: bool = False) -> SSAValue:
     """``ptr[1:m+1]`` holds counts: make it their running sum (ptr[0] is 0); returns the total.
     ``parallel``: in ``SCAN_BLOCKS`` blocks -- each block's sum in parallel, a serial scan of the block sums,
@@ -78,13 +89,7 @@ def exclusive_scan(b: LoopBuilder, ptr: SSAValue, m: SSAValue, parallel: bool = 
     R-MAT scale 10's rows is ~130k cycles on the simulated die, the blocked one a tenth)."""
     b.store(b.index(0), ptr, b.index(0))
     if not parallel:
-        def step(b: LoopBuilder, i: SSAValue, total: SSAValue) -> list[SSAValue]:
-            nxt = b.add(i, b.index(1))
-            s = b.add(total, b.load_index(ptr, nxt))
-            b.store(s, ptr, nxt)
-            return [s]
-
-        return b.for_(b.index(0), m, [b.index(0)], step)[0]
+        return _running_sum(b, ptr, b.index(0), m, b.index(0))
     blocks = b.index(SCAN_BLOCKS)
     size = b.div_floor(b.add(m, b.index(SCAN_BLOCKS - 1)), blocks)
     sums = b.alloc(INDEX, b.index(SCAN_BLOCKS + 1))
@@ -104,14 +109,7 @@ def exclusive_scan(b: LoopBuilder, ptr: SSAValue, m: SSAValue, parallel: bool = 
 
     def block_scan(b: LoopBuilder, k: SSAValue) -> None:
         lo, hi = block(b, k)
-
-        def step(b: LoopBuilder, i: SSAValue, run: SSAValue) -> list[SSAValue]:
-            nxt = b.add(i, b.index(1))
-            s = b.add(run, b.load_index(ptr, nxt))
-            b.store(s, ptr, nxt)
-            return [s]
-
-        b.for_(lo, hi, [b.load(sums, k)], step)
+        _running_sum(b, ptr, lo, hi, b.load(sums, k))
 
     b.parallel(b.index(0), blocks, block_scan)
     b.dealloc(sums)
