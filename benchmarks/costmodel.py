@@ -8,6 +8,12 @@
 2. End to end, SpGEMM: fresh matrices (seeds the dataset never drew, sizes beyond it too), each strategy
    timed on one thread (process CPU time, median of repeats, the strategies interleaved, two passes), against
    ``algorithm="auto"`` as the shipped model chooses and as the static rule chooses, and the per-case best.
+3. End to end, graph counts: fresh data graphs and patterns, every plan a count can run (``PLAN_SKIPS``) timed
+   the same way, against the plan the learned model picks for the graph and the planner's default.
+4. End to end, matmul: shapes the dataset never drew, ``lower-matmul``'s BLAS call and loop nest, against the
+   learned and the static choice.
+5. Per-op costs for the e-graph's extraction: the static table and the one fitted to whole kernels, ranking
+   the extractions of held-out expressions by their summed op costs.
 
 Writes ``benchmarks/results/costmodel.{json,md}``.
 """
@@ -84,12 +90,134 @@ def _spgemm_end_to_end() -> dict[str, Any]:
               f"({t[static] / t[best]:.3f}x)", flush=True)
     policies = list(STRATEGIES) + ["auto (static rule)", "auto (learned)"]
 
-    def slowdown(r: dict[str, Any], p: str) -> float:
-        key = {"auto (static rule)": r["static"], "auto (learned)": r["learned"]}.get(p, p)
-        return r["times_s"][key] / r["times_s"][r["best"]]
+    def pick(r: dict[str, Any], p: str) -> str:
+        return {"auto (static rule)": r["static"], "auto (learned)": r["learned"]}.get(p, p)
 
-    gmean = {p: float(math.exp(np.mean([math.log(slowdown(r, p)) for r in rows]))) for p in policies}
-    return {"rows": rows, "geomean_slowdown_vs_best": gmean}
+    return {"rows": rows, "geomean_slowdown_vs_best": _geomean(rows, policies, pick)}
+
+
+def _geomean(rows: list[dict[str, Any]], policies: list[str], pick) -> dict[str, float]:
+    """Per policy, the geometric mean over rows of its time over the row's best (``pick(row, policy)``: the
+    variant the policy runs)."""
+    return {p: float(math.exp(np.mean([math.log(r["times_s"][pick(r, p)] / r["times_s"][r["best"]])
+                                       for r in rows]))) for p in policies}
+
+
+def _time_variants(runs: dict[str, Any]) -> dict[str, float]:
+    """Median process time per variant: two passes, the variants interleaved; one that takes over a second is
+    timed once (its first call)."""
+    from ircc.costmodel.collect import time_call
+
+    first = {}
+    for a, run in runs.items():
+        t = time.process_time()
+        run()
+        first[a] = time.process_time() - t
+    times: dict[str, list[float]] = {a: [] for a in runs}
+    for _ in range(2):
+        for a, run in runs.items():
+            times[a].append(first[a] if first[a] > 1.0 else time_call(run, min_time=0.1))
+    return {a: statistics.median(v) for a, v in times.items()}
+
+
+def _graphs() -> list[tuple[str, Any]]:
+    from ircc import matrices as mx
+    from ircc.graph import DataGraph
+
+    seed = 7_000_003  # never drawn by the collection's generators
+    out = []
+    for name, A in (("rmat-s10-ef6", mx.rmat(10, 6, seed=seed)), ("rmat-s12-ef4", mx.rmat(12, 4, seed=seed)),
+                    ("rmat-s9-ef12", mx.rmat(9, 12, seed=seed)), ("uniform-3000x3", mx.uniform(3000, 3, seed=seed)),
+                    ("uniform-800x6", mx.uniform(800, 6, seed=seed))):
+        A = ((A + A.T) > 0).astype(np.float64).tocsr()
+        A.setdiag(0)
+        A.eliminate_zeros()
+        A.sort_indices()
+        out.append((name, DataGraph.from_csr(A.indptr, A.indices)))
+    return out
+
+
+def _graph_end_to_end() -> dict[str, Any]:
+    from ircc.costmodel.variants import _patterns
+    from ircc.graph.plan import plan_name
+    from ircc.graph.plan_choice import PlanChoice
+    from ircc.graph.query import compile_query, default_pipeline, query
+
+    rows = []
+    patterns = [(n, p) for n, p in _patterns() if n in ("triangle", "3-star", "4-path", "tailed-triangle", "4-cycle",
+                                                       "diamond", "4-clique", "house", "5-cycle")]
+    for pname, P in patterns:
+        q = query(P)
+        choice = PlanChoice.for_query(q)
+        if choice is None:
+            continue
+        kernels = {n: compile_query(q, target="llvm", threads=1, cost="static", pipeline=default_pipeline(1, "llvm", s))
+                   for n, s in zip(choice.names, choice.skips)}
+        for gname, G in _graphs():
+            if P.k >= 5 and G.n > 1024:
+                continue
+            runs = {}
+            for n, k in kernels.items():
+                call = k._call
+                indptr, indices, _, _ = G.degree_ordered(call.oriented)
+                runs[n] = (lambda inner=call.kernel, args=(indptr, indices, G.n): inner(*args))
+            t = _time_variants(runs)
+            best = min(t, key=t.get)
+            learned = choice.names[choice.choose(G)]
+            default = plan_name(())
+            rows.append({"pattern": pname, "graph": gname, "times_s": t, "best": best, "learned": learned,
+                         "default": default})
+            print(f"  {pname:16s} {gname:15s} best {best:26s} learned {learned:26s} "
+                  f"({t[learned] / t[best]:.3f}x)  default ({t[default] / t[best]:.3f}x)", flush=True)
+    names = sorted({n for r in rows for n in r["times_s"]})
+    policies = ["auto (learned)", "planner default"] + [n for n in names if n != plan_name(())]
+
+    def pick(r: dict[str, Any], p: str) -> str:
+        if p == "auto (learned)":
+            return r["learned"]
+        if p == "planner default":
+            return r["default"]
+        return p if p in r["times_s"] else r["default"]  # a skip that changed nothing is the default plan
+
+    return {"rows": rows, "geomean_slowdown_vs_best": _geomean(rows, policies, pick)}
+
+
+def _matmul_end_to_end() -> dict[str, Any]:
+    import ircc
+    from ircc.costmodel import matmul_strategy
+    from ircc.costmodel.variants import MATMUL_PIPELINE, MATMUL_STRATEGIES, MATMUL_TEXT
+
+    kernels = {s: ircc.compile(MATMUL_TEXT, target="llvm", threads=1, pipeline=MATMUL_PIPELINE.format(s=s))
+               for s in MATMUL_STRATEGIES}
+    rng = np.random.default_rng(7_000_003)
+    rows = []
+    for m, n, k in ((1, 768, 768), (3, 100, 50), (12, 64, 300), (24, 24, 24), (5, 7, 9), (128, 96, 200),
+                    (300, 20, 10), (2, 3000, 16), (40, 40, 1000), (700, 6, 6)):
+        a, b = rng.random((m, k), dtype=np.float32), rng.random((k, n), dtype=np.float32)
+        c = np.zeros((m, n), np.float32)
+        t = _time_variants({s: (lambda kern=kern: kern(a, b, c)) for s, kern in kernels.items()})
+        best = min(t, key=t.get)
+        learned, static = matmul_strategy(m, n, k, True, "learned"), matmul_strategy(m, n, k, True, "static")
+        rows.append({"shape": f"{m}x{n}x{k}", "times_s": t, "best": best, "learned": learned, "static": static})
+        print(f"  matmul {m}x{n}x{k}: blas {t['blas'] * 1e6:.1f} us, loops {t['loops'] * 1e6:.1f} us; learned {learned}"
+              f", static {static}", flush=True)
+    policies = list(MATMUL_STRATEGIES) + ["auto (static rule)", "auto (learned)"]
+
+    def pick(r: dict[str, Any], p: str) -> str:
+        return {"auto (static rule)": r["static"], "auto (learned)": r["learned"]}.get(p, p)
+
+    return {"rows": rows, "geomean_slowdown_vs_best": _geomean(rows, policies, pick)}
+
+
+def _op_costs(path: Path) -> dict[str, Any]:
+    from ircc.costmodel import op_costs, op_fit
+    from ircc.costmodel.collect import load
+
+    _, records = load(path)
+    static = op_costs("f64", "static")
+    fitted = op_fit.fit(records, static)
+    return {"evaluation": op_fit.evaluate(records, static),
+            "table": {k: {"static": static[k], "learned": fitted[k]} for k in static if fitted[k] != static[k]}}
 
 
 def main() -> int:
@@ -108,9 +236,14 @@ def main() -> int:
     header, ev = _evaluate(path, ns.seq_budget)
     print("end to end (SpGEMM, one thread):")
     e2e = _spgemm_end_to_end()
+    print("end to end (graph counts, one thread):")
+    graph = _graph_end_to_end()
+    print("end to end (matmul, one thread):")
+    matmul = _matmul_end_to_end()
     out = {"load_average": load, "machine_class": header["machine_class"], "fingerprint": header["fingerprint"],
            "dataset": str(path.relative_to(ROOT.parent) if path.is_relative_to(ROOT.parent) else path),
-           "evaluation": ev, "spgemm_end_to_end": e2e}
+           "evaluation": ev, "spgemm_end_to_end": e2e, "graph_end_to_end": graph, "matmul_end_to_end": matmul,
+           "egraph_op_costs": _op_costs(path)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "costmodel.json").write_text(json.dumps(out, indent=1, default=float) + "\n")
     md = _markdown(out)
@@ -134,6 +267,15 @@ def _markdown(out: dict[str, Any]) -> str:
         for model, m in ev[split].items():
             lines.append(f"| {model} | " + " | ".join(fmt(m[k]) for k in METRICS) + " |")
         lines.append("")
+    per_family = ev.get("held_out_per_family", {})
+    if per_family:
+        lines += ["## Held-out kernels, per family", "", "| family | model | " + " | ".join(METRICS) + " |",
+                  "|---" * (len(METRICS) + 2) + "|"]
+        for fam, models in per_family.items():
+            for model in ("lgbm-ens", "lgbm-rank", "op-count", "noise"):
+                if model in models:
+                    lines.append(f"| {fam} | {model} | " + " | ".join(fmt(models[model][k]) for k in METRICS) + " |")
+        lines.append("")
     e2e = out["spgemm_end_to_end"]
     lines += ["## End to end: SpGEMM `algorithm=\"auto\"` (llvm, one thread, fresh matrices)", "",
               "| matrix | flops | best | learned picks | slowdown | static rule picks | slowdown |",
@@ -144,6 +286,39 @@ def _markdown(out: dict[str, Any]) -> str:
     lines += ["", "Geometric mean of time over the per-case best:", "", "| policy | slowdown |", "|---|---|"]
     for p, g in e2e["geomean_slowdown_vs_best"].items():
         lines.append(f"| {p} | {g:.3f}x |")
+    graph = out["graph_end_to_end"]
+    lines += ["", "## End to end: graph counts, the plan per data graph (llvm, one thread, fresh graphs)", "",
+              "| pattern | graph | best plan | learned picks | slowdown | planner default slowdown |",
+              "|---|---|---|---|---|---|"]
+    for r in graph["rows"]:
+        t = r["times_s"]
+        lines.append(f"| {r['pattern']} | {r['graph']} | {r['best']} | {r['learned']} | "
+                     f"{t[r['learned']] / t[r['best']]:.3f}x | {t[r['default']] / t[r['best']]:.3f}x |")
+    lines += ["", "Geometric mean of time over the per-case best (a fixed plan that is the same IR as the default "
+              "for a pattern counts as the default):", "", "| policy | slowdown |", "|---|---|"]
+    for p, g in graph["geomean_slowdown_vs_best"].items():
+        lines.append(f"| {p} | {g:.3f}x |")
+    mm = out["matmul_end_to_end"]
+    lines += ["", "## End to end: `lower-matmul`'s strategy (f32, llvm, one thread, fresh shapes)", "",
+              "| m x n x k | blas | loops | learned picks | static rule picks |", "|---|---|---|---|---|"]
+    for r in mm["rows"]:
+        t = r["times_s"]
+        lines.append(f"| {r['shape']} | {t['blas'] * 1e6:.1f} us | {t['loops'] * 1e6:.1f} us | {r['learned']} | "
+                     f"{r['static']} |")
+    lines += ["", "| policy | slowdown |", "|---|---|"]
+    for p, g in mm["geomean_slowdown_vs_best"].items():
+        lines.append(f"| {p} | {g:.3f}x |")
+    oc = out["egraph_op_costs"]
+    lines += ["", "## Per-op costs for the e-graph's extraction", "",
+              "Each table ranks the extractions of held-out expressions (5 folds) by their summed op costs:", "",
+              "| table | " + " | ".join(k for k in METRICS if k != "mape") + " |",
+              "|---" * len(METRICS) + "|"]
+    for name, m in oc["evaluation"].items():
+        lines.append(f"| {name} | " + " | ".join(fmt(m[k]) for k in METRICS if k != "mape") + " |")
+    lines += ["", "The fitted costs (ns per element) where they differ from the static table:", "",
+              "| op | static | learned |", "|---|---|---|"]
+    for op, v in oc["table"].items():
+        lines.append(f"| {op} | {v['static']:.4f} | {v['learned']:.4f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -22,6 +22,7 @@ from ircc import env
 from ircc.backends import get_backend, resolve_target
 from ircc.backends.base import Signature, add_scalar_entries, public_functions
 from ircc.cache import CompileCache, cache_key
+from ircc.costmodel import with_cost
 from ircc.errors import IrccError
 from ircc.ir.text import parse_module, print_module
 from ircc.kernel import Kernel
@@ -143,6 +144,7 @@ def _run(module: ModuleOp, rebuild, default_pipeline: str, opts: Options, stats:
     passes = with_eqsat(parse_pipeline_spec(spec), opts,
                         default_on=stats["frontend"] == "sympy" and opts.pipeline is None)
     passes += parse_pipeline_spec(backend.lowering)
+    passes = with_cost(passes, opts.cost)
     stop = stop_index(opts.emit, passes)
     if stop is not None:
         passes = passes[:stop]
@@ -161,6 +163,10 @@ def _run(module: ModuleOp, rebuild, default_pipeline: str, opts: Options, stats:
         stats["emit"] = opts.emit
         return Kernel(stages=stages, artifact=None, call=None, compile_stats=stats, entry=entry, target=resolved)
 
+    if opts.target == "cpu" and layout is not None and opts.cost == "learned":
+        resolved = _learned_cpu_target(module, layout, stats) or resolved
+        backend = get_backend(resolved)
+        stats["target"] = resolved
     artifact = _emit_cached(backend, module, final_text, resolved, opts, stats)
     _dump_source(artifact, resolved, opts)
     stats["total_s"] = time.perf_counter() - t_start
@@ -176,6 +182,18 @@ def _run(module: ModuleOp, rebuild, default_pipeline: str, opts: Options, stats:
             call = wrap(call)
     return Kernel(stages=stages, artifact=artifact, call=call, compile_stats=stats, entry=entry_name,
                   target=resolved)
+
+
+def _learned_cpu_target(module: ModuleOp, layout: Any, stats: dict[str, Any]) -> str | None:
+    """llvm or numba for a sympy kernel, as the shipped model ranks them (the ``backend`` family it was
+    trained on is sympy kernels; other frontends keep llvm). Both backends lower the same IR, so the choice
+    waits for it."""
+    from ircc.costmodel import learned_cpu_target
+
+    choice = learned_cpu_target(module, len(layout.arg_names), layout.nout)
+    if choice is not None:
+        stats["cpu_target"] = f"{choice} (learned cost model)"
+    return choice
 
 
 #: the file suffix of each backend's source in the dump directory

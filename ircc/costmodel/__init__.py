@@ -25,9 +25,60 @@ def extent(size: int) -> int:
     return size if size >= 0 else DYNAMIC_EXTENT
 
 
+#: what a pass's ``cost`` option holds to mean "the compile's ``cost=`` option": the driver fills it in
+#: (``with_cost``); a pass run on its own takes ``ircc.options.default_cost()``
+DEFAULT_COST = "default"
+COSTS = ("static", "learned", DEFAULT_COST)
+
+
+def check_cost(cost: str) -> None:
+    if cost not in COSTS:
+        raise ValueError(f"cost={cost!r}: expected 'static', 'learned' or '{DEFAULT_COST}' (the compile's option)")
+
+
+def resolve_cost(cost: str) -> str:
+    """``static`` or ``learned``: a pass's ``cost`` option with ``default`` resolved."""
+    check_cost(cost)
+    if cost == DEFAULT_COST:
+        from ircc.options import default_cost
+
+        return default_cost()
+    return cost
+
+
+def with_cost(passes: list, cost: str) -> list:
+    """The passes, each whose ``cost`` option was left at ``default`` given the compile's ``cost``."""
+    from dataclasses import replace
+
+    return [replace(p, cost=cost) if getattr(p, "cost", None) == DEFAULT_COST else p for p in passes]
+
+
 def choose_cpu_target() -> str:
-    """The concrete backend for ``target="cpu"``: llvm (a fixed rule until the cost model chooses)."""
+    """The concrete backend for ``target="cpu"`` before the IR is known: llvm. With the IR and
+    ``cost="learned"``, the driver asks ``learned_cpu_target`` instead."""
     return "llvm"
+
+
+#: the points a kernel is taken to run on when the cpu target is chosen at compile time (the middle of the
+#: backend family's collected sizes)
+TYPICAL_POINTS = 10_000
+
+
+def learned_cpu_target(module: ModuleOp, variables: int, outputs: int) -> str | None:
+    """llvm or numba for ``module`` (the IR both backends lower, which is the same IR), as the shipped model
+    ranks them for a pointwise kernel of ``variables`` inputs and ``outputs`` outputs over ``TYPICAL_POINTS``
+    points; None without a model that covers the backend choice."""
+    from ircc.costmodel import learned
+    from ircc.costmodel.features import ir_features
+
+    m = learned.model()
+    if m is None or not m.covers("backend"):
+        return None
+    inputs = {"points": float(TYPICAL_POINTS), "outputs": float(outputs), "variables": float(variables)}
+    features = ir_features(module)
+    targets = ("llvm", "numba")
+    scores = m.scores("backend", inputs, [features, features], [{"numba": float(t == "numba")} for t in targets])
+    return targets[int(scores.argmin())]
 
 
 def llvm_loop_vectorize(module: ModuleOp) -> bool:
@@ -119,9 +170,17 @@ BLAS_CALL_NS = 1500.0
 
 
 def matmul_strategy(m: int, n: int, k: int, have_blas: bool, cost: str = "static") -> str:
-    """``"blas"`` or ``"loops"`` for an m x k by k x n product: whichever the estimate says is faster."""
+    """``"blas"`` or ``"loops"`` for an m x k by k x n product: whichever the estimate says is faster.
+    ``cost="learned"``: the shipped model's ranking of the two (the ``matmul`` family), where it covers them."""
     if not have_blas:
         return "loops"
+    if resolve_cost(cost) == "learned":
+        from ircc.costmodel import learned
+        from ircc.costmodel.variants import MATMUL_STRATEGIES, matmul_figures
+
+        best = learned.best_variant("matmul", matmul_figures(extent(m), extent(n), extent(k)), MATMUL_STRATEGIES)
+        if best is not None:
+            return best
     fmas = extent(m) * extent(n) * extent(k)
     return "blas" if BLAS_CALL_NS + fmas * BLAS_NS_PER_FMA < fmas * LOOP_NS_PER_FMA else "loops"
 
@@ -141,10 +200,17 @@ def _op_cost_tables() -> dict[str, dict[str, float]]:
 def op_costs(dtype: str = "f64", cost: str = "static") -> dict[str, float]:
     """Nanoseconds per element of each arith / math op (keys as ``ircc.costmodel.measure.OPS``) for
     ``dtype`` ('f64' or 'f32'): the static table measured on this machine by ``python -m
-    ircc.costmodel.measure``. ``cost="learned"`` answers the same until a learned model ships."""
-    if cost not in ("static", "learned"):
-        raise ValueError(f"cost={cost!r}: expected 'static' or 'learned'")
-    return dict(_op_cost_tables()[dtype])
+    ircc.costmodel.measure``, each op timed alone. ``cost="learned"``: the table the shipped model fitted to
+    whole kernels' times (``op_fit``), where it has one for ``dtype``."""
+    static = dict(_op_cost_tables()[dtype])
+    if resolve_cost(cost) == "learned":
+        from ircc.costmodel import learned
+
+        m = learned.model()
+        table = m.meta.get("op_costs", {}).get(dtype) if m is not None else None
+        if table:
+            static.update({k: float(v) for k, v in table.items() if k in static})
+    return static
 
 
 def egraph_op_costs(dtype: str = "f64", cost: str = "static") -> dict[str, int]:

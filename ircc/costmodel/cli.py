@@ -1,7 +1,7 @@
 """``ircc costmodel collect | train | eval``: the learned cost model's data, training and evaluation.
 
     ircc costmodel collect [--out DATASET] [--budget SECONDS] [--families spgemm,graph,...] [--quick]
-    ircc costmodel train [--data DATASET] [--out MODEL_DIR] [--ship]
+    ircc costmodel train [--data DATASET] [--out MODEL_DIR] [--budget SECONDS] [--ship]
     ircc costmodel eval [--data DATASET] [--json PATH] [--models lgbm-rank,...] [--seq-budget SECONDS]
 """
 
@@ -29,9 +29,9 @@ def build_costmodel_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="{collect,train,eval}")
     c = sub.add_parser("collect", help="time variants that ircc's own choices generate; write a dataset",
                        description="Compile groups of equivalent variants (SpGEMM strategies, graph plans, "
-                                   "llvm vs numba, e-graph extractions), time each on one thread (process CPU "
-                                   "time, two shuffled passes, noisy ones measured again) and write a JSON-lines "
-                                   "dataset with this machine's fingerprint.")
+                                   "llvm vs numba, e-graph extractions, matmul strategies), time each on one "
+                                   "thread (process CPU time, two shuffled passes, noisy ones measured again) and "
+                                   "write a JSON-lines dataset with this machine's fingerprint.")
     c.add_argument("--out", default=DEFAULT_DATA, metavar="PATH", help=f"the dataset to write (default {DEFAULT_DATA})")
     c.add_argument("--budget", type=float, default=180.0, metavar="SECONDS",
                    help="stop after about this long, compiling included (default 180)")
@@ -46,6 +46,8 @@ def build_costmodel_parser() -> argparse.ArgumentParser:
                                    "directory.")
     t.add_argument("--data", default=DEFAULT_DATA, metavar="PATH", help=f"the dataset (default {DEFAULT_DATA})")
     t.add_argument("--out", default=DEFAULT_MODEL, metavar="DIR", help=f"the model directory (default {DEFAULT_MODEL})")
+    t.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="stop boosting after about this long (default: every round; a few seconds)")
     t.add_argument("--ship", action="store_true",
                    help="write into the package's models for this machine's class instead (what cost='learned' "
                         "loads)")
@@ -90,7 +92,9 @@ def _train(ns: argparse.Namespace) -> int:
     header, records = load(ns.data)
     d = prepare(records)
     out = shipped_dir(header["machine_class"]) if ns.ship else Path(ns.out)
-    train_and_save(d, out, header, records)
+    if ns.budget is not None and ns.budget <= 0:
+        raise IrccError(f"costmodel train: --budget {ns.budget:g}: give a positive number of seconds")
+    train_and_save(d, out, header, records, budget_s=ns.budget)
     print(f"wrote {out}: trained on {len(d.group_names)} groups, {len(d.y)} variants "
           f"(machine class {header['machine_class']})")
     return 0

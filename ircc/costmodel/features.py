@@ -9,7 +9,8 @@ Two views of one module (the last stage before the backend: what actually runs):
   them (``dyn0`` .. ``dyn3``), which the model combines with the inputs' own figures (a matrix's flops per
   row). Categories: integer and float arithmetic, divisions, transcendental math, loads and stores by the
   stride class of their last index (``invariant``, ``unit``, ``strided``, ``indirect``: computed from a load),
-  atomics, calls, branches and ``while`` loops. Structure: loop counts and nest depth, parallel loops and their
+  atomics, calls, branches and ``while`` loops; and the float ops' nanoseconds by the static per-op table
+  (``op_ns``: a sine is not a multiplication). Structure: loop counts and nest depth, parallel loops and their
   static extents, buffers allocated (bytes where static), buffers allocated inside loops, and the accumulator
   kinds the lowering used (a scatter into a dense array, a probing ``while`` loop, a sort call).
 * ``ir_tokens(module)``: the module as a sequence of tokens (op names, element types, region brackets) for the
@@ -22,12 +23,13 @@ Two views of one module (the last stage before the backend: what actually runs):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Mapping
 
 from xdsl.dialects import arith, func, memref, scf
-from xdsl.dialects.builtin import IndexType, IntegerAttr, IntegerType, MemRefType, ModuleOp
+from xdsl.dialects.builtin import Float32Type, IndexType, IntegerAttr, IntegerType, MemRefType, ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 
 #: dynamic-depth buckets: ops under 0, 1, 2 and 3 or more loops whose trip count the IR does not fix
@@ -35,7 +37,9 @@ DYN_BUCKETS = 4
 #: op categories (the suffix of each count feature)
 CATEGORIES = ("int", "float", "div", "math", "load_invariant", "load_unit", "load_strided", "load_indirect",
               "store_invariant", "store_unit", "store_strided", "store_indirect", "atomic", "call", "branch",
-              "while", "alloc_in_loop")
+              "while", "alloc_in_loop", "op_ns")
+#: not a count: the float ops' nanoseconds by the static per-op table (``costmodel.op_costs``), which tells a
+#: sine from a multiplication
 _MATH_CHEAP = {"math.fma", "math.absf", "math.copysign"}
 _DIVS = (arith.DivfOp, arith.DivSIOp, arith.DivUIOp, arith.RemSIOp, arith.RemUIOp, arith.FloorDivSIOp,
          arith.CeilDivSIOp)
@@ -130,6 +134,13 @@ class _Walker:
         self.f[f"w_{cat}"] += weight
         self.f[f"dyn{min(dyn, DYN_BUCKETS - 1)}_{cat}"] += weight
 
+    def op_ns(self, op: Operation, weight: float, dyn: int) -> None:
+        key = _op_keys().get(op.name)
+        if key is not None:
+            ty = op.results[0].type if op.results else None
+            table = _static_costs("f32" if isinstance(ty, Float32Type) else "f64")
+            self.add("op_ns", weight * max(table[key], table["add"]), dyn)
+
     def block(self, block: Block, weight: float, dyn: int, depth: int, inner_vars: set[SSAValue]) -> None:
         for op in block.ops:
             self.op(op, weight, dyn, depth, inner_vars)
@@ -196,13 +207,30 @@ class _Walker:
             self.add("div", weight, dyn)
         elif op.name.startswith("math."):
             self.add("float" if op.name in _MATH_CHEAP else "math", weight, dyn)
+            self.op_ns(op, weight, dyn)
         elif op.name.startswith("arith.") and not isinstance(op, arith.ConstantOp):  # a constant: no instruction
             ty = op.results[0].type if op.results else None
             is_int = isinstance(ty, (IntegerType, IndexType)) and not isinstance(op, arith.CmpfOp)
             self.add("int" if is_int else "float", weight, dyn)
+            if not is_int:
+                self.op_ns(op, weight, dyn)
         for region in op.regions:  # other ops with regions (an scf.if's branches, an scf.reduce's combiner)
             for b in region.blocks:
                 self.block(b, weight, dyn, depth, inner_vars)
+
+
+@functools.cache
+def _op_keys() -> dict[str, str]:
+    from ircc.costmodel.op_fit import op_keys
+
+    return op_keys()
+
+
+@functools.cache
+def _static_costs(dtype: str) -> dict[str, float]:
+    from ircc.costmodel import op_costs
+
+    return op_costs(dtype, "static")
 
 
 def _bytes(t) -> int:

@@ -51,11 +51,12 @@ MODELS = ("lgbm-ens", "lgbm-rank", "lgbm-reg", "seq", "op-count", "noise")
 #: the input figures of every family, in column order
 INPUT_KEYS = ("m", "n", "nnz", "flops", "nnz_per_row", "flops_per_row", "max_row_flops", "cv_row_flops",
               "max_row_nnz", "flops_per_n", "vertices", "edges", "mean_degree", "max_degree", "cv_degree",
-              "wedges", "deg2_sum", "deg3_sum", "points", "outputs", "variables")
+              "wedges", "deg2_sum", "deg3_sum", "points", "outputs", "variables", "k")
 #: the estimated work columns: trip-weighted ops of these categories, each dynamic-depth bucket scaled by
 #: the input's size at that depth (``level_sizes``)
 ESTIMATES = {"all": None, "load": ("load_",), "store": ("store_",), "arith": ("int", "float", "div"),
-             "math": ("math",), "control": ("branch", "while", "call", "atomic", "alloc_in_loop")}
+             "math": ("math",), "control": ("branch", "while", "call", "atomic", "alloc_in_loop"),
+             "op_ns": ("op_ns",)}
 LGBM_PARAMS = {"learning_rate": 0.08, "num_leaves": 15, "min_data_in_leaf": 3, "feature_fraction": 0.9,
                "bagging_fraction": 0.9, "bagging_freq": 1, "lambda_l2": 1.0, "verbose": -1, "num_threads": 1,
                "seed": 0, "deterministic": True}
@@ -74,12 +75,14 @@ def columns() -> list[str]:
 def level_sizes(family: str, inputs: dict[str, float]) -> list[float]:
     """How many times a loop nest at dynamic depth 0, 1, 2, 3+ runs, from the input's figures: a graph's
     vertices, then its degree sums (each level a neighbour list deeper: sum d, sum d^2, sum d^3); a SpGEMM's
-    rows, A's entries, the flops; a pointwise kernel's points."""
+    rows, A's entries, the flops; a matmul's rows, m k, m n k; a pointwise kernel's points."""
     g = inputs.get
     if family == "graph":
         return [1.0, g("vertices", 1.0), 2 * g("edges", 1.0), g("deg2_sum", 1.0), g("deg3_sum", 1.0)][:DEPTHS]
     if family == "spgemm":
         return [1.0, g("m", 1.0), g("nnz", 1.0), g("flops", 1.0)]
+    if family == "matmul":  # loops i, k, j
+        return [1.0, g("m", 1.0), g("m", 1.0) * g("k", 1.0), g("flops", 1.0)]
     if "points" in inputs:
         return [1.0] + [g("points", 1.0)] * (DEPTHS - 1)
     return [1.0] * DEPTHS
@@ -93,7 +96,7 @@ def estimates(family: str, inputs: dict[str, float], features: dict[str, float])
         total = 0.0
         for d in range(DEPTHS):
             for cat in CATEGORIES:
-                if prefixes is None or cat.startswith(prefixes):
+                if (cat != "op_ns") if prefixes is None else cat.startswith(prefixes):  # "all": the op counts
                     total += features.get(f"dyn{d}_{cat}", 0.0) * sizes[d]
         out.append(math.log1p(total))
     return out
@@ -163,7 +166,9 @@ def _sorted_by_group(d: Data, rows: np.ndarray) -> np.ndarray:
     return rows[np.argsort(d.groups[rows], kind="stable")]
 
 
-def fit_lgbm(d: Data, rows: np.ndarray, objective: str, rounds: int = ROUNDS):
+def fit_lgbm(d: Data, rows: np.ndarray, objective: str, rounds: int = ROUNDS, budget_s: float | None = None):
+    """LightGBM's ranker (``objective="rank"``) or regression head on ``rows``; ``budget_s`` stops boosting
+    after that many seconds (fewer rounds)."""
     import lightgbm as lgb
 
     rows = _sorted_by_group(d, rows)
@@ -175,7 +180,16 @@ def fit_lgbm(d: Data, rows: np.ndarray, objective: str, rounds: int = ROUNDS):
     else:
         params |= {"objective": "regression"}
         ds = lgb.Dataset(d.X[rows], label=d.y[rows], feature_name=_safe_columns())
-    return lgb.train(params, ds, num_boost_round=rounds)
+    callbacks = []
+    if budget_s is not None:
+        deadline = time.monotonic() + budget_s
+
+        def stop_at_deadline(env: Any) -> None:
+            if time.monotonic() > deadline:
+                raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list or [])
+
+        callbacks.append(stop_at_deadline)
+    return lgb.train(params, ds, num_boost_round=rounds, callbacks=callbacks)
 
 
 def _safe_columns() -> list[str]:
@@ -185,7 +199,7 @@ def _safe_columns() -> list[str]:
 def op_count_score(d: Data, rows: np.ndarray) -> np.ndarray:
     """The baseline: total trip-weighted ops of the IR (every category alike), times the input's size."""
     cols = columns()
-    weighted = [i for i, c in enumerate(cols) if c.startswith("ir:w_")]
+    weighted = [i for i, c in enumerate(cols) if c.startswith("ir:w_") and c != "ir:w_op_ns"]
     size = [i for i, c in enumerate(cols) if c in ("in:flops", "in:edges", "in:points")]
     ops = np.log(np.expm1(d.X[rows][:, weighted]).sum(axis=1) + 1.0)
     return ops + np.nansum(d.X[rows][:, size], axis=1)
@@ -318,32 +332,43 @@ def _kendall(a: np.ndarray, b: np.ndarray) -> float:
     return s / pairs if pairs else 0.0
 
 
+def group_terms(tt: np.ndarray, ss: np.ndarray, nz: np.ndarray) -> tuple[float, float, float, int, int]:
+    """One group's share of the metrics, from its measured times ``tt``, scores ``ss`` and noise ``nz``:
+    Kendall tau, the regret of the predicted fastest, whether it is the fastest, the pairs ranked right and
+    the pairs counted (those whose gap exceeds both variants' noise)."""
+    best = int(np.argmin(ss))
+    right = counted = 0
+    for i in range(len(tt)):
+        for j in range(i + 1, len(tt)):
+            gap = abs(tt[i] - tt[j]) / min(tt[i], tt[j])
+            if gap > max(nz[i], nz[j]) and ss[i] != ss[j]:
+                counted += 1
+                right += int((tt[i] < tt[j]) == (ss[i] < ss[j]))
+    return _kendall(tt, ss), tt[best] / tt.min() - 1.0, float(tt[best] == tt.min()), right, counted
+
+
+def summarise(terms: list[tuple[float, float, float, int, int]]) -> dict[str, float]:
+    """The metrics (all but mape) over groups' ``group_terms``."""
+    taus, regrets, tops = ([t[i] for t in terms] for i in range(3))
+    right, counted = sum(t[3] for t in terms), sum(t[4] for t in terms)
+    return {"kendall_tau": float(np.mean(taus)) if taus else math.nan,
+            "pairwise_acc": right / counted if counted else math.nan,
+            "top1": float(np.mean(tops)) if tops else math.nan,
+            "regret_gmean": float(np.exp(np.mean(np.log1p(regrets))) - 1.0) if regrets else math.nan,
+            "regret_max": float(max(regrets)) if regrets else math.nan, "groups": float(len(terms)),
+            "pairs": float(counted)}
+
+
 def metrics(d: Data, rows: np.ndarray, score: np.ndarray, truth: np.ndarray | None = None,
             log_time_pred: np.ndarray | None = None) -> dict[str, float]:
     """The metrics of ``score`` (per row of ``rows``) against the measured times (``truth``: other times)."""
     t = d.time[rows] if truth is None else truth
-    taus, regrets, tops = [], [], []
-    right = counted = 0
+    terms = []
     for g in np.unique(d.groups[rows]):
         at = np.flatnonzero(d.groups[rows] == g)
-        if len(at) < 2:
-            continue
-        tt, ss, nz = t[at], score[at], d.noise[rows][at]
-        taus.append(_kendall(tt, ss))
-        best = int(np.argmin(ss))
-        regrets.append(tt[best] / tt.min() - 1.0)
-        tops.append(float(tt[best] == tt.min()))
-        for i in range(len(at)):
-            for j in range(i + 1, len(at)):
-                gap = abs(tt[i] - tt[j]) / min(tt[i], tt[j])
-                if gap > max(nz[i], nz[j]) and ss[i] != ss[j]:
-                    counted += 1
-                    right += int((tt[i] < tt[j]) == (ss[i] < ss[j]))
-    out = {"kendall_tau": float(np.mean(taus)) if taus else math.nan,
-           "pairwise_acc": right / counted if counted else math.nan, "top1": float(np.mean(tops)) if tops else math.nan,
-           "regret_gmean": float(np.exp(np.mean(np.log1p(regrets))) - 1.0) if regrets else math.nan,
-           "regret_max": float(max(regrets)) if regrets else math.nan, "groups": float(len(taus)),
-           "pairs": float(counted)}
+        if len(at) >= 2:
+            terms.append(group_terms(t[at], score[at], d.noise[rows][at]))
+    out = summarise(terms)
     out["mape"] = (float(np.mean(np.abs(np.exp(log_time_pred) - t) / t)) if log_time_pred is not None
                    else math.nan)
     return out
@@ -384,6 +409,12 @@ def evaluate(d: Data, models: tuple[str, ...] = MODELS, seq_budget_s: float = 20
             if model == "noise":
                 m["mape"] = float(np.mean(np.abs(d.pass1[rows] - d.pass2[rows]) / d.pass2[rows]))
             result[split][model] = m
+            if split == "held_out_kernels":
+                for fam in np.unique(d.family[rows]):
+                    at = d.family[rows] == fam
+                    result.setdefault("held_out_per_family", {}).setdefault(str(fam), {})[model] = metrics(
+                        d, rows[at], score[at], truth[at] if truth is not None else None,
+                        score[at] if model in ("lgbm-reg", "seq") else None)
             if split == "leave_one_family_out":
                 for (_, test), s in zip(pairs, per_fold_scores):
                     fam = str(d.family[test[0]])
@@ -396,7 +427,7 @@ def evaluate(d: Data, models: tuple[str, ...] = MODELS, seq_budget_s: float = 20
 # -- the shipped model -------------------------------------------------------------------------------------
 #: families whose variants' IR is the same for every input: the model keeps their features (for choosing
 #: at call time without compiling every variant)
-FIXED_VARIANTS = ("spgemm",)
+FIXED_VARIANTS = ("spgemm", "matmul")
 
 
 def variant_features(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -408,18 +439,30 @@ def variant_features(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]
     return out
 
 
+def learned_op_costs(records: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """The per-op tables fitted to the records' kernels (``op_fit``): f64 only, the sympy kernels' type."""
+    from ircc.costmodel import op_costs, op_fit
+
+    if not any(op_fit.usable(r) for r in records):
+        return {}
+    return {"f64": op_fit.fit(records, op_costs("f64", "static"))}
+
+
 def train_and_save(d: Data, out: str | Path, header: dict[str, Any],
-                   records: list[dict[str, Any]] | None = None) -> Path:
-    """The ranking model (and the regression head) on all of ``d``, written to ``out`` (a directory)."""
+                   records: list[dict[str, Any]] | None = None, budget_s: float | None = None) -> Path:
+    """The ranking model (and the regression head) on all of ``d``, written to ``out`` (a directory);
+    ``budget_s``: the boosting time of the two together."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    rank = fit_lgbm(d, np.arange(len(d.y)), "rank")
-    reg = fit_lgbm(d, np.arange(len(d.y)), "regression")
+    half = budget_s / 2 if budget_s is not None else None
+    rank = fit_lgbm(d, np.arange(len(d.y)), "rank", budget_s=half)
+    reg = fit_lgbm(d, np.arange(len(d.y)), "regression", budget_s=half)
     rank.save_model(str(out / "rank.txt"))
     reg.save_model(str(out / "regression.txt"))
     meta = {"machine_class": header.get("machine_class"), "fingerprint": header.get("fingerprint"),
             "columns": columns(), "families": sorted(set(d.family.tolist())), "groups": len(d.group_names),
             "variant_count": int(len(d.y)), "variants": variant_features(records or []),
+            "op_costs": learned_op_costs(records or []),
             "trained": time.strftime("%Y-%m-%dT%H:%M:%S")}
     (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     return out

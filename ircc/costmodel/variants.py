@@ -12,7 +12,9 @@ Families:
   counting the last vertex, choose; the plans ``ircc.graph.count`` could run) on seeded random graphs;
 * ``backend``: one sympy kernel on the ``llvm`` and the ``numba`` backends (the ``cpu`` target's choice);
 * ``egraph``: the extractions the e-graph pass makes for one expression (fastmath) with different rulesets
-  (none, the exact ones, all, all but one family), each distinct result a variant.
+  (none, the exact ones, all, all but one family), each distinct result a variant;
+* ``matmul``: an f32 ``linalg.matmul`` of seeded shapes (skinny ones included) by each ``lower-matmul``
+  strategy: a BLAS call, or the (i, k, j) loop nest LLVM vectorizes.
 
 Every variant runs on one thread (its time is process CPU time).
 """
@@ -25,10 +27,7 @@ from typing import Any
 
 import numpy as np
 
-FAMILIES = ("spgemm", "graph", "backend", "egraph")
-#: planner passes the graph family leaves out, alone or together (graph-plan itself is required)
-GRAPH_SKIPS = ((), ("graph-orient",), ("graph-reuse",), ("graph-count-last",), ("graph-choose",),
-               ("graph-orient", "graph-reuse"), ("graph-reuse", "graph-count-last", "graph-choose"))
+FAMILIES = ("spgemm", "graph", "backend", "egraph", "matmul")
 
 
 @dataclass
@@ -148,16 +147,20 @@ def graph_figures(G: Any) -> dict[str, float]:
 
 
 def _patterns() -> list[tuple[str, Any]]:
-    """Triangle, every connected 4-vertex pattern, the 5-cycle and the house."""
+    """Triangle, every connected 4-vertex pattern, and seven 5-vertex ones (cycle, house, star, path, bull, gem,
+    clique)."""
     from ircc.graph import Pattern
 
     four = {"3-star": Pattern.star(4), "4-path": Pattern.path(4), "tailed-triangle": Pattern.parse("a-b b-c c-a c-d"),
             "4-cycle": Pattern.cycle(4), "diamond": Pattern.parse("a-b b-c c-d d-a a-c"), "4-clique": Pattern.clique(4)}
-    return [("triangle", Pattern.clique(3)), *four.items(), ("5-cycle", Pattern.cycle(5)),
-            ("house", Pattern.parse("a-b b-c c-d d-e e-a a-c"))]
+    five = {"5-cycle": Pattern.cycle(5), "house": Pattern.parse("a-b b-c c-d d-e e-a a-c"),
+            "4-star": Pattern.star(5), "5-path": Pattern.path(5), "bull": Pattern.parse("a-b b-c c-a a-d b-e"),
+            "gem": Pattern.parse("a-b b-c c-d a-e b-e c-e d-e"), "5-clique": Pattern.clique(5)}
+    return [("triangle", Pattern.clique(3)), *four.items(), *five.items()]
 
 
 def graph_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
+    from ircc.graph.plan import PLAN_SKIPS, plan_name
     from ircc.graph.query import compile_query, default_pipeline, query
 
     plans: dict[tuple[str, tuple[str, ...]], Any] = {}  # compiled when first needed
@@ -165,7 +168,7 @@ def graph_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
     def plan(pname: str, P: Any, skip: tuple[str, ...]) -> Any:
         if (pname, skip) not in plans:
             plans[pname, skip] = compile_query(query(P), target="llvm", threads=1,
-                                               pipeline=default_pipeline(1, "llvm", skip))
+                                               pipeline=default_pipeline(1, "llvm", skip), cost="static")
         return plans[pname, skip]
 
     for gname, G in _graphs(rng, quick):
@@ -173,7 +176,7 @@ def graph_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
             if P.k >= 5 and G.n > 1024:  # 5-vertex patterns on small graphs only: a bad plan runs for minutes
                 continue
             variants, seen = [], set()
-            for skip in GRAPH_SKIPS:
+            for skip in PLAN_SKIPS:
                 k = plan(pname, P, skip)
                 ir = k.mlir(-1)
                 if ir in seen:  # a skipped pass that changed nothing for this pattern: the same plan
@@ -182,8 +185,7 @@ def graph_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
                 call = k._call
                 indptr, indices, _, _ = G.degree_ordered(call.oriented)
                 args = (indptr, indices, G.n)
-                variants.append(Variant("skip=" + ("+".join(s.removeprefix("graph-") for s in skip) or "none"),
-                                        lambda inner=call.kernel, args=args: inner(*args), ir))
+                variants.append(Variant(plan_name(skip), lambda inner=call.kernel, args=args: inner(*args), ir))
             if len(variants) > 1:
                 yield Group("graph", f"count-{pname}", gname, graph_figures(G), variants)
 
@@ -267,8 +269,51 @@ def egraph_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
                                                              "variables": float(len(args))}, variants)
 
 
+# -- matmul: lower-matmul's strategies -------------------------------------------------------------------------
+#: one f32 product C = A B on dynamic shapes (one module serves every shape; the inputs give the sizes)
+MATMUL_TEXT = """
+func.func @matmul(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x?xf32>)
+  linalg.matmul ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>)
+  func.return
+}
+"""
+#: the torch frontend's passes from lower-matmul on, with the strategy forced
+MATMUL_PIPELINE = ("lower-matmul{{strategy={s}}},linalg-interchange,convert-linalg-to-parallel-loops,lower-affine,"
+                   "canonicalize,cse")
+MATMUL_STRATEGIES = ("blas", "loops")
+
+
+def matmul_figures(m: int, n: int, k: int) -> dict[str, float]:
+    """What the model knows of an m x k by k x n product (also asked by ``lower-matmul`` under cost=learned)."""
+    return {"m": float(m), "n": float(n), "k": float(k), "flops": float(m) * n * k}
+
+
+def matmul_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
+    import ircc
+    from ircc.backends import runtime
+
+    if runtime.blas() is None:  # no CBLAS in this process: lower-matmul has nothing to choose
+        return
+    kernels = {s: ircc.compile(MATMUL_TEXT, target="llvm", threads=1, pipeline=MATMUL_PIPELINE.format(s=s))
+               for s in MATMUL_STRATEGIES}
+    sizes = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+    for _ in range(12 if quick else 60):
+        m, n, k = (int(rng.choice(sizes)) for _ in range(3))
+        if m * n * k > 1 << 25:  # a few ms at most per call
+            continue
+        a = rng.random((m, k), dtype=np.float32)
+        b = rng.random((k, n), dtype=np.float32)
+        c = np.zeros((m, n), np.float32)
+        variants = [Variant(s, lambda kern=kern, args=(a, b, c): kern(*args), kern.mlir(-1))
+                    for s, kern in kernels.items()]
+        yield Group("matmul", "matmul-f32", f"{m}x{n}x{k}", matmul_figures(m, n, k), variants)
+
+
 GENERATORS: dict[str, Callable[[np.random.Generator, bool], Iterator[Group]]] = {
-    "spgemm": spgemm_groups, "graph": graph_groups, "backend": backend_groups, "egraph": egraph_groups}
+    "spgemm": spgemm_groups, "graph": graph_groups, "backend": backend_groups, "egraph": egraph_groups,
+    "matmul": matmul_groups}
 
 
 def groups(families: tuple[str, ...], seed: int, quick: bool) -> Iterator[Group]:

@@ -38,6 +38,15 @@ INDICES = memref_1d(i32)
 #: the planner, pass by pass (each can be left out for an ablation; graph-plan is the one that must run)
 PLAN_PIPELINE = ("graph-order", "graph-symmetry", "graph-plan", "graph-reuse", "graph-count-last", "graph-choose",
                  "graph-orient")
+#: the plans a count can run: the planner with optional passes left out, alone or together (what the cost
+#: model's ``graph`` family times, and what ``cost="learned"`` chooses between for a data graph)
+PLAN_SKIPS = ((), ("graph-orient",), ("graph-reuse",), ("graph-count-last",), ("graph-choose",),
+              ("graph-orient", "graph-reuse"), ("graph-reuse", "graph-count-last", "graph-choose"))
+
+
+def plan_name(skip: tuple[str, ...]) -> str:
+    """``skip=none``, ``skip=orient+reuse``, ...: a plan's name in the dataset and the stats."""
+    return "skip=" + ("+".join(s.removeprefix("graph-") for s in skip) or "none")
 
 
 def build_query(p: Pattern, induced: bool = False, op: str = "count", limit: int | None = None,

@@ -9,8 +9,11 @@
 
 A query is a ``graph.pattern`` op (``plan.py``), planned by the passes in ``plan.PLAN_PIPELINE``, lowered
 by ``lower-graph`` and compiled by any CPU backend; ``kernel.mlir("input")`` shows the query and the
-dumps every step of the plan. The data graph is renumbered by ascending degree before the call (once
-per graph; counts do not depend on the numbering, and ``match`` maps its rows back).
+dumps every step of the plan. Under ``cost="learned"`` (the default where a model ships) a count runs the
+plan the model ranks fastest for each data graph large enough to repay the choice (``plan_choice.py``;
+``kernel.stats["plan"]``). The data
+graph is renumbered by ascending degree before the call (once per graph; counts do not depend on the
+numbering, and ``match`` maps its rows back).
 """
 
 from __future__ import annotations
@@ -83,6 +86,33 @@ class QueryCall:
         p = q.pattern.induced() if q.induced else q.pattern
         self.labelled = any(label is not None for label in p.labels)
         self.width = p.k - len(p.anti_vertices)
+        # cost=learned: how to compile the plan the model picks (None: no choice), the candidates once built
+        self.compile_plan: Any = None
+        self.use_cache = True
+        self.plans: Any = None
+        self._plan_kernels: dict[tuple[str, ...], Any] = {}
+
+    def _chosen(self, G: DataGraph) -> Any:
+        """The kernel of the plan the learned model ranks fastest on G (None: this one's, the default)."""
+        from ircc.graph.plan_choice import MIN_EDGES, PlanChoice
+
+        if len(G.indices) < 2 * MIN_EDGES:
+            return None
+        if self.plans is None:
+            self.plans = PlanChoice.for_query(self.q, self.use_cache)
+            if self.plans is None:  # every plan is the same IR, or no model ranks them
+                self.compile_plan = None
+                return None
+        i = self.plans.choose(G)
+        artifact = self.kernel._artifact
+        if artifact is not None:
+            artifact.stats["last_call"] = {"plan": self.plans.names[i], "plan_chosen_by": "learned cost model"}
+        skip = self.plans.skips[i]
+        if not skip:
+            return None
+        if skip not in self._plan_kernels:
+            self._plan_kernels[skip] = self.compile_plan(skip)
+        return self._plan_kernels[skip]
 
     def __call__(self, G: Any):
         G = as_datagraph(G)
@@ -91,6 +121,10 @@ class QueryCall:
                             "DataGraph.from_edges(n, edges, labels=...)")
         if G.n == 0:
             return {"count": 0, "exists": False}.get(self.q.op, np.zeros((0, self.width), np.int32))
+        if self.compile_plan is not None:
+            other = self._chosen(G)
+            if other is not None:
+                return other(G)
         indptr, indices, labels, old = G.degree_ordered(self.oriented)
         args = [indptr, indices, G.n] + ([labels] if self.labelled else [])
         if self.q.op == "count":
@@ -119,7 +153,8 @@ def compile_query(q: GraphQuery, *, target: str = "cpu", **options: Any):
     from ircc.options import Options
 
     opts = Options.from_kwargs(target=target, **options)
-    pipeline = default_pipeline(opts.threads, resolve_target(target))
+    resolved = resolve_target(target)
+    pipeline = default_pipeline(opts.threads, resolved)
 
     def build(op: str, partial: bool = False):
         def rebuild():
@@ -136,6 +171,20 @@ def compile_query(q: GraphQuery, *, target: str = "cpu", **options: Any):
     stats["op"] = q.op
     call = QueryCall(q, inner, module, count_kernel)
     stats["oriented"] = call.oriented
+    if opts.cost == "learned" and q.op == "count" and opts.pipeline is None and resolved in ("llvm", "numba"):
+        from ircc.costmodel.learned import model
+        from ircc.graph.plan_choice import MIN_EDGES
+
+        m = model()
+        if m is not None and m.covers("graph"):
+            stats["plan_choice"] = f"learned cost model, per data graph of {MIN_EDGES} edges or more"
+
+            def compile_plan(skip: tuple[str, ...]):
+                chosen = {**options, "pipeline": default_pipeline(opts.threads, resolved, skip), "cost": "static"}
+                return compile_query(q, target=target, **chosen)
+
+            call.compile_plan = compile_plan
+            call.use_cache = opts.cache
     return Kernel(stages=lambda: inner.stages, artifact=inner._artifact, call=call, compile_stats=stats,
                   entry=q.op, target=inner.target)
 

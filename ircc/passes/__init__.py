@@ -39,8 +39,9 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
     "expand-powi": (_ircc("expand_powi", "ExpandPowi"),
                     "rewrite x**n with a constant integer n as a chain of multiplications"),
     "eqsat": (_ircc("eqsat", "EqSat"),
-              "equality saturation (egglog) on float arithmetic, DAG-aware extraction by the op-cost table; "
-              "fastmath=true adds the rules that change rounding"),
+              "equality saturation (egglog) on float arithmetic, DAG-aware extraction by the op-cost table "
+              "(cost=static|learned|default: the compile's cost option); fastmath=true adds the rules that change "
+              "rounding"),
     "convert-linalg-to-loops": (_xdsl("xdsl.transforms.convert_linalg_to_loops", "ConvertLinalgToLoopsPass"),
                                 "xDSL: lower linalg ops on memrefs to scf.for loop nests"),
     "convert-linalg-to-parallel-loops": (_ircc("convert_linalg_to_parallel_loops", "ConvertLinalgToParallelLoops"),
@@ -56,7 +57,8 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
                            "(a reduction only when its combiner may be reassociated)"),
     "lower-matmul": (_ircc("lower_matmul", "LowerMatmul"),
                      "linalg.matmul to a BLAS call (transposes as flags) or an (i, k, j) loop nest, "
-                     "per the cost estimate; strategy=auto|blas|loops"),
+                     "per the cost estimate; strategy=auto|blas|loops, cost=static|learned|default (the compile's "
+                     "cost option)"),
     "lower-nn": (_ircc("lower_nn", "LowerNN"),
                  "lower the nn dialect to loops: nn.attention as one scf.parallel nest over (batch, head, query row), "
                  "no score matrix in memory; scheme=passes|online"),

@@ -1,18 +1,18 @@
 """``eqsat``: equality saturation on float arithmetic (egglog), then the cheapest equivalent program.
 
-For each block and float type, the ``arith`` / ``math`` ops become terms of one egglog e-graph (sharing kept:
-a value used twice is one e-class; everything else is an opaque leaf). The rulesets in
-``ircc.passes.eqsat_rules`` run one iteration at a time until the e-graph saturates or a limit is hit
-(``node-limit`` e-nodes, ``iter-limit`` iterations, ``time-limit`` seconds of rewriting per block; an iteration whose
-growth would overshoot the node limit is not started). The extractor (``eqsat_extract``) then picks, per e-class, the
-node that makes the whole program cheapest, each shared subterm paid once, with the per-op costs of
-``ircc.costmodel``; the block is rebuilt with each e-class computed once, just before its first user. A block whose
+For each block and float type, the ``arith`` / ``math`` ops become terms of one egglog e-graph (sharing kept: a
+value used twice is one e-class; everything else is an opaque leaf). The rulesets in ``ircc.passes.eqsat_rules`` run
+one iteration at a time until the e-graph saturates or a limit is hit (``node-limit`` e-nodes, ``iter-limit``
+iterations, ``time-limit`` seconds of rewriting per block; an iteration whose growth would overshoot the node limit
+is not started). The extractor (``eqsat_extract``) then picks, per e-class, the node that makes the whole program
+cheapest, each shared subterm paid once, with the per-op costs of ``ircc.costmodel`` (``cost=static``: each op timed
+alone; ``cost=learned``: fitted to whole kernels' times, ``ircc.costmodel.op_fit``; ``default``: the compile's
+``cost`` option); the block is rebuilt with each e-class computed once, just before its first user. A block whose
 best program is not cheaper than its current one is left as it is (counting duplicates that differ only by
-commutation once: LLVM's CSE merges those itself). Fused multiply-adds are formed last, on the
-extracted program alone, and kept only where they make it at least ``min-gain`` (default 10%) cheaper: under fastmath
-LLVM contracts ``a*b + c`` itself, and the table, which prices ops one by one, misses the latency and scheduling
-that decide such small differences (measured: Robertson's kernel, 6% cheaper by the table with fmas, ran 7%
-slower).
+commutation once: LLVM's CSE merges those itself). Fused multiply-adds are formed last, on the extracted program
+alone, and kept only where they make it at least ``min-gain`` (default 10%) cheaper: under fastmath LLVM contracts
+``a*b + c`` itself, and the table, which prices ops one by one, misses the latency and scheduling that decide such
+small differences (measured: Robertson's kernel, 6% cheaper by the table with fmas, ran 7% slower).
 
 With ``fastmath``, sum and product trees enter the e-graph reassociated in ranked order
 (``eqsat_reassociate``: shared factors first, so ``factor`` works without associativity).
@@ -104,7 +104,7 @@ class EqSat(ModulePass):
     node_limit: int = 20000
     iter_limit: int = 12
     time_limit: float | int = 1.0  # seconds; int too, so that time-limit=3 parses
-    cost: str = "static"
+    cost: str = "default"  # the per-op costs: static, learned, or the compile's cost option
     picture: bool = False
     min_gain: float | int = 0.1  # the least relative cost reduction for which fmas are formed
 
@@ -116,8 +116,9 @@ class EqSat(ModulePass):
             raise ValueError(f"time-limit={self.time_limit}: expected a positive number of seconds")
         if not 0 <= self.min_gain < 1:
             raise ValueError(f"min-gain={self.min_gain}: expected a fraction in [0, 1)")
-        if self.cost not in ("static", "learned"):
-            raise ValueError(f"cost={self.cost!r}: expected 'static' or 'learned'")
+        from ircc.costmodel import check_cost
+
+        check_cost(self.cost)
         try:
             self.rulesets()
         except IrccError as err:

@@ -57,12 +57,18 @@ class LowerMatmul(ModulePass):
     name = "lower-matmul"
 
     strategy: str = "auto"
+    cost: str = "default"  # what strategy=auto asks: static, learned, or the compile's cost option
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.strategy not in STRATEGIES:
             raise DiagnosticException(f"lower-matmul: strategy={self.strategy!r}; expected one of "
                                       f"{', '.join(STRATEGIES)}")
-        from ircc.costmodel import matmul_strategy
+        from ircc.costmodel import check_cost, matmul_strategy
+
+        try:
+            check_cost(self.cost)
+        except ValueError as err:
+            raise DiagnosticException(f"lower-matmul: {err}") from None
 
         have_blas = runtime.blas() is not None
         if self.strategy == "blas" and not have_blas:
@@ -73,7 +79,8 @@ class LowerMatmul(ModulePass):
             c = mm.outputs[0]
             m, n = c.type.get_shape()
             k = a.type.get_shape()[1]
-            choice = self.strategy if self.strategy != "auto" else matmul_strategy(m, n, k, have_blas)
+            choice = (self.strategy if self.strategy != "auto"
+                      else matmul_strategy(m, n, k, have_blas, self.cost))
             if choice == "blas":
                 name = _to_blas(mm)
                 if not _has_symbol(op, name):

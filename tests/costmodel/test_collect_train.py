@@ -77,6 +77,10 @@ def test_cli_eval_json_and_errors(dataset, tmp_path, capsys) -> None:
     assert main(["costmodel", "collect", "--families", "spgemm,nope", "--out", str(tmp_path / "x.jsonl")]) == 1
     assert "unknown family nope" in capsys.readouterr().err
     assert main(["costmodel", "eval", "--data", str(dataset), "--models", "magic"]) == 1
+    assert main(["costmodel", "train", "--data", str(dataset), "--out", str(tmp_path / "m"), "--budget", "5"]) == 0
+    assert (tmp_path / "m" / "rank.txt").exists() and "trained on 10 groups" in capsys.readouterr().out
+    assert main(["costmodel", "train", "--data", str(dataset), "--budget", "0"]) == 1
+    assert "give a positive number of seconds" in capsys.readouterr().err
 
 
 def test_a_model_trained_on_other_columns_is_not_used(dataset, tmp_path, monkeypatch) -> None:

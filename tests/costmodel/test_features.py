@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 import ircc
+from ircc.costmodel import op_costs
 from ircc.costmodel.features import feature_names, ir_features, ir_tokens
 
 TEXT = """
@@ -46,6 +49,10 @@ def test_counts_are_weighted_by_the_trips_the_ir_fixes() -> None:
     assert f["dyn1_load_unit"] == 8 and f["dyn1_store_unit"] == 8 and f["dyn1_float"] == 8
     assert f["dyn0_float"] == 32  # the addf of the static nest
     assert f["loops"] == 3 and f["max_depth"] == 2 and f["max_dyn_depth"] == 1
+    # nanoseconds by the static table: 32 additions and 32 exponentials in the static nest, 8 multiplications
+    t = op_costs("f64", "static")
+    assert f["dyn0_op_ns"] == pytest.approx(32 * (t["add"] + t["exp"]))
+    assert f["w_op_ns"] == pytest.approx(32 * (t["add"] + t["exp"]) + 8 * max(t["mul"], t["add"]))
 
 
 def test_tokens_name_ops_types_and_regions() -> None:
