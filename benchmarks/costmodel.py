@@ -7,7 +7,8 @@
    and leaving each family out, beside the op-count baseline and the noise ceiling.
 2. End to end, SpGEMM: fresh matrices (seeds the dataset never drew, sizes beyond it too), each strategy
    timed on one thread (process CPU time, median of repeats, the strategies interleaved, two passes), against
-   ``algorithm="auto"`` as the shipped model chooses and as the static rule chooses, and the per-case best.
+   ``algorithm="auto"`` as the shipped model chooses and as the static rule chooses, and the per-case best;
+   then the same on every core, by wall clock.
 3. End to end, graph counts: fresh data graphs and patterns, every plan a count can run (``PLAN_SKIPS``) timed
    the same way, against the plan the learned model picks for the graph and the planner's default.
 4. End to end, matmul: shapes the dataset never drew, ``lower-matmul``'s BLAS call and loop nest, against the
@@ -24,7 +25,6 @@ import argparse
 import json
 import math
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -63,7 +63,6 @@ def _matrices() -> list[tuple[str, Any]]:
 
 
 def _spgemm_end_to_end() -> dict[str, Any]:
-    from ircc.costmodel.collect import time_call
     from ircc.costmodel.learned import has_model
     from ircc.costmodel.variants import spgemm_kernels, spgemm_run
     from ircc.sparse import STRATEGIES, choose_algorithm
@@ -76,12 +75,7 @@ def _spgemm_end_to_end() -> dict[str, Any]:
         flops = int(np.diff(A.indptr)[A.indices].sum())
         learned = choose_algorithm(A, flops, "learned")
         static = choose_algorithm(A, flops, "static")
-        runs = {a: spgemm_run(k, a, A)[0] for a, k in kernels.items()}
-        times: dict[str, list[float]] = {a: [] for a in runs}
-        for _ in range(2):  # two passes, the strategies interleaved
-            for a, run in runs.items():
-                times[a].append(time_call(run, min_time=0.1))
-        t = {a: statistics.median(v) for a, v in times.items()}
+        t = _time_variants({a: spgemm_run(k, a, A)[0] for a, k in kernels.items()})
         best = min(t, key=t.get)
         rows.append({"matrix": name, "n": A.shape[0], "nnz": int(A.nnz), "flops": flops, "times_s": t,
                      "best": best, "learned": learned, "static": static,
@@ -103,21 +97,50 @@ def _geomean(rows: list[dict[str, Any]], policies: list[str], pick) -> dict[str,
                                        for r in rows]))) for p in policies}
 
 
-def _time_variants(runs: dict[str, Any]) -> dict[str, float]:
-    """Median process time per variant: two passes, the variants interleaved; one that takes over a second is
-    timed once (its first call)."""
+def _time_variants(runs: dict[str, Any], clock=time.process_time) -> dict[str, float]:
+    """Median time per variant by ``clock`` (process time; wall clock for parallel runs): two passes, the
+    variants interleaved, the least of the two; one that takes over a second is timed once (its first call)."""
     from ircc.costmodel.collect import time_call
 
     first = {}
     for a, run in runs.items():
-        t = time.process_time()
+        t = clock()
         run()
-        first[a] = time.process_time() - t
+        first[a] = clock() - t
     times: dict[str, list[float]] = {a: [] for a in runs}
     for _ in range(2):
         for a, run in runs.items():
-            times[a].append(first[a] if first[a] > 1.0 else time_call(run, min_time=0.1))
-    return {a: statistics.median(v) for a, v in times.items()}
+            times[a].append(first[a] if first[a] > 1.0 else time_call(run, min_time=0.1, clock=clock))
+    return {a: min(v) for a, v in times.items()}
+
+
+def _spgemm_parallel_end_to_end() -> dict[str, Any] | None:
+    """SpGEMM on every core: wall clock, the strategies interleaved; auto as the model ranks the strategies
+    run on every core (the ``spgemm-parallel`` family) against the static rule."""
+    from ircc.costmodel.variants import parallel_threads, spgemm_kernels, spgemm_run
+    from ircc.sparse import STRATEGIES, choose_algorithm
+
+    threads = parallel_threads()
+    if threads < 2:
+        return None
+    kernels = spgemm_kernels(threads)
+    rows = []
+    for name, A in _matrices():
+        flops = int(np.diff(A.indptr)[A.indices].sum())
+        learned = choose_algorithm(A, flops, "learned", threads=threads)
+        static = choose_algorithm(A, flops, "static")
+        t = _time_variants({a: spgemm_run(k, a, A)[0] for a, k in kernels.items()}, clock=time.perf_counter)
+        best = min(t, key=t.get)
+        rows.append({"matrix": name, "flops": flops, "times_s": t, "best": best, "learned": learned, "static": static,
+                     "learned_slowdown": t[learned] / t[best], "static_slowdown": t[static] / t[best]})
+        print(f"  {name:18s} best {best:6s} learned {learned:6s} ({t[learned] / t[best]:.3f}x)  static {static:6s} "
+              f"({t[static] / t[best]:.3f}x)", flush=True)
+
+    def pick(r: dict[str, Any], p: str) -> str:
+        return {"auto (static rule)": r["static"], "auto (learned)": r["learned"]}.get(p, p)
+
+    policies = list(STRATEGIES) + ["auto (static rule)", "auto (learned)"]
+    return {"threads": threads, "rows": rows, "geomean_slowdown_vs_best": _geomean(rows, policies, pick)}
 
 
 def _graphs() -> list[tuple[str, Any]]:
@@ -185,6 +208,7 @@ def _graph_end_to_end() -> dict[str, Any]:
 def _matmul_end_to_end() -> dict[str, Any]:
     import ircc
     from ircc.costmodel import matmul_strategy
+    from ircc.backends.runtime import blas_name
     from ircc.costmodel.variants import MATMUL_PIPELINE, MATMUL_STRATEGIES, MATMUL_TEXT
 
     kernels = {s: ircc.compile(MATMUL_TEXT, target="llvm", threads=1, pipeline=MATMUL_PIPELINE.format(s=s))
@@ -206,7 +230,7 @@ def _matmul_end_to_end() -> dict[str, Any]:
     def pick(r: dict[str, Any], p: str) -> str:
         return {"auto (static rule)": r["static"], "auto (learned)": r["learned"]}.get(p, p)
 
-    return {"rows": rows, "geomean_slowdown_vs_best": _geomean(rows, policies, pick)}
+    return {"rows": rows, "blas": blas_name(), "geomean_slowdown_vs_best": _geomean(rows, policies, pick)}
 
 
 def _op_costs(path: Path) -> dict[str, Any]:
@@ -233,16 +257,20 @@ def main() -> int:
 
         done = collect(path, budget_s=ns.collect)
         print(f"collected {done.groups} groups, {done.variants} variants in {done.seconds:.0f} s")
-    header, ev = _evaluate(path, ns.seq_budget)
+    # end to end first: the evaluation's sequence model loads torch, and with torch the BLAS calls go to its MKL
     print("end to end (SpGEMM, one thread):")
     e2e = _spgemm_end_to_end()
+    print("end to end (SpGEMM, every core, wall clock):")
+    e2e_parallel = _spgemm_parallel_end_to_end()
     print("end to end (graph counts, one thread):")
     graph = _graph_end_to_end()
     print("end to end (matmul, one thread):")
     matmul = _matmul_end_to_end()
+    header, ev = _evaluate(path, ns.seq_budget)
     out = {"load_average": load, "machine_class": header["machine_class"], "fingerprint": header["fingerprint"],
            "dataset": str(path.relative_to(ROOT.parent) if path.is_relative_to(ROOT.parent) else path),
-           "evaluation": ev, "spgemm_end_to_end": e2e, "graph_end_to_end": graph, "matmul_end_to_end": matmul,
+           "evaluation": ev, "spgemm_end_to_end": e2e, "spgemm_parallel_end_to_end": e2e_parallel,
+           "graph_end_to_end": graph, "matmul_end_to_end": matmul,
            "egraph_op_costs": _op_costs(path)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "costmodel.json").write_text(json.dumps(out, indent=1, default=float) + "\n")
@@ -272,7 +300,7 @@ def _markdown(out: dict[str, Any]) -> str:
         lines += ["## Held-out kernels, per family", "", "| family | model | " + " | ".join(METRICS) + " |",
                   "|---" * (len(METRICS) + 2) + "|"]
         for fam, models in per_family.items():
-            for model in ("lgbm-ens", "lgbm-rank", "op-count", "noise"):
+            for model in ("lgbm-rank", "lgbm-ens", "op-count", "noise"):
                 if model in models:
                     lines.append(f"| {fam} | {model} | " + " | ".join(fmt(models[model][k]) for k in METRICS) + " |")
         lines.append("")
@@ -286,6 +314,18 @@ def _markdown(out: dict[str, Any]) -> str:
     lines += ["", "Geometric mean of time over the per-case best:", "", "| policy | slowdown |", "|---|---|"]
     for p, g in e2e["geomean_slowdown_vs_best"].items():
         lines.append(f"| {p} | {g:.3f}x |")
+    par = out.get("spgemm_parallel_end_to_end")
+    if par:
+        lines += ["", f"## End to end: SpGEMM `algorithm=\"auto\"` on {par['threads']} threads (llvm, wall clock, "
+                  "the strategies interleaved)", "",
+                  "| matrix | best | learned picks | slowdown | static rule picks | slowdown |",
+                  "|---|---|---|---|---|---|"]
+        for r in par["rows"]:
+            lines.append(f"| {r['matrix']} | {r['best']} | {r['learned']} | {r['learned_slowdown']:.3f}x | "
+                         f"{r['static']} | {r['static_slowdown']:.3f}x |")
+        lines += ["", "| policy | slowdown |", "|---|---|"]
+        for p, g in par["geomean_slowdown_vs_best"].items():
+            lines.append(f"| {p} | {g:.3f}x |")
     graph = out["graph_end_to_end"]
     lines += ["", "## End to end: graph counts, the plan per data graph (llvm, one thread, fresh graphs)", "",
               "| pattern | graph | best plan | learned picks | slowdown | planner default slowdown |",
@@ -300,6 +340,8 @@ def _markdown(out: dict[str, Any]) -> str:
         lines.append(f"| {p} | {g:.3f}x |")
     mm = out["matmul_end_to_end"]
     lines += ["", "## End to end: `lower-matmul`'s strategy (f32, llvm, one thread, fresh shapes)", "",
+              f"BLAS: `{mm.get('blas')}` (the one the matmul family was timed with; with torch loaded, calls go to "
+              "its MKL, and `cost=\"learned\"` keeps the static rule).", "",
               "| m x n x k | blas | loops | learned picks | static rule picks |", "|---|---|---|---|---|"]
     for r in mm["rows"]:
         t = r["times_s"]

@@ -251,7 +251,8 @@ class SpGemmCall:
         index_in = 32 if fits else 64
         index_out = 32 if fits and bound < 2**31 else 64
         _check_memory(A, M, lengths, dtype, index_out, flops)
-        algorithm = self.algorithm if self.algorithm != "auto" else choose_algorithm(A, flops, self.cost, B)
+        algorithm = (self.algorithm if self.algorithm != "auto"
+                     else choose_algorithm(A, flops, self.cost, B, self.opts.threads))
         if algorithm.startswith("smash-"):
             self._check_table(algorithm, A, n, lengths)
         phases, phases_note = self._phases(A, n, lengths, dtype, index_out, flops)
@@ -344,14 +345,17 @@ AUTO_RULE = ("heap when A's rows hold at most 10.5 entries on average and the pr
              "accumulator misses the cache); spa otherwise (hub rows, meshes, skewed graphs)")
 
 
-def choose_algorithm(A: Any, flops: int, cost: str = "static", B: Any = None) -> str:
+def choose_algorithm(A: Any, flops: int, cost: str = "static", B: Any = None, threads: int = 1) -> str:
     """``algorithm="auto"``: the learned model's fastest strategy for A (``cost="learned"``, where a model for
-    this machine ships), else ``AUTO_RULE``."""
+    this machine ships; on several threads, as the strategies ran on all cores), else ``AUTO_RULE``."""
     if cost == "learned":
         from ircc.costmodel.learned import best_variant
         from ircc.costmodel.variants import matrix_figures
 
-        best = best_variant("spgemm", matrix_figures(A, B), STRATEGIES)
+        figures = matrix_figures(A, B)
+        best = best_variant("spgemm-parallel", figures | {"threads": float(threads)}, STRATEGIES) \
+            if threads > 1 else None
+        best = best or best_variant("spgemm", figures, STRATEGIES)
         if best is not None:
             return best
     rows = max(1, A.shape[0])

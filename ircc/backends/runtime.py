@@ -88,6 +88,12 @@ def blas() -> Blas | None:
     return Blas("libtorch_cpu.so (MKL)", sgemm, dgemm, 64, set_threads)
 
 
+def blas_name() -> str | None:
+    """The file name of the BLAS ``blas()`` gives (what the cost model's matmul timings depend on), or None."""
+    b = blas()
+    return os.path.basename(b.library) if b is not None else None
+
+
 @functools.cache
 def _openblas() -> Blas | None:
     for path, pattern, bits in _candidates():

@@ -171,16 +171,22 @@ BLAS_CALL_NS = 1500.0
 
 def matmul_strategy(m: int, n: int, k: int, have_blas: bool, cost: str = "static") -> str:
     """``"blas"`` or ``"loops"`` for an m x k by k x n product: whichever the estimate says is faster.
-    ``cost="learned"``: the shipped model's ranking of the two (the ``matmul`` family), where it covers them."""
+    ``cost="learned"``: the shipped model's ranking of the two (the ``matmul`` family), where it covers them
+    and this process calls the BLAS the family was timed with (torch brings MKL, whose small products cost
+    otherwise than OpenBLAS's)."""
     if not have_blas:
         return "loops"
     if resolve_cost(cost) == "learned":
+        from ircc.backends import runtime
         from ircc.costmodel import learned
         from ircc.costmodel.variants import MATMUL_STRATEGIES, matmul_figures
 
-        best = learned.best_variant("matmul", matmul_figures(extent(m), extent(n), extent(k)), MATMUL_STRATEGIES)
-        if best is not None:
-            return best
+        model = learned.model()
+        if model is not None and model.meta.get("fingerprint", {}).get("blas") == runtime.blas_name():
+            best = learned.best_variant("matmul", matmul_figures(extent(m), extent(n), extent(k)),
+                                        MATMUL_STRATEGIES)
+            if best is not None:
+                return best
     fmas = extent(m) * extent(n) * extent(k)
     return "blas" if BLAS_CALL_NS + fmas * BLAS_NS_PER_FMA < fmas * LOOP_NS_PER_FMA else "loops"
 

@@ -29,9 +29,10 @@ def build_costmodel_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="{collect,train,eval}")
     c = sub.add_parser("collect", help="time variants that ircc's own choices generate; write a dataset",
                        description="Compile groups of equivalent variants (SpGEMM strategies, graph plans, "
-                                   "llvm vs numba, e-graph extractions, matmul strategies), time each on one "
-                                   "thread (process CPU time, two shuffled passes, noisy ones measured again) and "
-                                   "write a JSON-lines dataset with this machine's fingerprint.")
+                                   "llvm vs numba, e-graph extractions, matmul strategies, SpGEMM on every core), "
+                                   "time each (process CPU time on one thread, wall clock for parallel ones; two "
+                                   "shuffled passes, noisy ones measured again, the least kept) and write a "
+                                   "JSON-lines dataset with this machine's fingerprint.")
     c.add_argument("--out", default=DEFAULT_DATA, metavar="PATH", help=f"the dataset to write (default {DEFAULT_DATA})")
     c.add_argument("--budget", type=float, default=180.0, metavar="SECONDS",
                    help="stop after about this long, compiling included (default 180)")
@@ -44,7 +45,8 @@ def build_costmodel_parser() -> argparse.ArgumentParser:
                        description="Train LightGBM's LambdaRank model and a regression head (the passes ask "
                                    "both, averaged) on every group of a dataset and write them to a model "
                                    "directory.")
-    t.add_argument("--data", default=DEFAULT_DATA, metavar="PATH", help=f"the dataset (default {DEFAULT_DATA})")
+    t.add_argument("--data", default=DEFAULT_DATA, metavar="PATH[,PATH]",
+                   help=f"the dataset, or datasets of one machine joined (default {DEFAULT_DATA})")
     t.add_argument("--out", default=DEFAULT_MODEL, metavar="DIR", help=f"the model directory (default {DEFAULT_MODEL})")
     t.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                    help="stop boosting after about this long (default: every round; a few seconds)")
@@ -54,7 +56,8 @@ def build_costmodel_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="evaluate the models on held-out kernels and left-out families",
                        description="Cross-validate every model with whole kernels held out, and train on all "
                                    "families but one; print the metrics (and --json them).")
-    e.add_argument("--data", default=DEFAULT_DATA, metavar="PATH", help=f"the dataset (default {DEFAULT_DATA})")
+    e.add_argument("--data", default=DEFAULT_DATA, metavar="PATH[,PATH]",
+                   help=f"the dataset, or datasets of one machine joined (default {DEFAULT_DATA})")
     e.add_argument("--json", default=None, metavar="PATH", help="also write the metrics as JSON")
     e.add_argument("--models", default=",".join(MODELS), metavar="M[,M]",
                    help=f"models to evaluate (default all: {','.join(MODELS)})")
@@ -124,7 +127,7 @@ def _eval(ns: argparse.Namespace) -> int:
             print(f"  {model:10s} " + " ".join(f"{fmt(m[k]):>12s}" for k in METRICS))
     if ns.json:
         held = result["held_out_kernels"]
-        primary = held.get("lgbm-ens") or held.get("lgbm-rank") or next(iter(held.values()))
+        primary = held.get("lgbm-rank") or held.get("lgbm-ens") or next(iter(held.values()))  # what passes use
         summary = {k: primary[k] for k in METRICS}
         reg = held.get("lgbm-reg")
         if reg is not None:

@@ -3,13 +3,17 @@
 How a variant is timed (the machine is shared and noisy):
 
 * one warm-up call, then calls until ``MIN_TIME`` seconds of process CPU time have passed (at least
-  ``MIN_REPEATS``, at most ``MAX_REPEATS``); the time is the median per call (every variant runs on one
-  thread, so process CPU time is its own cost, whatever else the machine runs). A variant whose first call
+  ``MIN_REPEATS``, at most ``MAX_REPEATS``); the time is the median per call. A serial variant is timed by
+  process CPU time (its own cost, whatever else the machine runs), a parallel one by wall clock, interleaved
+  with the others by the shuffled passes. A variant whose first call
   (made when its group is built, which also sizes the budget) took over ``SLOW_CALL`` is timed once per pass,
   over ``ONCE_CALL`` not again (a bad graph plan can be 1000x off the best: its rank needs no more digits);
 * two passes over all variants of all groups, each in a shuffled order, so drift and neighbours fall on
-  every variant alike; a variant whose two passes differ by more than ``NOISY`` is measured a third time
-  and keeps the median of the three;
+  every variant alike; the variants whose two passes differ by more than ``NOISY`` are measured again in a
+  third pass, shuffled too (not straight after pass 2: a neighbour's burst of work often lasts that long);
+* a variant's time is the least of its passes' medians: on a shared machine interference (another job's
+  cache and memory traffic) only ever adds process time, and a burst can cover two passes of one variant
+  (measured: 2 of 3 passes at 3x the undisturbed time, which the median kept);
 * ``noise`` records the relative gap between the passes: the evaluation counts a pair of variants only
   when their gap exceeds it, and its noise ceiling ranks pass 2 by pass 1.
 
@@ -41,27 +45,33 @@ ONCE_CALL = 2.0
 NOISY = 0.10
 
 
-def time_call(run, min_time: float = MIN_TIME, warm: bool = True) -> float:
-    """Median process CPU seconds of one call of ``run`` (after a warm-up call unless ``warm`` is false; a call
-    slower than ``SLOW_CALL`` is timed once: a plan 100x off the best needs no more digits)."""
+def time_call(run, min_time: float = MIN_TIME, warm: bool = True, clock=time.process_time) -> float:
+    """Median seconds of one call of ``run`` by ``clock`` (process CPU time; ``time.perf_counter``, wall clock,
+    for a parallel variant), after a warm-up call unless ``warm`` is false; a call slower than ``SLOW_CALL`` is
+    timed once: a plan 100x off the best needs no more digits."""
     if warm:
-        t0 = time.process_time()
+        t0 = clock()
         run()
-        if time.process_time() - t0 > SLOW_CALL:
+        if clock() - t0 > SLOW_CALL:
             warm = False
     if not warm:
-        t0 = time.process_time()
+        t0 = clock()
         run()
-        return time.process_time() - t0
+        return clock() - t0
     samples: list[float] = []
     spent = 0.0
     while len(samples) < MIN_REPEATS or (spent < min_time and len(samples) < MAX_REPEATS):
-        t0 = time.process_time()
+        t0 = clock()
         run()
-        dt = time.process_time() - t0
+        dt = clock() - t0
         samples.append(dt)
         spent += dt
     return statistics.median(samples)
+
+
+def clock_of(variant: Any):
+    """The clock a variant is timed by: wall clock for a parallel one, process CPU time otherwise."""
+    return time.perf_counter if getattr(variant, "parallel", False) else time.process_time
 
 
 class Progress:
@@ -124,9 +134,11 @@ def collect(out: str | Path, *, budget_s: float = 180.0, families: tuple[str, ..
         for v in g.variants:
             module = parse_module(v.ir, f"<{g.key}:{v.name}>")
             r = _record(g, v, ir_features(module), ir_tokens(module))
-            t = time.process_time()
+            clock = clock_of(v)
+            r["clock"] = "wall" if v.parallel else "process"
+            t = clock()
             v.run()  # the first call: warms up, and says what timing this variant costs
-            r["first_call"] = time.process_time() - t
+            r["first_call"] = clock() - t
             planned += 2 * (r["first_call"] if r["first_call"] > SLOW_CALL else
                             max(MIN_TIME, MIN_REPEATS * r["first_call"]) + r["first_call"])
             rows.append(r)
@@ -144,23 +156,35 @@ def collect(out: str | Path, *, budget_s: float = 180.0, families: tuple[str, ..
             g, rows = kept[gi]
             r = rows[vi]
             r[f"time_pass{p}"] = (r["first_call"] if r["first_call"] > ONCE_CALL  # far too slow to repeat
-                                  else time_call(g.variants[vi].run, warm=r["first_call"] <= SLOW_CALL))
+                                  else time_call(g.variants[vi].run, warm=r["first_call"] <= SLOW_CALL,
+                                                 clock=clock_of(g.variants[vi])))
             if bar and n % 8 == 0:
                 bar.show(f"timing pass {p}: {n}/{len(order)}", len(kept))
-    for g, rows in kept:
-        for v, r in zip(g.variants, rows):
+    noisy = []
+    for gi, (_, rows) in enumerate(kept):
+        for vi, r in enumerate(rows):
             a, b = r["time_pass1"], r["time_pass2"]
             r["noise"] = abs(a - b) / max(min(a, b), 1e-12)
-            times = [a, b]
-            if r["noise"] > NOISY and r["first_call"] <= SLOW_CALL:  # a third look settles it
-                times.append(time_call(v.run))
-            r["time"] = statistics.median(times)
+            if r["noise"] > NOISY and r["first_call"] <= SLOW_CALL:
+                noisy.append((gi, vi))
+    rng.shuffle(noisy)
+    for n, (gi, vi) in enumerate(noisy):  # a third look
+        v = kept[gi][0].variants[vi]
+        kept[gi][1][vi]["time_pass3"] = time_call(v.run, clock=clock_of(v))
+        if bar and n % 8 == 0:
+            bar.show(f"timing pass 3 (noisy ones): {n}/{len(noisy)}", len(kept))
+    for _, rows in kept:
+        for r in rows:
+            r["time"] = min(r[k] for k in ("time_pass1", "time_pass2", "time_pass3") if k in r)
     if bar:
         bar.show("done", len(kept))
         bar.close()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fp = fingerprint()
+    from ircc.backends import runtime
+
+    fp["blas"] = runtime.blas_name()  # what the matmul family's BLAS calls went to
     with _open(out, "w") as f:
         f.write(json.dumps({"kind": "header", "fingerprint": fp, "machine_class": machine_class(fp),
                             "families": list(families), "seed": seed, "quick": quick,
@@ -181,9 +205,19 @@ def _open(path: Path, mode: str):
 
 
 def load(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A dataset's header and records."""
+    """A dataset's header and records; ``a.jsonl,b.jsonl`` joins datasets of one machine class (collected
+    apart: another family, another seed)."""
     from ircc.errors import IrccError
 
+    if isinstance(path, str) and "," in path:
+        parts = [load(p) for p in path.split(",") if p]
+        header = dict(parts[0][0])
+        for p, (h, _) in zip(path.split(","), parts):
+            if h.get("machine_class") != header.get("machine_class"):
+                raise IrccError(f"{p}: collected on machine class {h.get('machine_class')}, the first dataset on "
+                                f"{header.get('machine_class')}: datasets of different machines do not mix")
+        header["families"] = sorted({f for h, _ in parts for f in h.get("families", [])})
+        return header, [r for _, records in parts for r in records]
     path = Path(path)
     try:
         with _open(path, "r") as f:

@@ -39,24 +39,18 @@ class LearnedModel:
 
     def scores(self, family: str, inputs: dict[str, float], features: list[dict[str, float]],
                knobs: list[dict[str, float]] | None = None) -> np.ndarray:
-        """One score per variant (lower: faster), comparable within one call: the ranker and the regression
-        head together (``train.ensemble``)."""
-        from ircc.costmodel.train import row_vector
+        """One score per variant (lower: faster), comparable within one call: the ranker's."""
+        from ircc.costmodel.train import group_matrix
 
-        X = np.stack([row_vector(family, inputs, f, k) for f, k in zip(features, knobs or [None] * len(features))])
-        if self.regression is None:
-            return -self.rank.predict(X)
-        from ircc.costmodel.train import ensemble
-
-        return ensemble(-self.rank.predict(X), self.regression.predict(X), np.zeros(len(X), dtype=np.int64))
+        return -self.rank.predict(group_matrix(family, inputs, features, knobs))
 
     def seconds(self, family: str, inputs: dict[str, float], features: dict[str, float]) -> float | None:
         """The regression head's time for one variant (None without one)."""
-        from ircc.costmodel.train import row_vector
+        from ircc.costmodel.train import group_matrix
 
         if self.regression is None:
             return None
-        return float(np.exp(self.regression.predict(row_vector(family, inputs, features)[None, :])[0]))
+        return float(np.exp(self.regression.predict(group_matrix(family, inputs, [features]))[0]))
 
     def covers(self, family: str) -> bool:
         return family in self.meta.get("families", [])

@@ -2,11 +2,11 @@
 
 Models (each predicts a score per variant; lower is faster):
 
-* ``lgbm-ens``: what the passes use: the two below, each z-scored within the group, averaged (the ranker
-  orders near-ties better, the regression head never strays far: on the first dataset the pair cut the worst
-  regret from 181x and 7.1x to 1.87x);
-* ``lgbm-rank``: LightGBM with the LambdaRank objective, one query per group of equivalent variants (the
-  faster a variant, the higher its relevance);
+* ``lgbm-rank``: what the passes use: LightGBM with the LambdaRank objective, one query per group of
+  equivalent variants (the faster a variant, the higher its relevance);
+* ``lgbm-ens``: the ranker and the regression head, each z-scored within the group, averaged (on the first
+  dataset it cut the ranker's worst regret from 181x to 1.87x; since the ``rel:`` columns and the knobs the
+  ranker alone is ahead on every metric: benchmarks/results/costmodel.md);
 * ``lgbm-reg``: LightGBM regression on log time (the regression head: it gives times, so MAPE);
 * ``seq``: a small torch model over the IR's tokens (embedding, convolution, pooling) beside the input's
   figures, regressing log time (the seed paper's model over MLIR text); needs the ``costmodel`` extra;
@@ -14,9 +14,10 @@ Models (each predicts a score per variant; lower is faster):
 * ``noise``: pass 1's times ranking pass 2's: the ceiling any model can reach on these measurements.
 
 Columns: the IR features (``features.feature_names``, log1p), the input's figures (log1p of the union of
-every family's names, absent ones NaN), the knobs the IR does not show (the backend), estimates of the work
-(the IR's ops per dynamic-depth bucket times the input's size at that depth: ``estimates``, which carry over
-to kernels the model has not seen) and the family.
+every family's names, absent ones NaN), the knobs named apart from the IR (the backend, the planner passes a
+graph plan leaves out), estimates of the work (the IR's ops per dynamic-depth bucket times the input's size at
+that depth: ``estimates``, which carry over to kernels the model has not seen), the family, and each estimate
+relative to its group's mean (``with_relative``).
 Evaluation (``evaluate``):
 
 * ``held-out kernels``: ``FOLDS``-fold cross-validation whose folds hold whole kernels (a family with fewer
@@ -47,11 +48,11 @@ from ircc.costmodel.variants import FAMILIES
 FOLDS = 5
 DEPTHS = DYN_BUCKETS
 METRICS = ("mape", "kendall_tau", "pairwise_acc", "top1", "regret_gmean", "regret_max")
-MODELS = ("lgbm-ens", "lgbm-rank", "lgbm-reg", "seq", "op-count", "noise")
+MODELS = ("lgbm-rank", "lgbm-ens", "lgbm-reg", "seq", "op-count", "noise")
 #: the input figures of every family, in column order
 INPUT_KEYS = ("m", "n", "nnz", "flops", "nnz_per_row", "flops_per_row", "max_row_flops", "cv_row_flops",
               "max_row_nnz", "flops_per_n", "vertices", "edges", "mean_degree", "max_degree", "cv_degree",
-              "wedges", "deg2_sum", "deg3_sum", "points", "outputs", "variables", "k")
+              "wedges", "deg2_sum", "deg3_sum", "points", "outputs", "variables", "k", "threads")
 #: the estimated work columns: trip-weighted ops of these categories, each dynamic-depth bucket scaled by
 #: the input's size at that depth (``level_sizes``)
 ESTIMATES = {"all": None, "load": ("load_",), "store": ("store_",), "arith": ("int", "float", "div"),
@@ -64,12 +65,12 @@ ROUNDS = 300
 
 
 #: choices a variant makes that its IR does not show
-KNOBS = ("numba",)
+KNOBS = ("numba", "skip_orient", "skip_reuse", "skip_count_last", "skip_choose")
 
 
 def columns() -> list[str]:
     return ([f"ir:{n}" for n in feature_names()] + [f"in:{k}" for k in INPUT_KEYS] + [f"knob:{k}" for k in KNOBS]
-            + [f"est:{e}" for e in ESTIMATES] + [f"family:{f}" for f in FAMILIES])
+            + [f"est:{e}" for e in ESTIMATES] + [f"family:{f}" for f in FAMILIES] + [f"rel:{e}" for e in ESTIMATES])
 
 
 def level_sizes(family: str, inputs: dict[str, float]) -> list[float]:
@@ -79,7 +80,7 @@ def level_sizes(family: str, inputs: dict[str, float]) -> list[float]:
     g = inputs.get
     if family == "graph":
         return [1.0, g("vertices", 1.0), 2 * g("edges", 1.0), g("deg2_sum", 1.0), g("deg3_sum", 1.0)][:DEPTHS]
-    if family == "spgemm":
+    if family.startswith("spgemm"):
         return [1.0, g("m", 1.0), g("nnz", 1.0), g("flops", 1.0)]
     if family == "matmul":  # loops i, k, j
         return [1.0, g("m", 1.0), g("m", 1.0) * g("k", 1.0), g("flops", 1.0)]
@@ -104,11 +105,31 @@ def estimates(family: str, inputs: dict[str, float], features: dict[str, float])
 
 def row_vector(family: str, inputs: dict[str, float], features: dict[str, float],
                knobs: dict[str, float] | None = None) -> np.ndarray:
-    """One variant's model input (see the module docstring)."""
+    """One variant's model input (see the module docstring) but the ``rel:`` columns (``with_relative``)."""
     ir = [math.log1p(max(0.0, features.get(n, 0.0))) for n in feature_names()]
     ins = [math.log1p(max(0.0, inputs[k])) if k in inputs else math.nan for k in INPUT_KEYS]
     kn = [float((knobs or {}).get(k, 0.0)) for k in KNOBS]
     return np.array(ir + ins + kn + estimates(family, inputs, features) + [float(family == f) for f in FAMILIES])
+
+
+def with_relative(X: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """``X`` (``row_vector`` rows) with the ``rel:`` columns: each work estimate minus its group's mean, i.e.
+    how much more or less work a variant does than the others computing the same thing (a 5% difference in
+    ops is lost among thresholds on the absolute figure; LightGBM splits on it directly)."""
+    first = len(feature_names()) + len(INPUT_KEYS) + len(KNOBS)
+    est = X[:, first:first + len(ESTIMATES)]
+    rel = np.zeros_like(est)
+    for g in np.unique(groups):
+        at = groups == g
+        rel[at] = est[at] - est[at].mean(axis=0)
+    return np.hstack([X, rel])
+
+
+def group_matrix(family: str, inputs: dict[str, float], features: list[dict[str, float]],
+                 knobs: list[dict[str, float]] | None = None) -> np.ndarray:
+    """The model input of one group's variants (what a pass asks the model about together)."""
+    X = np.stack([row_vector(family, inputs, f, k) for f, k in zip(features, knobs or [None] * len(features))])
+    return with_relative(X, np.zeros(len(X), dtype=np.int64))
 
 
 @dataclass
@@ -142,10 +163,12 @@ def prepare(records: list[dict[str, Any]]) -> Data:
     for r in recs:
         kernels_per_family[r["family"]].add(r["kernel"])
     units = [r["kernel"] if len(kernels_per_family[r["family"]]) >= FOLDS else r["group"] for r in recs]
-    return Data(X=np.stack([row_vector(r["family"], r["inputs"], r["features"], r.get("knobs")) for r in recs]),
+    groups = np.array([index[r["group"]] for r in recs])
+    X = np.stack([row_vector(r["family"], r["inputs"], r["features"], r.get("knobs")) for r in recs])
+    return Data(X=with_relative(X, groups),
                 y=np.log(np.array([r["time"] for r in recs])), time=np.array([r["time"] for r in recs]),
                 pass1=np.array([r["time_pass1"] for r in recs]), pass2=np.array([r["time_pass2"] for r in recs]),
-                noise=np.array([r.get("noise", 0.0) for r in recs]), groups=np.array([index[r["group"]] for r in recs]),
+                noise=np.array([r.get("noise", 0.0) for r in recs]), groups=groups,
                 units=np.array([f"{r['family']}/{u}" for r, u in zip(recs, units)]),
                 family=np.array([r["family"] for r in recs]), tokens=[r.get("tokens", "") for r in recs],
                 group_names=names)
@@ -427,7 +450,7 @@ def evaluate(d: Data, models: tuple[str, ...] = MODELS, seq_budget_s: float = 20
 # -- the shipped model -------------------------------------------------------------------------------------
 #: families whose variants' IR is the same for every input: the model keeps their features (for choosing
 #: at call time without compiling every variant)
-FIXED_VARIANTS = ("spgemm", "matmul")
+FIXED_VARIANTS = ("spgemm", "matmul", "spgemm-parallel")
 
 
 def variant_features(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -14,9 +14,11 @@ Families:
 * ``egraph``: the extractions the e-graph pass makes for one expression (fastmath) with different rulesets
   (none, the exact ones, all, all but one family), each distinct result a variant;
 * ``matmul``: an f32 ``linalg.matmul`` of seeded shapes (skinny ones included) by each ``lower-matmul``
-  strategy: a BLAS call, or the (i, k, j) loop nest LLVM vectorizes.
+  strategy: a BLAS call, or the (i, k, j) loop nest LLVM vectorizes;
+* ``spgemm-parallel``: the SpGEMM strategies on every core of the machine (``threads`` among the inputs).
 
-Every variant runs on one thread (its time is process CPU time).
+Every variant but ``spgemm-parallel``'s runs on one thread (its time is process CPU time); those run on all
+cores and are timed by wall clock, interleaved with the rest.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-FAMILIES = ("spgemm", "graph", "backend", "egraph", "matmul")
+FAMILIES = ("spgemm", "graph", "backend", "egraph", "matmul", "spgemm-parallel")
 
 
 @dataclass
@@ -36,7 +38,9 @@ class Variant:
     run: Callable[[], Any]
     ir: str  # the module the backend lowers (MLIR text); its features leave sizes unknown (``Group.inputs``
     # has them), so one variant's features serve every input
-    knobs: dict[str, float] = field(default_factory=dict)  # choices the IR does not show (the backend)
+    knobs: dict[str, float] = field(default_factory=dict)  # choices named apart from the IR (the backend; the
+    # planner passes a graph plan leaves out)
+    parallel: bool = False  # runs on several threads: timed by wall clock (process time would sum the threads)
 
 
 @dataclass
@@ -88,12 +92,12 @@ def matrix_figures(A: Any, B: Any = None) -> dict[str, float]:
             "flops_per_n": flops / max(n, 1) / max(m, 1)}
 
 
-def spgemm_kernels() -> dict[str, Any]:
-    """One compiled SpGEMM kernel per strategy (llvm, one thread)."""
+def spgemm_kernels(threads: int = 1) -> dict[str, Any]:
+    """One compiled SpGEMM kernel per strategy (llvm, on ``threads`` threads)."""
     import ircc
     from ircc.sparse import STRATEGIES
 
-    return {a: ircc.compile(ircc.sparse.spgemm(), target="llvm", algorithm=a, threads=1) for a in STRATEGIES}
+    return {a: ircc.compile(ircc.sparse.spgemm(), target="llvm", algorithm=a, threads=threads) for a in STRATEGIES}
 
 
 def spgemm_run(kernel: Any, algorithm: str, A: Any) -> tuple[Callable[[], Any], Any]:
@@ -116,6 +120,29 @@ def spgemm_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
             run, inner = spgemm_run(k, a, A)
             variants.append(Variant(a, run, inner.mlir(-1)))
         yield Group("spgemm", "spgemm-f64", name, matrix_figures(A), variants)
+
+
+def parallel_threads() -> int:
+    """The threads the ``spgemm-parallel`` family runs on: every core (1: no such family here)."""
+    import os
+
+    return os.cpu_count() or 1
+
+
+def spgemm_parallel_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
+    threads = parallel_threads()
+    if threads < 2:
+        return
+    kernels = spgemm_kernels(threads)
+    for name, A in _matrices(rng, quick):
+        if A.shape[0] < 256:  # a few microseconds: thread start-up, not the strategy, decides
+            continue
+        variants = []
+        for a, k in kernels.items():
+            run, inner = spgemm_run(k, a, A)
+            variants.append(Variant(a, run, inner.mlir(-1), parallel=True))
+        yield Group("spgemm-parallel", f"spgemm-f64-{threads}t", name, matrix_figures(A) | {"threads": float(threads)},
+                    variants)
 
 
 # -- graph ---------------------------------------------------------------------------------------------------
@@ -160,7 +187,7 @@ def _patterns() -> list[tuple[str, Any]]:
 
 
 def graph_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
-    from ircc.graph.plan import PLAN_SKIPS, plan_name
+    from ircc.graph.plan import PLAN_SKIPS, plan_knobs, plan_name
     from ircc.graph.query import compile_query, default_pipeline, query
 
     plans: dict[tuple[str, tuple[str, ...]], Any] = {}  # compiled when first needed
@@ -185,7 +212,8 @@ def graph_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
                 call = k._call
                 indptr, indices, _, _ = G.degree_ordered(call.oriented)
                 args = (indptr, indices, G.n)
-                variants.append(Variant(plan_name(skip), lambda inner=call.kernel, args=args: inner(*args), ir))
+                variants.append(Variant(plan_name(skip), lambda inner=call.kernel, args=args: inner(*args), ir,
+                                        plan_knobs(skip)))
             if len(variants) > 1:
                 yield Group("graph", f"count-{pname}", gname, graph_figures(G), variants)
 
@@ -298,9 +326,11 @@ def matmul_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
         return
     kernels = {s: ircc.compile(MATMUL_TEXT, target="llvm", threads=1, pipeline=MATMUL_PIPELINE.format(s=s))
                for s in MATMUL_STRATEGIES}
-    sizes = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
-    for _ in range(12 if quick else 60):
-        m, n, k = (int(rng.choice(sizes)) for _ in range(3))
+    for _ in range(12 if quick else 120):
+        # log-uniform sizes, odd ones included (BLAS kernels favour multiples of their block); a third of the
+        # products skinny (m <= 8 rows: a linear layer at batch 1, where the loop nest can win)
+        m = int(np.exp(rng.uniform(0, np.log(9 if rng.random() < 1 / 3 else 700))))
+        n, k = (int(np.exp(rng.uniform(0, np.log(3000)))) for _ in range(2))
         if m * n * k > 1 << 25:  # a few ms at most per call
             continue
         a = rng.random((m, k), dtype=np.float32)
@@ -313,7 +343,7 @@ def matmul_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
 
 GENERATORS: dict[str, Callable[[np.random.Generator, bool], Iterator[Group]]] = {
     "spgemm": spgemm_groups, "graph": graph_groups, "backend": backend_groups, "egraph": egraph_groups,
-    "matmul": matmul_groups}
+    "matmul": matmul_groups, "spgemm-parallel": spgemm_parallel_groups}
 
 
 def groups(families: tuple[str, ...], seed: int, quick: bool) -> Iterator[Group]:

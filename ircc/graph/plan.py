@@ -49,6 +49,12 @@ def plan_name(skip: tuple[str, ...]) -> str:
     return "skip=" + ("+".join(s.removeprefix("graph-") for s in skip) or "none")
 
 
+def plan_knobs(skip: tuple[str, ...]) -> dict[str, float]:
+    """The cost model's knob columns of a plan: which optional planner passes it leaves out (1.0) or runs."""
+    return {"skip_" + p.removeprefix("graph-").replace("-", "_"): float(p in skip)
+            for p in PLAN_PIPELINE if p not in ("graph-order", "graph-symmetry", "graph-plan")}
+
+
 def build_query(p: Pattern, induced: bool = False, op: str = "count", limit: int | None = None,
                 partial: bool = False) -> ModuleOp:
     """``@<op>`` over a data graph, holding the unplanned ``graph.pattern``."""

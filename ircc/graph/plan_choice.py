@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ircc.graph.plan import PLAN_SKIPS, build_query, plan_name
+from ircc.graph.plan import PLAN_SKIPS, build_query, plan_knobs, plan_name
 
 
 #: the data graphs a plan is chosen for: this many edges or more
@@ -95,7 +95,7 @@ class PlanChoice:
         key = tuple(figures.values())
         if key not in self._memo:
             m = learned.model()
-            scores = m.scores("graph", figures, self.features)
+            scores = m.scores("graph", figures, self.features, [plan_knobs(s) for s in self.skips])
             self._memo[key] = int(np.argmin(scores))
         return self._memo[key]
 

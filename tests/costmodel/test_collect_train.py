@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from ircc.cli import main
 from ircc.costmodel.collect import collect, load
 from ircc.costmodel.train import METRICS, evaluate, metrics, prepare, train_and_save
+from ircc.errors import IrccError
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +28,8 @@ def test_the_dataset_has_a_fingerprint_and_timed_groups(dataset) -> None:
     assert {r["family"] for r in records} == {"spgemm", "backend"}
     for r in records:
         assert r["time"] > 0 and r["time_pass1"] > 0 and r["time_pass2"] > 0 and r["noise"] >= 0
+        assert r["time"] == min(r[k] for k in ("time_pass1", "time_pass2", "time_pass3") if k in r)
+        assert r["clock"] == "process" and ("time_pass3" in r) == (r["noise"] > 0.1 and r["first_call"] <= 0.25)
         assert r["features"]["ops"] > 0 and r["tokens"].split()[0] in ("builtin.module", "func.func")
     spgemm = [r for r in records if r["family"] == "spgemm"]
     assert {r["variant"] for r in spgemm} == {"spa", "hash", "esc", "heap", "hybrid"}
@@ -102,3 +106,36 @@ def test_a_model_trained_on_other_columns_is_not_used(dataset, tmp_path, monkeyp
         assert learned.model("some-class") is None
     finally:
         learned._load.cache_clear()
+
+
+def test_relative_columns_say_how_much_more_work_a_variant_does_than_its_group() -> None:
+    from ircc.costmodel.train import ESTIMATES, columns, group_matrix
+
+    few = {"dyn1_float": 10.0, "dyn1_load_unit": 2.0}
+    many = {"dyn1_float": 30.0, "dyn1_load_unit": 2.0}
+    X = group_matrix("backend", {"points": 1000.0}, [few, many, few])
+    assert X.shape == (3, len(columns()))
+    rel = X[:, -len(ESTIMATES):]
+    assert np.allclose(rel.sum(axis=0), 0.0)  # relative to the group's mean
+    at = list(ESTIMATES).index("all")
+    assert rel[1, at] > 0 > rel[0, at] == rel[2, at]
+    alone = group_matrix("backend", {"points": 1000.0}, [many])
+    assert np.allclose(alone[0, -len(ESTIMATES):], 0.0)
+    assert np.allclose(alone[0, :-len(ESTIMATES)], X[1, :-len(ESTIMATES)], equal_nan=True)  # absent inputs: NaN
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the parallel family needs two cores")
+def test_parallel_variants_are_timed_by_wall_clock_and_datasets_join(dataset, tmp_path) -> None:
+    path = tmp_path / "parallel.jsonl.gz"
+    collect(path, budget_s=30, families=("spgemm-parallel",), quick=True, progress=False, max_groups=2)
+    header, records = load(path)
+    assert {r["family"] for r in records} == {"spgemm-parallel"} and len(records) == 10
+    assert all(r["clock"] == "wall" and r["inputs"]["threads"] >= 2 for r in records)
+    assert any(r["features"]["parallel_loops"] > 0 for r in records)
+    joined_header, joined = load(f"{dataset},{path}")
+    assert joined_header["families"] == ["backend", "spgemm", "spgemm-parallel"]
+    assert len(joined) == len(load(dataset)[1]) + len(records)
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({**header, "machine_class": "another-machine"}) + "\n")
+    with pytest.raises(IrccError, match="datasets of different machines do not mix"):
+        load(f"{dataset},{other}")

@@ -275,11 +275,17 @@ def test_auto_asks_the_learned_model_where_one_ships():
     from ircc.costmodel.learned import best_variant, has_model
     from ircc.costmodel.variants import matrix_figures
 
-    k = ircc.compile(ircc.sparse.spgemm(dtype=np.float64), target="llvm", algorithm="auto", cost="learned")
-    assert k.compile_stats["algorithm"] == "auto"
-    for A in (sps.random_array((300, 300), density=0.03, random_state=1, format="csr"),
-              sps.random_array((300, 300), density=0.2, random_state=2, format="csr")):
-        C = k(A, A)
-        assert_matches_scipy(C, A, A)
-        want = best_variant("spgemm", matrix_figures(A)) if has_model() else None
-        assert k.stats["algorithm"] == (want or ircc.sparse.choose_algorithm(A, k.stats["flops"]))
+    for threads in (1, 2):  # on two threads: the strategies' ranking as they ran on every core, where known
+        k = ircc.compile(ircc.sparse.spgemm(dtype=np.float64), target="llvm", algorithm="auto", cost="learned",
+                         threads=threads)
+        assert k.compile_stats["algorithm"] == "auto"
+        for A in (sps.random_array((300, 300), density=0.03, random_state=1, format="csr"),
+                  sps.random_array((300, 300), density=0.2, random_state=2, format="csr")):
+            C = k(A, A)
+            assert_matches_scipy(C, A, A)
+            want = None
+            if has_model() and threads > 1:
+                want = best_variant("spgemm-parallel", matrix_figures(A) | {"threads": 2.0})
+            if has_model() and want is None:
+                want = best_variant("spgemm", matrix_figures(A))
+            assert k.stats["algorithm"] == (want or ircc.sparse.choose_algorithm(A, k.stats["flops"]))
