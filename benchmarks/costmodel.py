@@ -280,6 +280,11 @@ def main() -> int:
     return 0
 
 
+def _policy_table(gmean: dict[str, float]) -> list[str]:
+    """The geometric-mean slowdown of each policy as a markdown table."""
+    return ["| policy | slowdown |", "|---|---|"] + [f"| {p} | {g:.3f}x |" for p, g in gmean.items()]
+
+
 def _markdown(out: dict[str, Any]) -> str:
     from ircc.costmodel.cli import fmt
     from ircc.costmodel.train import METRICS
@@ -311,9 +316,7 @@ def _markdown(out: dict[str, Any]) -> str:
     for r in e2e["rows"]:
         lines.append(f"| {r['matrix']} | {r['flops']:,} | {r['best']} | {r['learned']} | "
                      f"{r['learned_slowdown']:.3f}x | {r['static']} | {r['static_slowdown']:.3f}x |")
-    lines += ["", "Geometric mean of time over the per-case best:", "", "| policy | slowdown |", "|---|---|"]
-    for p, g in e2e["geomean_slowdown_vs_best"].items():
-        lines.append(f"| {p} | {g:.3f}x |")
+    lines += ["", "Geometric mean of time over the per-case best:", "", *_policy_table(e2e["geomean_slowdown_vs_best"])]
     par = out.get("spgemm_parallel_end_to_end")
     if par:
         lines += ["", f"## End to end: SpGEMM `algorithm=\"auto\"` on {par['threads']} threads (llvm, wall clock, "
@@ -323,9 +326,7 @@ def _markdown(out: dict[str, Any]) -> str:
         for r in par["rows"]:
             lines.append(f"| {r['matrix']} | {r['best']} | {r['learned']} | {r['learned_slowdown']:.3f}x | "
                          f"{r['static']} | {r['static_slowdown']:.3f}x |")
-        lines += ["", "| policy | slowdown |", "|---|---|"]
-        for p, g in par["geomean_slowdown_vs_best"].items():
-            lines.append(f"| {p} | {g:.3f}x |")
+        lines += ["", *_policy_table(par["geomean_slowdown_vs_best"])]
     graph = out["graph_end_to_end"]
     lines += ["", "## End to end: graph counts, the plan per data graph (llvm, one thread, fresh graphs)", "",
               "| pattern | graph | best plan | learned picks | slowdown | planner default slowdown |",
@@ -335,9 +336,7 @@ def _markdown(out: dict[str, Any]) -> str:
         lines.append(f"| {r['pattern']} | {r['graph']} | {r['best']} | {r['learned']} | "
                      f"{t[r['learned']] / t[r['best']]:.3f}x | {t[r['default']] / t[r['best']]:.3f}x |")
     lines += ["", "Geometric mean of time over the per-case best (a fixed plan that is the same IR as the default "
-              "for a pattern counts as the default):", "", "| policy | slowdown |", "|---|---|"]
-    for p, g in graph["geomean_slowdown_vs_best"].items():
-        lines.append(f"| {p} | {g:.3f}x |")
+              "for a pattern counts as the default):", "", *_policy_table(graph["geomean_slowdown_vs_best"])]
     mm = out["matmul_end_to_end"]
     lines += ["", "## End to end: `lower-matmul`'s strategy (f32, llvm, one thread, fresh shapes)", "",
               f"BLAS: `{mm.get('blas')}` (the one the matmul family was timed with; with torch loaded, calls go to "
@@ -347,9 +346,7 @@ def _markdown(out: dict[str, Any]) -> str:
         t = r["times_s"]
         lines.append(f"| {r['shape']} | {t['blas'] * 1e6:.1f} us | {t['loops'] * 1e6:.1f} us | {r['learned']} | "
                      f"{r['static']} |")
-    lines += ["", "| policy | slowdown |", "|---|---|"]
-    for p, g in mm["geomean_slowdown_vs_best"].items():
-        lines.append(f"| {p} | {g:.3f}x |")
+    lines += ["", *_policy_table(mm["geomean_slowdown_vs_best"])]
     oc = out["egraph_op_costs"]
     lines += ["", "## Per-op costs for the e-graph's extraction", "",
               "Each table ranks the extractions of held-out expressions (5 folds) by their summed op costs:", "",
