@@ -13,7 +13,8 @@
    the same way, against the plan the learned model picks for the graph and the planner's default.
 4. End to end, matmul: shapes the dataset never drew, ``lower-matmul``'s BLAS call and loop nest, against the
    learned and the static choice.
-5. Per-op costs for the e-graph's extraction: the static table and the one fitted to whole kernels, ranking
+5. End to end, loop orders: fresh generics, every dimension innermost, the learned choice and the rule.
+6. Per-op costs for the e-graph's extraction: the static table and the one fitted to whole kernels, ranking
    the extractions of held-out expressions by their summed op costs.
 
 Writes ``benchmarks/results/costmodel.{json,md}``.
@@ -233,6 +234,50 @@ def _matmul_end_to_end() -> dict[str, Any]:
     return {"rows": rows, "blas": blas_name(), "geomean_slowdown_vs_best": _geomean(rows, policies, pick)}
 
 
+def _loop_order_end_to_end() -> dict[str, Any]:
+    """Fresh generics (shapes the dataset never drew): every dimension innermost, timed; the learned choice
+    (``linalg-interchange{cost=learned}``) against the rule (``cost=static``)."""
+    import ircc
+    from ircc.costmodel.variants import LOOP_ORDER_GENERICS, loop_order_text
+    from ircc.ir.text import parse_module
+    from ircc.passes.linalg_interchange import _best_innermost
+    from ircc.passes.linalg_loop_order import LOWERING, learned_innermost
+
+    rng = np.random.default_rng(7_000_003)
+    rows = []
+    for i in range(21):
+        kind = list(LOOP_ORDER_GENERICS)[i % len(LOOP_ORDER_GENERICS)]
+        maps, iterators, _ = LOOP_ORDER_GENERICS[kind]
+        while True:
+            sizes = tuple(int(np.exp(rng.uniform(np.log(2), np.log(1500)))) for _ in iterators)
+            if (1 << 17) <= int(np.prod(sizes)) <= (1 << 22):
+                break
+        text = loop_order_text(kind, sizes)
+        generic = next(op for op in parse_module(text).walk() if op.name == "linalg.generic")
+        n = len(iterators)
+        learned = learned_innermost(generic, 4, True)
+        rule = _best_innermost(generic, 4)
+        args = [np.asarray(rng.random([sizes[d] for d in m]), dtype=np.float32) for m in maps]
+        runs = {}
+        for d in range(n):
+            k = ircc.compile(text, target="llvm", threads=1, pipeline=f"linalg-interchange{{inner={d}}},{LOWERING}")
+            runs[f"d{d}"] = (lambda k=k: k(*args))
+        t = _time_variants(runs)
+        best = min(t, key=t.get)
+        row = {"generic": kind, "sizes": "x".join(map(str, sizes)), "times_s": t, "best": best,
+               "learned": f"d{learned if learned is not None else (rule if rule is not None else n - 1)}",
+               "static": f"d{rule if rule is not None else n - 1}"}
+        rows.append(row)
+        print(f"  {kind:10s} {row['sizes']:16s} best {best} learned {row['learned']} "
+              f"({t[row['learned']] / t[best]:.3f}x) rule {row['static']} ({t[row['static']] / t[best]:.3f}x)",
+              flush=True)
+
+    def pick(r: dict[str, Any], p: str) -> str:
+        return {"rule (static)": r["static"], "learned": r["learned"]}[p]
+
+    return {"rows": rows, "geomean_slowdown_vs_best": _geomean(rows, ["rule (static)", "learned"], pick)}
+
+
 def _op_costs(path: Path) -> dict[str, Any]:
     from ircc.costmodel import op_costs, op_fit
     from ircc.costmodel.collect import load
@@ -266,11 +311,14 @@ def main() -> int:
     graph = _graph_end_to_end()
     print("end to end (matmul, one thread):")
     matmul = _matmul_end_to_end()
+    print("end to end (loop orders, one thread):")
+    loops = _loop_order_end_to_end()
     header, ev = _evaluate(path, ns.seq_budget)
     out = {"load_average": load, "machine_class": header["machine_class"], "fingerprint": header["fingerprint"],
            "dataset": str(path.relative_to(ROOT.parent) if path.is_relative_to(ROOT.parent) else path),
            "evaluation": ev, "spgemm_end_to_end": e2e, "spgemm_parallel_end_to_end": e2e_parallel,
            "graph_end_to_end": graph, "matmul_end_to_end": matmul,
+           "loop_order_end_to_end": loops,
            "egraph_op_costs": _op_costs(path)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "costmodel.json").write_text(json.dumps(out, indent=1, default=float) + "\n")
@@ -305,7 +353,7 @@ def _markdown(out: dict[str, Any]) -> str:
         lines += ["## Held-out kernels, per family", "", "| family | model | " + " | ".join(METRICS) + " |",
                   "|---" * (len(METRICS) + 2) + "|"]
         for fam, models in per_family.items():
-            for model in ("lgbm-rank", "lgbm-ens", "op-count", "noise"):
+            for model in ("lgbm-ens", "lgbm-rank", "op-count", "noise"):
                 if model in models:
                     lines.append(f"| {fam} | {model} | " + " | ".join(fmt(models[model][k]) for k in METRICS) + " |")
         lines.append("")
@@ -347,6 +395,18 @@ def _markdown(out: dict[str, Any]) -> str:
         lines.append(f"| {r['shape']} | {t['blas'] * 1e6:.1f} us | {t['loops'] * 1e6:.1f} us | {r['learned']} | "
                      f"{r['static']} |")
     lines += ["", *_policy_table(mm["geomean_slowdown_vs_best"])]
+    lo = out.get("loop_order_end_to_end")
+    if lo:
+        lines += ["", "## End to end: the innermost loop of a `linalg.generic` (f32, llvm, one thread, fresh shapes)",
+                  "", "Every dimension innermost, timed; `linalg-interchange`'s rule (`cost=static`) and the "
+                  "learned choice (`cost=learned`):", "",
+                  "| generic | sizes | best | learned picks | slowdown | rule picks | slowdown |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in lo["rows"]:
+            t, b = r["times_s"], r["times_s"][r["best"]]
+            lines.append(f"| {r['generic']} | {r['sizes']} | {r['best']} | {r['learned']} | "
+                         f"{t[r['learned']] / b:.3f}x | {r['static']} | {t[r['static']] / b:.3f}x |")
+        lines += ["", *_policy_table(lo["geomean_slowdown_vs_best"])]
     oc = out["egraph_op_costs"]
     lines += ["", "## Per-op costs for the e-graph's extraction", "",
               "Each table ranks the extractions of held-out expressions (5 folds) by their summed op costs:", "",

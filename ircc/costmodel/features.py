@@ -8,7 +8,8 @@ Two views of one module (the last stage before the backend: what actually runs):
   row's length) or on an unknown size does not -- such ops land in a bucket by how many unknown loops enclose
   them (``dyn0`` .. ``dyn3``), which the model combines with the inputs' own figures (a matrix's flops per
   row). Categories: integer and float arithmetic, divisions, transcendental math, loads and stores by the
-  stride class of their last index (``invariant``, ``unit``, ``strided``, ``indirect``: computed from a load),
+  stride class in the innermost loop (by the last index: ``unit``, ``strided``, ``indirect``, computed from a
+  load; ``strided`` too when only an outer index moves; ``invariant`` when none does),
   atomics, calls, branches and ``while`` loops; and the float ops' nanoseconds by the static per-op table
   (``op_ns``: a sine is not a multiplication). Structure: loop counts and nest depth, parallel loops and their
   static extents, buffers allocated (bytes where static), buffers allocated inside loops, and the accumulator
@@ -117,11 +118,17 @@ def _depends_on(v: SSAValue, target: set[SSAValue], seen: set[SSAValue], depth: 
     return "strided"
 
 
-def _access_class(index: SSAValue | None, loop_vars: set[SSAValue]) -> str:
-    """The stride class of an access's last index in its innermost loop."""
-    if index is None:
+def _access_class(indices: list[SSAValue], loop_vars: set[SSAValue]) -> str:
+    """The stride class of an access in its innermost loop: by its last index, or ``"strided"`` when only an
+    outer index moves with the loop (a column walk of a row-major array)."""
+    if not indices:
         return "invariant"
-    return _depends_on(index, loop_vars, set()) or "invariant"
+    last = _depends_on(indices[-1], loop_vars, set())
+    if last is not None:
+        return last
+    if any(_depends_on(i, loop_vars, set()) for i in indices[:-1]):
+        return "strided"
+    return "invariant"
 
 
 class _Walker:
@@ -183,7 +190,7 @@ class _Walker:
         elif isinstance(op, (memref.LoadOp, memref.StoreOp)):
             kind = "load" if isinstance(op, memref.LoadOp) else "store"
             indices = list(op.indices)
-            cls = _access_class(indices[-1] if indices else None, inner_vars)
+            cls = _access_class(indices, inner_vars)
             self.add(f"{kind}_{cls}", weight, dyn)
             if kind == "store" and cls == "indirect":
                 f["accum_dense_scatter"] += weight

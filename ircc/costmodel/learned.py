@@ -39,10 +39,14 @@ class LearnedModel:
 
     def scores(self, family: str, inputs: dict[str, float], features: list[dict[str, float]],
                knobs: list[dict[str, float]] | None = None) -> np.ndarray:
-        """One score per variant (lower: faster), comparable within one call: the ranker's."""
-        from ircc.costmodel.train import group_matrix
+        """One score per variant (lower: faster), comparable within one call: the ranker and the regression
+        head together (``train.ensemble``)."""
+        from ircc.costmodel.train import ensemble, group_matrix
 
-        return -self.rank.predict(group_matrix(family, inputs, features, knobs))
+        X = group_matrix(family, inputs, features, knobs)
+        if self.regression is None:
+            return -self.rank.predict(X)
+        return ensemble(-self.rank.predict(X), self.regression.predict(X), np.zeros(len(X), dtype=np.int64))
 
     def seconds(self, family: str, inputs: dict[str, float], features: dict[str, float]) -> float | None:
         """The regression head's time for one variant (None without one)."""

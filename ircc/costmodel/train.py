@@ -2,11 +2,12 @@
 
 Models (each predicts a score per variant; lower is faster):
 
-* ``lgbm-rank``: what the passes use: LightGBM with the LambdaRank objective, one query per group of
-  equivalent variants (the faster a variant, the higher its relevance);
-* ``lgbm-ens``: the ranker and the regression head, each z-scored within the group, averaged (on the first
-  dataset it cut the ranker's worst regret from 181x to 1.87x; since the ``rel:`` columns and the knobs the
-  ranker alone is ahead on every metric: benchmarks/results/costmodel.md);
+* ``lgbm-ens``: what the passes use: the two below, each z-scored within the group, averaged. The ranker
+  alone orders a little more pairs right, but on a kernel it has not seen it can pick a variant far off the
+  best (a row sum's column walk, 13x; on the first dataset a graph plan, 181x), which the regression head
+  vetoes: the pair's worst pick is 1.75x (benchmarks/results/costmodel.md);
+* ``lgbm-rank``: LightGBM with the LambdaRank objective, one query per group of equivalent variants (the
+  faster a variant, the higher its relevance);
 * ``lgbm-reg``: LightGBM regression on log time (the regression head: it gives times, so MAPE);
 * ``seq``: a small torch model over the IR's tokens (embedding, convolution, pooling) beside the input's
   figures, regressing log time (the seed paper's model over MLIR text); needs the ``costmodel`` extra;
@@ -48,7 +49,7 @@ from ircc.costmodel.variants import FAMILIES
 FOLDS = 5
 DEPTHS = DYN_BUCKETS
 METRICS = ("mape", "kendall_tau", "pairwise_acc", "top1", "regret_gmean", "regret_max")
-MODELS = ("lgbm-rank", "lgbm-ens", "lgbm-reg", "seq", "op-count", "noise")
+MODELS = ("lgbm-ens", "lgbm-rank", "lgbm-reg", "seq", "op-count", "noise")
 #: the input figures of every family, in column order
 INPUT_KEYS = ("m", "n", "nnz", "flops", "nnz_per_row", "flops_per_row", "max_row_flops", "cv_row_flops",
               "max_row_nnz", "flops_per_n", "vertices", "edges", "mean_degree", "max_degree", "cv_degree",
@@ -57,7 +58,9 @@ INPUT_KEYS = ("m", "n", "nnz", "flops", "nnz_per_row", "flops_per_row", "max_row
 #: the input's size at that depth (``level_sizes``)
 ESTIMATES = {"all": None, "load": ("load_",), "store": ("store_",), "arith": ("int", "float", "div"),
              "math": ("math",), "control": ("branch", "while", "call", "atomic", "alloc_in_loop"),
-             "op_ns": ("op_ns",)}
+             "op_ns": ("op_ns",), "load_unit": ("load_unit",), "load_strided": ("load_strided", "load_indirect"),
+             "store_unit": ("store_unit",), "store_strided": ("store_strided", "store_indirect"),
+             "invariant": ("load_invariant", "store_invariant")}
 LGBM_PARAMS = {"learning_rate": 0.08, "num_leaves": 15, "min_data_in_leaf": 3, "feature_fraction": 0.9,
                "bagging_fraction": 0.9, "bagging_freq": 1, "lambda_l2": 1.0, "verbose": -1, "num_threads": 1,
                "seed": 0, "deterministic": True}

@@ -15,7 +15,11 @@ Families:
   (none, the exact ones, all, all but one family), each distinct result a variant;
 * ``matmul``: an f32 ``linalg.matmul`` of seeded shapes (skinny ones included) by each ``lower-matmul``
   strategy: a BLAS call, or the (i, k, j) loop nest LLVM vectorizes;
-* ``spgemm-parallel``: the SpGEMM strategies on every core of the machine (``threads`` among the inputs).
+* ``spgemm-parallel``: the SpGEMM strategies on every core of the machine (``threads`` among the inputs);
+* ``loop-order``: one f32 ``linalg.generic`` (products, transposes, row and column sums, broadcasts, a batched
+  product) of seeded static shapes with each dimension that may go innermost moved last
+  (``linalg-interchange{inner=d}``), each variant's features read from the generic lowered alone
+  (``linalg_loop_order``, as the pass reads its candidates).
 
 Every variant but ``spgemm-parallel``'s runs on one thread (its time is process CPU time); those run on all
 cores and are timed by wall clock, interleaved with the rest.
@@ -29,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-FAMILIES = ("spgemm", "graph", "backend", "egraph", "matmul", "spgemm-parallel")
+FAMILIES = ("spgemm", "graph", "backend", "egraph", "matmul", "spgemm-parallel", "loop-order")
 
 
 @dataclass
@@ -341,9 +345,67 @@ def matmul_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
         yield Group("matmul", "matmul-f32", f"{m}x{n}x{k}", matmul_figures(m, n, k), variants)
 
 
+# -- loop-order: linalg-interchange's candidates ---------------------------------------------------------------
+#: generics: (indexing maps as dimension lists per operand, inputs first then the output; iterator kinds; body)
+_MUL_ADD = ("%p = arith.mulf %x0, %x1 : f32", "%r = arith.addf %x2, %p fastmath<reassoc> : f32")
+LOOP_ORDER_GENERICS: dict[str, tuple[tuple[tuple[int, ...], ...], tuple[str, ...], tuple[str, ...]]] = {
+    "matmul": (((0, 2), (2, 1), (0, 1)), ("parallel", "parallel", "reduction"), _MUL_ADD),
+    "matmul-bt": (((0, 2), (1, 2), (0, 1)), ("parallel", "parallel", "reduction"), _MUL_ADD),
+    "transpose": (((1, 0), (0, 1)), ("parallel", "parallel"), ("%r = arith.negf %x0 : f32",)),
+    "row-sum": (((0, 1), (0,)), ("parallel", "reduction"), ("%r = arith.addf %x1, %x0 fastmath<reassoc> : f32",)),
+    "col-sum": (((0, 1), (1,)), ("reduction", "parallel"), ("%r = arith.addf %x1, %x0 fastmath<reassoc> : f32",)),
+    "bcast-add": (((0, 1), (0,), (0, 1)), ("parallel", "parallel"), ("%r = arith.addf %x0, %x1 : f32",)),
+    "bmm": (((0, 1, 3), (0, 3, 2), (0, 1, 2)), ("parallel", "parallel", "parallel", "reduction"), _MUL_ADD),
+}
+
+
+def loop_order_text(kind: str, sizes: tuple[int, ...]) -> str:
+    """``@generic``: one generic of ``LOOP_ORDER_GENERICS`` on static shapes (``sizes`` per dimension)."""
+    maps, iterators, body = LOOP_ORDER_GENERICS[kind]
+    dims = ", ".join(f"d{i}" for i in range(len(iterators)))
+    types = ["memref<" + "x".join(str(sizes[d]) for d in m) + "xf32>" for m in maps]
+    names = [f"%a{i}" for i in range(len(maps))]
+    affine = ", ".join(f"affine_map<({dims}) -> ({', '.join(f'd{d}' for d in m)})>" for m in maps)
+    kinds = ", ".join(f'"{it}"' for it in iterators)
+    args = ", ".join(f"{n}: {t}" for n, t in zip(names, types))
+    block = ", ".join(f"%x{i}: f32" for i in range(len(maps)))
+    lines = [f"func.func @generic({args}) {{",
+             f"  linalg.generic {{indexing_maps = [{affine}], iterator_types = [{kinds}]}} "
+             f"ins({', '.join(names[:-1])} : {', '.join(types[:-1])}) outs({names[-1]} : {types[-1]}) {{",
+             f"  ^bb0({block}):", *(f"    {line}" for line in body), "    linalg.yield %r : f32", "  }",
+             "  func.return", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def loop_order_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
+    import ircc
+    from ircc.ir.text import parse_module, print_module
+    from ircc.passes.linalg_loop_order import LOWERING, movable, standalone_loops
+
+    for i in range(10 if quick else 70):
+        kind = list(LOOP_ORDER_GENERICS)[i % len(LOOP_ORDER_GENERICS)]
+        maps, iterators, _ = LOOP_ORDER_GENERICS[kind]
+        while True:  # log-uniform sizes, 2^17 to 2^22 iterations: long enough to time, short enough to repeat
+            sizes = tuple(int(np.exp(rng.uniform(np.log(2), np.log(1500)))) for _ in iterators)
+            if (1 << 17) <= int(np.prod(sizes)) <= (1 << 22):
+                break
+        text = loop_order_text(kind, sizes)
+        generic = next(op for op in parse_module(text).walk() if op.name == "linalg.generic")
+        dims = movable(generic, 4, True)
+        if len(dims) < 2:
+            continue
+        args = [np.asarray(rng.random([sizes[d] for d in m]), dtype=np.float32) for m in maps]
+        variants = []
+        for d in dims:
+            k = ircc.compile(text, target="llvm", threads=1, pipeline=f"linalg-interchange{{inner={d}}},{LOWERING}")
+            variants.append(Variant(f"inner=d{d}", lambda k=k, args=args: k(*args),
+                                    print_module(standalone_loops(generic, d))))
+        yield Group("loop-order", kind, "x".join(map(str, sizes)), {}, variants)
+
+
 GENERATORS: dict[str, Callable[[np.random.Generator, bool], Iterator[Group]]] = {
     "spgemm": spgemm_groups, "graph": graph_groups, "backend": backend_groups, "egraph": egraph_groups,
-    "matmul": matmul_groups, "spgemm-parallel": spgemm_parallel_groups}
+    "matmul": matmul_groups, "spgemm-parallel": spgemm_parallel_groups, "loop-order": loop_order_groups}
 
 
 def groups(families: tuple[str, ...], seed: int, quick: bool) -> Iterator[Group]:

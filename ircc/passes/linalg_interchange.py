@@ -1,19 +1,21 @@
 """``linalg-interchange``: put the loop that walks memory with unit stride innermost in each ``linalg.generic``.
 
-``convert-linalg-to-loops`` nests a generic's loops in dimension order, and LLVM vectorizes the innermost
-one. This pass scores every dimension by the operands it walks contiguously (its coefficient in the
-operand's last index is 1, on an identity or unit-stride layout) and moves the best one last; the other
-dimensions keep their order. A reduction dimension can go innermost only when the combining op of the body
-carries ``fastmath<reassoc>`` (vectorizing it reorders the sum); a dimension of fewer than ``min-trip``
-iterations is not worth a vector loop. So after elementwise fusion folds a transpose into a batched
-matmul, ``out[b, i, j] += a[b, i, k] * kt[b, j, k]`` runs k innermost as a dot product over contiguous
-rows::
+``convert-linalg-to-loops`` nests a generic's loops in dimension order, and LLVM vectorizes the innermost one.
+This pass scores every dimension by the operands it walks contiguously (its coefficient in the operand's last
+index is 1, on an identity or unit-stride layout) and moves the best one last; the other dimensions keep their
+order. A reduction dimension can go innermost only when the combining op of the body carries
+``fastmath<reassoc>`` (vectorizing it reorders the sum); a dimension of fewer than ``min-trip`` iterations is
+not worth a vector loop. So after elementwise fusion folds a transpose into a batched matmul, ``out[b, i, j] +=
+a[b, i, k] * kt[b, j, k]`` runs k innermost as a dot product over contiguous rows::
 
     linalg.generic {(d0, d1, d2, d3) -> (d0, d1, d2), (d0, d1, d2, d3) -> (d0, d3, d2),
                     (d0, d1, d2, d3) -> (d0, d1, d3)} ["parallel", "parallel", "reduction", "parallel"]
     // becomes (k, now d3, last)
     linalg.generic {(d0, d1, d2, d3) -> (d0, d1, d3), (d0, d1, d2, d3) -> (d0, d2, d3),
                     (d0, d1, d2, d3) -> (d0, d1, d2)} ["parallel", "parallel", "parallel", "reduction"]
+
+Under ``cost=learned`` the shipped model ranks the dimensions that may go innermost instead (``linalg_loop_order``),
+where it covers loop orders; ``inner=d`` forces dimension d in every generic that has it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from xdsl.dialects.builtin import AffineMapAttr, ArrayAttr, MemRefType, ModuleOp
 from xdsl.dialects.linalg.ops import GenericOp, IndexOp, YieldOp
 from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstantExpr, AffineDimExpr, AffineMap
 from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,17 @@ class LinalgInterchange(ModulePass):
 
     min_trip: int = 4
     parallel_outer: bool = False  # instead: every parallel dimension before every reduction (for GPU grids)
+    inner: int = -1  # >= 0: move this dimension innermost in every generic that has it (no scoring)
+    cost: str = "default"  # learned: the shipped model ranks the candidates (linalg_loop_order); static: the rule
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        from ircc.costmodel import check_cost, resolve_cost
+
+        try:
+            check_cost(self.cost)
+        except ValueError as err:
+            raise DiagnosticException(f"linalg-interchange: {err}") from None
+        learned = resolve_cost(self.cost) == "learned" and self.inner < 0 and not self.parallel_outer
         for generic in [o for o in op.walk() if isinstance(o, GenericOp)]:
             dims = len(generic.iterator_types.data)
             if dims < 2:
@@ -47,9 +59,27 @@ class LinalgInterchange(ModulePass):
                 if order != list(range(dims)):
                     _permute(generic, order)
                 continue
-            best = _best_innermost(generic, self.min_trip)
+            if self.inner >= 0:
+                if self.inner < dims - 1:
+                    _move_last(generic, self.inner)
+                continue
+            best = _learned_innermost(generic, self.min_trip) if learned else None
+            if best is None:
+                best = _best_innermost(generic, self.min_trip)
             if best is not None and best != dims - 1:
                 _move_last(generic, best)
+
+
+_LEARNED: dict[tuple[str, int], int | None] = {}  # a generic's text -> the model's choice (layers repeat)
+
+
+def _learned_innermost(generic: GenericOp, min_trip: int) -> int | None:
+    from ircc.passes.linalg_loop_order import learned_innermost
+
+    key = (str(generic), min_trip)
+    if key not in _LEARNED:
+        _LEARNED[key] = learned_innermost(generic, min_trip, _reassociable(generic))
+    return _LEARNED[key]
 
 
 def _coefficient(expr, d: int) -> int | None:

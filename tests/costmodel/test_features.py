@@ -59,3 +59,26 @@ def test_tokens_name_ops_types_and_regions() -> None:
     tokens = ir_tokens(ircc.parse(TEXT))
     assert tokens[0] == "func.func" and "scf.for" in tokens and "math.exp" in tokens
     assert tokens.count("{") == tokens.count("}") and "f64" in tokens
+
+
+def test_a_column_walk_is_strided_and_a_loop_invariant_access_invariant() -> None:
+    text = """
+    func.func @f(%a: memref<64x32xf32>, %s: memref<32xf32>) {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c32 = arith.constant 32 : index
+      %c64 = arith.constant 64 : index
+      scf.for %j = %c0 to %c32 step %c1 {
+        scf.for %i = %c0 to %c64 step %c1 {
+          %x = memref.load %a[%i, %j] : memref<64x32xf32>
+          %t = memref.load %s[%j] : memref<32xf32>
+          %y = arith.addf %x, %t : f32
+          memref.store %y, %s[%j] : memref<32xf32>
+        }
+      }
+      func.return
+    }"""
+    f = ir_features(ircc.parse(text))
+    assert f["w_load_strided"] == 64 * 32  # a[i, j] with i innermost: a column, one row apart each step
+    assert f["w_load_invariant"] == 64 * 32 and f["w_store_invariant"] == 64 * 32
+    assert f["w_load_unit"] == 0

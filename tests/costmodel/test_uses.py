@@ -146,3 +146,29 @@ def test_learned_op_costs_are_the_shipped_table() -> None:
     for k, v in table.items():
         assert got[k] == pytest.approx(v)
     assert costmodel.op_costs("f32", "learned") == costmodel.op_costs("f32", "static")  # f64 only is fitted
+
+
+def test_linalg_interchange_forces_or_asks_the_model_for_the_innermost_loop() -> None:
+    from ircc.costmodel.variants import loop_order_text
+    from ircc.ir.text import parse_module
+    from ircc.passes.linalg_loop_order import LOWERING, learned_innermost
+
+    text = loop_order_text("matmul-bt", (24, 20, 16))  # C[i, j] += A[i, k] * B[j, k]
+    rng = np.random.default_rng(0)
+    a, b = rng.random((24, 16), dtype=np.float32), rng.random((20, 16), dtype=np.float32)
+    want = a @ b.T
+    finals = {}
+    for option in ("inner=0", "inner=1", "inner=2", "cost=static", "cost=learned"):
+        k = ircc.compile(text, target="llvm", threads=1, pipeline=f"linalg-interchange{{{option}}},{LOWERING}")
+        c = np.zeros((24, 20), np.float32)
+        k(a, b, c)
+        np.testing.assert_allclose(c, want, rtol=1e-4)
+        finals[option] = k.mlir("linalg-interchange")
+    assert len({finals["inner=0"], finals["inner=1"], finals["inner=2"]}) == 3
+    assert finals["cost=static"] == finals["inner=2"]  # the rule: k innermost, both operands walk it contiguously
+    generic = next(op for op in parse_module(text).walk() if op.name == "linalg.generic")
+    chosen = learned_innermost(generic, 4, True)
+    if _model_covers("loop-order"):
+        assert chosen is not None and finals["cost=learned"] == finals[f"inner={chosen}"]
+    with pytest.raises(ircc.IrccError, match="cost='cheap'"):
+        ircc.compile(text, target="llvm", pipeline="linalg-interchange{cost=cheap}")
