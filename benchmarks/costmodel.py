@@ -238,7 +238,7 @@ def _loop_order_end_to_end() -> dict[str, Any]:
     """Fresh generics (shapes the dataset never drew): every dimension innermost, timed; the learned choice
     (``linalg-interchange{cost=learned}``) against the rule (``cost=static``)."""
     import ircc
-    from ircc.costmodel.variants import LOOP_ORDER_GENERICS, loop_order_text
+    from ircc.costmodel.variants import LOOP_ORDER_GENERICS, loop_order_sizes, loop_order_text
     from ircc.ir.text import parse_module
     from ircc.passes.linalg_interchange import _best_innermost
     from ircc.passes.linalg_loop_order import LOWERING, learned_innermost
@@ -248,10 +248,7 @@ def _loop_order_end_to_end() -> dict[str, Any]:
     for i in range(21):
         kind = list(LOOP_ORDER_GENERICS)[i % len(LOOP_ORDER_GENERICS)]
         maps, iterators, _ = LOOP_ORDER_GENERICS[kind]
-        while True:
-            sizes = tuple(int(np.exp(rng.uniform(np.log(2), np.log(1500)))) for _ in iterators)
-            if (1 << 17) <= int(np.prod(sizes)) <= (1 << 22):
-                break
+        sizes = loop_order_sizes(rng, len(iterators))
         text = loop_order_text(kind, sizes)
         generic = next(op for op in parse_module(text).walk() if op.name == "linalg.generic")
         n = len(iterators)

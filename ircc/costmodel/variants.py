@@ -377,6 +377,15 @@ def loop_order_text(kind: str, sizes: tuple[int, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def loop_order_sizes(rng: np.random.Generator, dims: int) -> tuple[int, ...]:
+    """Log-uniform sizes of ``dims`` dimensions, 2^17 to 2^22 iterations in all: long enough to time, short
+    enough to repeat."""
+    while True:
+        sizes = tuple(int(np.exp(rng.uniform(np.log(2), np.log(1500)))) for _ in range(dims))
+        if (1 << 17) <= int(np.prod(sizes)) <= (1 << 22):
+            return sizes
+
+
 def loop_order_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
     import ircc
     from ircc.ir.text import parse_module, print_module
@@ -385,10 +394,7 @@ def loop_order_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
     for i in range(10 if quick else 70):
         kind = list(LOOP_ORDER_GENERICS)[i % len(LOOP_ORDER_GENERICS)]
         maps, iterators, _ = LOOP_ORDER_GENERICS[kind]
-        while True:  # log-uniform sizes, 2^17 to 2^22 iterations: long enough to time, short enough to repeat
-            sizes = tuple(int(np.exp(rng.uniform(np.log(2), np.log(1500)))) for _ in iterators)
-            if (1 << 17) <= int(np.prod(sizes)) <= (1 << 22):
-                break
+        sizes = loop_order_sizes(rng, len(iterators))
         text = loop_order_text(kind, sizes)
         generic = next(op for op in parse_module(text).walk() if op.name == "linalg.generic")
         dims = movable(generic, 4, True)
