@@ -171,20 +171,19 @@ BLAS_CALL_NS = 1500.0
 
 def matmul_strategy(m: int, n: int, k: int, have_blas: bool, cost: str = "static") -> str:
     """``"blas"`` or ``"loops"`` for an m x k by k x n product: whichever the estimate says is faster.
-    ``cost="learned"``: the shipped model's ranking of the two (the ``matmul`` family), where it covers them
-    and this process calls the BLAS the family was timed with (torch brings MKL, whose small products cost
-    otherwise than OpenBLAS's)."""
+    ``cost="learned"``: the shipped model's ranking of the two (the ``matmul`` family), where it was timed with
+    the kind of BLAS this process calls (numpy's OpenBLAS, or the MKL torch brings, whose small products cost
+    otherwise: the ``blas_mkl`` knob)."""
     if not have_blas:
         return "loops"
     if resolve_cost(cost) == "learned":
-        from ircc.backends import runtime
         from ircc.costmodel import learned
-        from ircc.costmodel.variants import MATMUL_STRATEGIES, matmul_figures
+        from ircc.costmodel.variants import MATMUL_STRATEGIES, blas_knobs, matmul_figures
 
-        model = learned.model()
-        if model is not None and model.meta.get("fingerprint", {}).get("blas") == runtime.blas_name():
+        model, knobs = learned.model(), blas_knobs()
+        if model is not None and knobs["blas_mkl"] in model.meta.get("matmul_blas_mkl", []):
             best = learned.best_variant("matmul", matmul_figures(extent(m), extent(n), extent(k)),
-                                        MATMUL_STRATEGIES)
+                                        MATMUL_STRATEGIES, knobs)
             if best is not None:
                 return best
     fmas = extent(m) * extent(n) * extent(k)

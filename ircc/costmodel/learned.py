@@ -94,10 +94,12 @@ def has_model(machine_class: str | None = None) -> bool:
     return (shipped_dir(machine_class or _this_class()) / "rank.txt").exists()
 
 
-def best_variant(family: str, inputs: dict[str, float], names: tuple[str, ...] | None = None) -> str | None:
+def best_variant(family: str, inputs: dict[str, float], names: tuple[str, ...] | None = None,
+                 knobs: dict[str, float] | None = None) -> str | None:
     """The variant of ``family`` the shipped model ranks fastest for ``inputs``, among ``names`` (default all
     it knows); None without a model that knows the family's variants. For families whose variants' IR does
-    not depend on the input (SpGEMM's strategies), whose features the model keeps."""
+    not depend on the input (SpGEMM's strategies), whose features the model keeps; ``knobs`` override the
+    kept ones (the BLAS a matmul calls)."""
     m = model()
     if m is None:
         return None
@@ -105,7 +107,8 @@ def best_variant(family: str, inputs: dict[str, float], names: tuple[str, ...] |
     names = tuple(n for n in (names or tuple(known)) if n in known)
     if len(names) < 2:
         return None
-    scores = m.scores(family, inputs, [known[n]["features"] for n in names], [known[n]["knobs"] for n in names])
+    scores = m.scores(family, inputs, [known[n]["features"] for n in names],
+                      [known[n]["knobs"] | (knobs or {}) for n in names])
     return names[int(np.argmin(scores))]
 
 

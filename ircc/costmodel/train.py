@@ -3,9 +3,9 @@
 Models (each predicts a score per variant; lower is faster):
 
 * ``lgbm-ens``: what the passes use: the two below, each z-scored within the group, averaged. The ranker
-  alone orders a little more pairs right, but on a kernel it has not seen it can pick a variant far off the
-  best (a row sum's column walk, 13x; on the first dataset a graph plan, 181x), which the regression head
-  vetoes: the pair's worst pick is 1.75x (benchmarks/results/costmodel.md);
+  alone orders a few more pairs right, but on a kernel it has not seen it has picked variants far off the
+  best (a row sum's column walk, 13x, on a collection without MKL's matmul groups; a graph plan, 181x, on the
+  first one), which the regression head vetoed: the pair's worst pick was 1.75x on both;
 * ``lgbm-rank``: LightGBM with the LambdaRank objective, one query per group of equivalent variants (the
   faster a variant, the higher its relevance);
 * ``lgbm-reg``: LightGBM regression on log time (the regression head: it gives times, so MAPE);
@@ -14,11 +14,11 @@ Models (each predicts a score per variant; lower is faster):
 * ``op-count``: the baseline: the IR's trip-weighted op count times the input's size;
 * ``noise``: pass 1's times ranking pass 2's: the ceiling any model can reach on these measurements.
 
-Columns: the IR features (``features.feature_names``, log1p), the input's figures (log1p of the union of
-every family's names, absent ones NaN), the knobs named apart from the IR (the backend, the planner passes a
-graph plan leaves out), estimates of the work (the IR's ops per dynamic-depth bucket times the input's size at
-that depth: ``estimates``, which carry over to kernels the model has not seen), the family, and each estimate
-relative to its group's mean (``with_relative``).
+Columns: the IR features (``features.feature_names``, log1p), the input's figures (log1p of the union of every
+family's names, absent ones NaN), the knobs named apart from the IR (the backend, the planner passes a graph
+plan leaves out, the BLAS a matmul calls), estimates of the work (the IR's ops per dynamic-depth bucket times
+the input's size at that depth: ``estimates``, which carry over to kernels the model has not seen), the family,
+and each estimate relative to its group's mean (``with_relative``).
 Evaluation (``evaluate``):
 
 * ``held-out kernels``: ``FOLDS``-fold cross-validation whose folds hold whole kernels (a family with fewer
@@ -68,7 +68,7 @@ ROUNDS = 300
 
 
 #: choices a variant makes that its IR does not show
-KNOBS = ("numba", "skip_orient", "skip_reuse", "skip_count_last", "skip_choose")
+KNOBS = ("numba", "skip_orient", "skip_reuse", "skip_count_last", "skip_choose", "blas_mkl")
 
 
 def columns() -> list[str]:
@@ -489,6 +489,8 @@ def train_and_save(d: Data, out: str | Path, header: dict[str, Any],
             "columns": columns(), "families": sorted(set(d.family.tolist())), "groups": len(d.group_names),
             "variant_count": int(len(d.y)), "variants": variant_features(records or []),
             "op_costs": learned_op_costs(records or []),
+            "matmul_blas_mkl": sorted({float(r.get("knobs", {}).get("blas_mkl", 0.0)) for r in records or []
+                                       if r["family"] == "matmul"}),
             "trained": time.strftime("%Y-%m-%dT%H:%M:%S")}
     (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     return out

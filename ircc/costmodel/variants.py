@@ -14,7 +14,8 @@ Families:
 * ``egraph``: the extractions the e-graph pass makes for one expression (fastmath) with different rulesets
   (none, the exact ones, all, all but one family), each distinct result a variant;
 * ``matmul``: an f32 ``linalg.matmul`` of seeded shapes (skinny ones included) by each ``lower-matmul``
-  strategy: a BLAS call, or the (i, k, j) loop nest LLVM vectorizes;
+  strategy: a BLAS call, or the (i, k, j) loop nest LLVM vectorizes (knob ``blas_mkl``: collected in a process
+  with torch loaded, the calls go to its MKL);
 * ``spgemm-parallel``: the SpGEMM strategies on every core of the machine (``threads`` among the inputs);
 * ``loop-order``: one f32 ``linalg.generic`` (products, transposes, row and column sums, broadcasts, a batched
   product) of seeded static shapes with each dimension that may go innermost moved last
@@ -317,6 +318,13 @@ MATMUL_PIPELINE = ("lower-matmul{{strategy={s}}},linalg-interchange,convert-lina
 MATMUL_STRATEGIES = ("blas", "loops")
 
 
+def blas_knobs() -> dict[str, float]:
+    """The knob of the BLAS this process's calls go to: 1.0 for torch's MKL (loaded with torch), 0.0 else."""
+    from ircc.backends import runtime
+
+    return {"blas_mkl": float("MKL" in (runtime.blas_name() or ""))}
+
+
 def matmul_figures(m: int, n: int, k: int) -> dict[str, float]:
     """What the model knows of an m x k by k x n product (also asked by ``lower-matmul`` under cost=learned)."""
     return {"m": float(m), "n": float(n), "k": float(k), "flops": float(m) * n * k}
@@ -330,6 +338,8 @@ def matmul_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
         return
     kernels = {s: ircc.compile(MATMUL_TEXT, target="llvm", threads=1, pipeline=MATMUL_PIPELINE.format(s=s))
                for s in MATMUL_STRATEGIES}
+    knobs = blas_knobs()  # collected in a process with torch loaded, the calls go to MKL
+    kernel = "matmul-f32-mkl" if knobs["blas_mkl"] else "matmul-f32"
     for _ in range(12 if quick else 120):
         # log-uniform sizes, odd ones included (BLAS kernels favour multiples of their block); a third of the
         # products skinny (m <= 8 rows: a linear layer at batch 1, where the loop nest can win)
@@ -340,9 +350,9 @@ def matmul_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
         a = rng.random((m, k), dtype=np.float32)
         b = rng.random((k, n), dtype=np.float32)
         c = np.zeros((m, n), np.float32)
-        variants = [Variant(s, lambda kern=kern, args=(a, b, c): kern(*args), kern.mlir(-1))
+        variants = [Variant(s, lambda kern=kern, args=(a, b, c): kern(*args), kern.mlir(-1), dict(knobs))
                     for s, kern in kernels.items()]
-        yield Group("matmul", "matmul-f32", f"{m}x{n}x{k}", matmul_figures(m, n, k), variants)
+        yield Group("matmul", kernel, f"{m}x{n}x{k}", matmul_figures(m, n, k), variants)
 
 
 # -- loop-order: linalg-interchange's candidates ---------------------------------------------------------------

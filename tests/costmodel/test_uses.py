@@ -44,17 +44,14 @@ def test_lower_matmul_rejects_an_unknown_cost() -> None:
 
 
 def test_matmul_strategy_is_the_models_ranking() -> None:
-    from ircc.costmodel.variants import MATMUL_STRATEGIES, matmul_figures
+    from ircc.costmodel.variants import MATMUL_STRATEGIES, blas_knobs, matmul_figures
 
-    from ircc.backends import runtime
-
-    model = learned.model()
-    timed_with = model.meta.get("fingerprint", {}).get("blas") if model is not None else None
+    model, knobs = learned.model(), blas_knobs()
+    covered = model is not None and knobs["blas_mkl"] in model.meta.get("matmul_blas_mkl", [])
     for m, n, k in ((1, 8, 8), (4, 64, 64), (256, 256, 256)):
         got = costmodel.matmul_strategy(m, n, k, True, "learned")
-        # only for the BLAS the family was timed with (with torch loaded, MKL: the static rule)
-        want = (learned.best_variant("matmul", matmul_figures(m, n, k), MATMUL_STRATEGIES)
-                if timed_with is not None and runtime.blas_name() == timed_with else None)
+        # only for the kind of BLAS the family was timed with (this process's: MKL where torch is loaded)
+        want = learned.best_variant("matmul", matmul_figures(m, n, k), MATMUL_STRATEGIES, knobs) if covered else None
         assert got == (want or costmodel.matmul_strategy(m, n, k, True, "static"))
         assert costmodel.matmul_strategy(m, n, k, False, "learned") == "loops"  # no BLAS: nothing to choose
 
