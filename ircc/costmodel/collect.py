@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ircc.costmodel.variants import FAMILIES, Group, groups
+from ircc.costmodel.variants import FAMILIES, Group, Variant, groups
 
 MIN_TIME = 0.02
 MIN_REPEATS = 3
@@ -69,9 +69,9 @@ def time_call(run, min_time: float = MIN_TIME, warm: bool = True, clock=time.pro
     return statistics.median(samples)
 
 
-def clock_of(variant: Any):
+def clock_of(variant: Variant):
     """The clock a variant is timed by: wall clock for a parallel one, process CPU time otherwise."""
-    return time.perf_counter if getattr(variant, "parallel", False) else time.process_time
+    return time.perf_counter if variant.parallel else time.process_time
 
 
 class Progress:

@@ -19,7 +19,6 @@ A smaller graph runs the default plan: its count takes milliseconds, which the p
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -33,10 +32,8 @@ _CACHE_FORMAT = "graph-plan-candidates-1"
 
 
 class PlanChoice:
-    def __init__(self, names: list[str], skips: list[tuple[str, ...]], features: list[dict[str, float]],
-                 seconds: float):
+    def __init__(self, names: list[str], skips: list[tuple[str, ...]], features: list[dict[str, float]]):
         self.names, self.skips, self.features = names, skips, features
-        self.seconds = seconds  # what building the candidates took (compile_stats["plan_candidates_s"])
         self._memo: dict[tuple, int] = {}
 
     @classmethod
@@ -51,7 +48,6 @@ class PlanChoice:
         m = learned.model()
         if m is None or not m.covers("graph"):
             return None
-        t0 = time.perf_counter()
         use_cache = use_cache and not env.cache_disabled()
         key = cache_key(print_module(build_query(q.pattern, q.induced, q.op, q.limit)), _CACHE_FORMAT, {}, "")
         payload = CompileCache().load(key) if use_cache else None
@@ -61,8 +57,7 @@ class PlanChoice:
                 CompileCache().store(key, payload)
         if len(payload["names"]) < 2:
             return None
-        return cls(payload["names"], [tuple(s) for s in payload["skips"]], payload["features"],
-                   time.perf_counter() - t0)
+        return cls(payload["names"], [tuple(s) for s in payload["skips"]], payload["features"])
 
     @staticmethod
     def _build(q: Any) -> dict[str, Any]:

@@ -28,7 +28,6 @@ from xdsl.dialects.builtin import AffineMapAttr, ArrayAttr, MemRefType, ModuleOp
 from xdsl.dialects.linalg.ops import GenericOp, IndexOp, YieldOp
 from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstantExpr, AffineDimExpr, AffineMap
 from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import DiagnosticException
 
 
 @dataclass(frozen=True)
@@ -40,13 +39,14 @@ class LinalgInterchange(ModulePass):
     inner: int = -1  # >= 0: move this dimension innermost in every generic that has it (no scoring)
     cost: str = "default"  # learned: the shipped model ranks the candidates (linalg_loop_order); static: the rule
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        from ircc.costmodel import check_cost, resolve_cost
+    def __post_init__(self) -> None:
+        from ircc.costmodel import check_cost
 
-        try:
-            check_cost(self.cost)
-        except ValueError as err:
-            raise DiagnosticException(f"linalg-interchange: {err}") from None
+        check_cost(self.cost)
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        from ircc.costmodel import resolve_cost
+
         learned = resolve_cost(self.cost) == "learned" and self.inner < 0 and not self.parallel_outer
         for generic in [o for o in op.walk() if isinstance(o, GenericOp)]:
             dims = len(generic.iterator_types.data)

@@ -59,16 +59,16 @@ class LowerMatmul(ModulePass):
     strategy: str = "auto"
     cost: str = "default"  # what strategy=auto asks: static, learned, or the compile's cost option
 
+    def __post_init__(self) -> None:
+        from ircc.costmodel import check_cost
+
+        check_cost(self.cost)
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.strategy not in STRATEGIES:
             raise DiagnosticException(f"lower-matmul: strategy={self.strategy!r}; expected one of "
                                       f"{', '.join(STRATEGIES)}")
-        from ircc.costmodel import check_cost, matmul_strategy
-
-        try:
-            check_cost(self.cost)
-        except ValueError as err:
-            raise DiagnosticException(f"lower-matmul: {err}") from None
+        from ircc.costmodel import matmul_strategy
 
         have_blas = runtime.blas() is not None
         if self.strategy == "blas" and not have_blas:
