@@ -14,7 +14,7 @@ from typing import Any
 from ircc.errors import ArgumentError, IrccError
 from ircc.frontends.torch_shapes import bind, evaluate
 
-DEFAULT_PIPELINE = ("lower-nn,linalg-fuse-elementwise,lower-matmul,linalg-interchange,"
+DEFAULT_PIPELINE = ("lower-nn,linalg-fuse-elementwise,lower-matmul,linalg-interchange,linalg-tile,"
                     "convert-linalg-to-parallel-loops,lower-affine,canonicalize,cse")
 
 
@@ -94,7 +94,7 @@ def compile_torch(model: Any, example_inputs: Any, *, target: str = "cpu", expor
     pipeline = DEFAULT_PIPELINE
     if target == "triton":  # every parallel dimension a grid dimension; a matmul stays linalg.matmul, whose (i, j)
         # are parallel and whose k is a row (no BLAS call on the device); nn.attention stays whole (a template)
-        pipeline = pipeline.replace("lower-nn,", "").replace("lower-matmul,", "").replace(
+        pipeline = pipeline.replace("lower-nn,", "").replace("lower-matmul,", "").replace("linalg-tile,", "").replace(
             "convert-linalg-to-parallel-loops", "convert-linalg-to-parallel-loops{all-dims=true}").replace(
             "linalg-interchange", "linalg-interchange{parallel-outer=true}")
     kernel = compile_module(module, pristine.clone, pipeline, "torch", entry="forward", target=target,

@@ -55,6 +55,9 @@ PASSES: dict[str, tuple[Callable[[], type[ModulePass]], str]] = {
     "linalg-interchange": (_ircc("linalg_interchange", "LinalgInterchange"),
                            "move the loop with the most unit-stride accesses innermost in each linalg.generic "
                            "(a reduction only when its combiner may be reassociated)"),
+    "linalg-tile": (_ircc("linalg_tile", "LinalgTile"),
+                    "choose tile sizes for each linalg.generic's loops (cache blocking; convert-linalg-to-parallel-"
+                    "loops tiles the nest): sizes=... forces them, else cost=static|learned|default decides"),
     "lower-matmul": (_ircc("lower_matmul", "LowerMatmul"),
                      "linalg.matmul to a BLAS call (transposes as flags) or an (i, k, j) loop nest, "
                      "per the cost estimate; strategy=auto|blas|loops, cost=static|learned|default (the compile's "

@@ -5,7 +5,9 @@ Each op is lowered by xDSL's ``convert-linalg-to-loops`` pattern (one ``scf.for`
 order); the outermost loop then becomes ``scf.parallel`` when its dimension is ``parallel`` (its
 iterations write disjoint parts of the outputs) and the nest runs at least ``min-work`` innermost
 iterations. The backends run it on ``threads`` threads (serially for ``threads=1``). Ops it leaves
-alone (smaller ones, a reduction outermost) are lowered the same way to plain ``scf.for`` nests.
+alone (smaller ones, a reduction outermost) are lowered the same way to plain ``scf.for`` nests. A generic
+that ``linalg-tile`` marked (``ircc.tile``) has its nest tiled first (``loop_tiling``), from its first tiled
+dimension in; the outermost loop is then that dimension's tile loop, parallel when the dimension is.
 
 Where BLAS calls (``func.call @ircc_sgemm``) do most of a function's work and the BLAS has threads of its
 own, no loop is made parallel: the threads go to the BLAS instead (``ircc.costmodel.parallel_loops_pay``).
@@ -36,6 +38,8 @@ from xdsl.passes import ModulePass
 
 from ircc.backends.runtime import is_runtime
 from ircc.costmodel import extent
+from ircc.passes.linalg_tile import tile_sizes
+from ircc.passes.loop_tiling import perfect_nest, tile_nest
 from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.transforms.convert_linalg_to_loops import LowerLinalgStructuredOpPattern
 
@@ -64,8 +68,13 @@ class ConvertLinalgToParallelLoops(ModulePass):
             work = works[linalg_op] if parallel else 0
             block = linalg_op.parent_block()
             following = linalg_op.next_op
+            tiles = tile_sizes(linalg_op)
             pattern.match_and_rewrite(linalg_op, PatternRewriter(linalg_op))
-            if not iterators or iterators[0] != "parallel" or block is None:
+            if block is None:
+                continue
+            if tiles is not None:
+                _tile(following.prev_op if following is not None else block.last_op, tiles)
+            if not iterators or iterators[0] != "parallel":
                 continue
             if work < min_work and not self.all_dims:
                 continue
@@ -75,6 +84,17 @@ class ConvertLinalgToParallelLoops(ModulePass):
                 while self.all_dims and leading < len(iterators) and iterators[leading] == "parallel":
                     leading += 1
                 _to_parallel(outer, leading)
+
+
+def _tile(outer, sizes: tuple[int, ...]) -> None:
+    """Tile the nest at ``outer`` by ``sizes`` (one per dimension), from the first tiled dimension in: the
+    untiled dimensions before it stay the outermost loops (a batch stays outside its tiles)."""
+    first = next((d for d, s in enumerate(sizes) if s > 0), None)
+    if first is None or not isinstance(outer, scf.ForOp):
+        return
+    loops = perfect_nest(outer, first + 1)
+    if loops is not None:
+        tile_nest(loops[-1], sizes[first:])
 
 
 def _work(linalg_op: LinalgStructuredOperation) -> int:
