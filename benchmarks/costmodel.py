@@ -14,7 +14,10 @@
 4. End to end, matmul: shapes the dataset never drew, ``lower-matmul``'s BLAS call and loop nest, against the
    learned and the static choice; with numpy's OpenBLAS, then with torch loaded (its MKL takes the calls).
 5. End to end, loop orders: fresh generics, every dimension innermost, the learned choice and the rule.
-6. Per-op costs for the e-graph's extraction: the static table and the one fitted to whole kernels, ranking
+6. End to end, tile sizes: fresh generics of 1 MiB or more, every tiling ``linalg-tile`` may choose, the learned
+   choice, the rule, and each fixed size; then a torch model whose permutes are tiled (GPT-2-like attention
+   block), compiled with ``linalg-tile`` learned, static and off.
+7. Per-op costs for the e-graph's extraction: the static table and the one fitted to whole kernels, ranking
    the extractions of held-out expressions by their summed op costs.
 
 Writes ``benchmarks/results/costmodel.{json,md}``.
@@ -275,6 +278,102 @@ def _loop_order_end_to_end() -> dict[str, Any]:
     return {"rows": rows, "geomean_slowdown_vs_best": _geomean(rows, ["rule (static)", "learned"], pick)}
 
 
+def _tile_end_to_end() -> dict[str, Any]:
+    """Fresh generics of 1 MiB or more (shapes the dataset never drew), in the rule's loop order: every tiling
+    ``linalg-tile`` may choose, timed; the learned choice (``cost=learned``), the rule (``cost=static``) and
+    each fixed candidate (``TILE_CANDIDATES`` as far as it fits the generic: a size the generic is too small or
+    too shallow for is left out, so the fixed choice can be untiled)."""
+    import ircc
+    from ircc.costmodel.variants import LOOP_ORDER_GENERICS, loop_order_text, tile_pipeline, tile_sizes_of
+    from ircc.ir.text import parse_module
+    from ircc.options import Options
+    from ircc.passes.linalg_tile import TILE_CANDIDATES, candidates, legal_sizes, rule_sizes
+    from ircc.passes.linalg_tile_choice import learned_sizes
+    from ircc.passes.pipeline import Pipeline, parse_pipeline_spec
+
+    def name(sizes: tuple[int, ...]) -> str:
+        return "x".join(map(str, sizes)) if any(sizes) else "untiled"
+
+    rng = np.random.default_rng(7_000_003)
+    rows = []
+    fixed = [c for c in TILE_CANDIDATES if c]
+    for i in range(33):
+        kind = list(LOOP_ORDER_GENERICS)[i % len(LOOP_ORDER_GENERICS)]
+        maps, iterators, _ = LOOP_ORDER_GENERICS[kind]
+        sizes = tile_sizes_of(rng, kind)
+        text = loop_order_text(kind, sizes)
+        module = parse_module(text)
+        Pipeline(parse_pipeline_spec("linalg-interchange{cost=static}"), Options(cost="static")).run(
+            module, record=False)
+        generic = next(op for op in module.walk() if op.name == "linalg.generic")
+        n = len(iterators)
+        learned = learned_sizes(generic)
+        rule = rule_sizes(generic, 64)
+        args = [np.asarray(rng.random([sizes[d] for d in m]), dtype=np.float32) for m in maps]
+        runs = {}
+        for tiles in candidates(generic):
+            k = ircc.compile(text, target="llvm", threads=1, pipeline=tile_pipeline(tiles))
+            runs[name(tiles)] = (lambda k=k: k(*args))
+        t = _time_variants(runs)
+        best = min(t, key=t.get)
+        picks = {f"fixed {'x'.join(map(str, c))}": name(legal_sizes(generic, c) if len(c) <= n else (0,) * n)
+                 for c in fixed}
+        row = {"generic": kind, "sizes": "x".join(map(str, sizes)), "times_s": t, "best": best,
+               "learned": name(learned if learned is not None else rule), "static": name(rule), "fixed": picks}
+        rows.append(row)
+        print(f"  {kind:13s} {row['sizes']:16s} best {best:12s} learned {row['learned']:12s} "
+              f"({t[row['learned']] / t[best]:.3f}x) rule {row['static']:9s} ({t[row['static']] / t[best]:.3f}x) "
+              f"untiled {t['untiled'] / t[best]:.3f}x", flush=True)
+
+    def pick(r: dict[str, Any], p: str) -> str:
+        return {"rule (static)": r["static"], "learned": r["learned"], "untiled": "untiled"}.get(p) or r["fixed"][p]
+
+    policies = ["learned", "rule (static)", "untiled"] + [f"fixed {'x'.join(map(str, c))}" for c in fixed]
+    return {"rows": rows, "geomean_slowdown_vs_best": _geomean(rows, policies, pick)}
+
+
+def _torch_tile_end_to_end() -> dict[str, Any] | None:
+    """Torch functions whose transposes the elementwise fusion turns into column walks: compiled (``cost=
+    "learned"``) with ``linalg-tile`` as the model chooses (the default pipeline), by its rule
+    (``linalg-tile{cost=static}``) and off (``sizes=0``), against torch's eager run; one thread, process CPU
+    time."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    import ircc
+    from ircc.frontends.torch import DEFAULT_PIPELINE
+
+    torch.set_num_threads(1)
+    gen = torch.Generator().manual_seed(7_000_003)
+    cases = {
+        "x.T + y (1536 x 2048)": (lambda x, y: x.t() + y, [(2048, 1536), (1536, 2048)]),
+        "x.transpose(1, 2) * y (8 x 384 x 512)": (lambda x, y: x.transpose(1, 2) * y, [(8, 512, 384), (8, 384, 512)]),
+        # .contiguous(): torch's elementwise ops keep a permuted view's strides (no copy); ircc returns
+        # contiguous tensors, so both make the copy here
+        "relu(x.permute(2, 1, 0)).contiguous() (300 x 40 x 200)": (
+            lambda x: torch.relu(x.permute(2, 1, 0)).contiguous(), [(200, 40, 300)]),
+    }
+    untiled = DEFAULT_PIPELINE.replace("linalg-tile", "linalg-tile{sizes=0}")
+    rule = DEFAULT_PIPELINE.replace("linalg-tile", "linalg-tile{cost=static}")
+    rows = []
+    for name, (fn, shapes) in cases.items():
+        args = [torch.rand(s, generator=gen) for s in shapes]
+        want = fn(*args)
+        runs = {"torch eager": lambda fn=fn: fn(*args)}
+        for policy, pipeline in (("learned", DEFAULT_PIPELINE), ("rule (static)", rule), ("untiled", untiled)):
+            k = ircc.compile(fn, example_inputs=tuple(args), target="llvm", threads=1, cost="learned",
+                             pipeline=pipeline)
+            torch.testing.assert_close(k(*args), want)
+            runs[policy] = lambda k=k: k(*args)
+        t = _time_variants(runs)
+        best = min(t, key=t.get)
+        rows.append({"function": name, "times_s": t, "best": best})
+        print(f"  {name:55s} " + " ".join(f"{p} {v * 1e3:.2f} ms" for p, v in t.items()), flush=True)
+    policies = ["learned", "rule (static)", "untiled", "torch eager"]
+    return {"rows": rows, "geomean_slowdown_vs_best": _geomean(rows, policies, lambda r, p: p)}
+
+
 def _op_costs(path: Path) -> dict[str, Any]:
     from ircc.costmodel import op_costs, op_fit
     from ircc.costmodel.collect import load
@@ -318,12 +417,16 @@ def main() -> int:
         pass
     print("end to end (loop orders, one thread):")
     loops = _loop_order_end_to_end()
+    print("end to end (tile sizes, one thread):")
+    tiles = _tile_end_to_end()
+    print("end to end (tile sizes in torch functions, one thread):")
+    torch_tiles = _torch_tile_end_to_end()
     header, ev = _evaluate(path, ns.seq_budget)
     out = {"load_average": load, "machine_class": header["machine_class"], "fingerprint": header["fingerprint"],
            "dataset": str(path.relative_to(ROOT.parent) if path.is_relative_to(ROOT.parent) else path),
            "evaluation": ev, "spgemm_end_to_end": e2e, "spgemm_parallel_end_to_end": e2e_parallel,
            "graph_end_to_end": graph, "matmul_end_to_end": matmul, "matmul_mkl_end_to_end": matmul_mkl,
-           "loop_order_end_to_end": loops,
+           "loop_order_end_to_end": loops, "tile_end_to_end": tiles, "torch_tile_end_to_end": torch_tiles,
            "egraph_op_costs": _op_costs(path)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "costmodel.json").write_text(json.dumps(out, indent=1, default=float) + "\n")
@@ -358,7 +461,7 @@ def _markdown(out: dict[str, Any]) -> str:
         lines += ["## Held-out kernels, per family", "", "| family | model | " + " | ".join(METRICS) + " |",
                   "|---" * (len(METRICS) + 2) + "|"]
         for fam, models in per_family.items():
-            for model in ("lgbm-ens", "lgbm-rank", "op-count", "noise"):
+            for model in ("lgbm-ens", "lgbm-rank", "lgbm-rank-mag", "op-count", "noise"):
                 if model in models:
                     lines.append(f"| {fam} | {model} | " + " | ".join(fmt(models[model][k]) for k in METRICS) + " |")
         lines.append("")
@@ -414,6 +517,29 @@ def _markdown(out: dict[str, Any]) -> str:
             lines.append(f"| {r['generic']} | {r['sizes']} | {r['best']} | {r['learned']} | "
                          f"{t[r['learned']] / b:.3f}x | {r['static']} | {t[r['static']] / b:.3f}x |")
         lines += ["", *_policy_table(lo["geomean_slowdown_vs_best"])]
+    tl = out.get("tile_end_to_end")
+    if tl:
+        lines += ["", "## End to end: the tile sizes of a `linalg.generic` (f32, llvm, one thread, fresh shapes of "
+                  "1 MiB or more)", "", "Every tiling `linalg-tile` may choose, timed; its rule (`cost=static`) and "
+                  "the learned choice (`cost=learned`):", "",
+                  "| generic | sizes | best | learned picks | slowdown | rule picks | slowdown | untiled |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in tl["rows"]:
+            t, b = r["times_s"], r["times_s"][r["best"]]
+            lines.append(f"| {r['generic']} | {r['sizes']} | {r['best']} | {r['learned']} | "
+                         f"{t[r['learned']] / b:.3f}x | {r['static']} | {t[r['static']] / b:.3f}x | "
+                         f"{t['untiled'] / b:.3f}x |")
+        lines += ["", "A fixed size is applied where the generic is large and deep enough for it (else its "
+                  "dimensions stay untiled).", "", *_policy_table(tl["geomean_slowdown_vs_best"])]
+    tt = out.get("torch_tile_end_to_end")
+    if tt:
+        lines += ["", "## End to end: `linalg-tile` inside torch functions (llvm, one thread; torch eager on one "
+                  "thread)", "", "| function | " + " | ".join(tt["rows"][0]["times_s"]) + " |",
+                  "|---" * (len(tt["rows"][0]["times_s"]) + 1) + "|"]
+        for r in tt["rows"]:
+            lines.append(f"| {r['function']} | " + " | ".join(f"{v * 1e3:.2f} ms" for v in r["times_s"].values())
+                         + " |")
+        lines += ["", *_policy_table(tt["geomean_slowdown_vs_best"])]
     oc = out["egraph_op_costs"]
     lines += ["", "## Per-op costs for the e-graph's extraction", "",
               "Each table ranks the extractions of held-out expressions (5 folds) by their summed op costs:", "",

@@ -29,7 +29,8 @@ def build_costmodel_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="{collect,train,eval}")
     c = sub.add_parser("collect", help="time variants that ircc's own choices generate; write a dataset",
                        description="Compile groups of equivalent variants (SpGEMM strategies, graph plans, "
-                                   "llvm vs numba, e-graph extractions, matmul strategies, SpGEMM on every core), "
+                                   "llvm vs numba, e-graph extractions, matmul strategies, SpGEMM on every core, "
+                                   "loop orders, tile sizes), "
                                    "time each (process CPU time on one thread, wall clock for parallel ones; two "
                                    "shuffled passes, noisy ones measured again, the least kept) and write a "
                                    "JSON-lines dataset with this machine's fingerprint.")
@@ -122,9 +123,9 @@ def _eval(ns: argparse.Namespace) -> int:
     print(f"{ns.data}: {len(d.group_names)} groups, {len(d.y)} variants, machine class {header['machine_class']}")
     for split, title in (("held_out_kernels", "held-out kernels"), ("leave_one_family_out", "leave one family out")):
         print(f"\n{title}:")
-        print(f"  {'model':10s} " + " ".join(f"{m:>12s}" for m in METRICS))
+        print(f"  {'model':13s} " + " ".join(f"{m:>12s}" for m in METRICS))
         for model, m in result[split].items():
-            print(f"  {model:10s} " + " ".join(f"{fmt(m[k]):>12s}" for k in METRICS))
+            print(f"  {model:13s} " + " ".join(f"{fmt(m[k]):>12s}" for k in METRICS))
     if ns.json:
         held = result["held_out_kernels"]
         primary = held.get("lgbm-ens") or held.get("lgbm-rank") or next(iter(held.values()))  # what passes use

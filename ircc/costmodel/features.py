@@ -13,7 +13,13 @@ Two views of one module (the last stage before the backend: what actually runs):
   atomics, calls, branches and ``while`` loops; and the float ops' nanoseconds by the static per-op table
   (``op_ns``: a sine is not a multiplication). Structure: loop counts and nest depth, parallel loops and their
   static extents, buffers allocated (bytes where static), buffers allocated inside loops, and the accumulator
-  kinds the lowering used (a scatter into a dense array, a probing ``while`` loop, a sort call).
+  kinds the lowering used (a scatter into a dense array, a probing ``while`` loop, a sort call). Loop shape:
+  loop entries (all loops, and innermost ones: a short tile's loop overhead), the work in innermost loops
+  shorter than ``SHORT_TRIP`` and the innermost loops' log2 trip count averaged by their work (how well they
+  vectorize). Memory traffic: the cache lines each level of
+  an assumed hierarchy fetches (``miss_l1`` .. ``miss_l3``; the TLBs as caches of pages, ``miss_tlb1/2``): a
+  line is fetched once per run of the outermost enclosing loop across whose iterations it stays cached, which
+  it does while one iteration's lines fit (``_misses``; what tiling changes).
 * ``ir_tokens(module)``: the module as a sequence of tokens (op names, element types, region brackets) for the
   sequence model, after the seed paper (a model over the MLIR text's tokens).
 
@@ -28,6 +34,7 @@ import functools
 import math
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from xdsl.dialects import arith, func, memref, scf
 from xdsl.dialects.builtin import Float32Type, IndexType, IntegerAttr, IntegerType, MemRefType, ModuleOp
@@ -53,7 +60,18 @@ def feature_names() -> list[str]:
     names += ["loops", "max_depth", "max_dyn_depth", "parallel_loops", "log2_parallel_extent", "functions",
               "ops", "alloc_bytes_static", "allocs_dynamic", "arg_bytes_static", "accum_dense_scatter",
               "accum_probe", "accum_sort_calls"]
+    names += ["w_loop_entries", "w_inner_entries", "w_short_inner", "inner_trip_log2"]
+    names += [f"miss_{level}" for level in CACHES]
     return names
+
+
+#: the caches the miss estimates assume: (capacity in bytes, line bytes); the TLBs as caches of 4 KiB pages
+CACHES = {"l1": (32 << 10, 64), "l2": (1 << 20, 64), "l3": (32 << 20, 64), "tlb1": (64 << 12, 4096),
+          "tlb2": (2048 << 12, 4096)}
+#: how many enclosing loops the miss estimates look through
+REUSE_LEVELS = 4
+#: an innermost loop shorter than this is too short to vectorize well (``w_short_inner``)
+SHORT_TRIP = 16
 
 
 _BINARY = {arith.AddiOp: lambda a, b: a + b, arith.SubiOp: lambda a, b: a - b, arith.MuliOp: lambda a, b: a * b,
@@ -80,9 +98,30 @@ def _const(v: SSAValue, sizes: Mapping[SSAValue, int]) -> int | None:
 
 def _trip(lo: SSAValue, hi: SSAValue, step: SSAValue, sizes) -> int | None:
     a, b, s = _const(lo, sizes), _const(hi, sizes), _const(step, sizes)
-    if a is None or b is None or not s:
+    if not s:
         return None
+    if a is None or b is None:
+        return _tile_trip(lo, hi, s, sizes)
     return max(0, -(-(b - a) // s))
+
+
+def _tile_trip(lo: SSAValue, hi: SSAValue, step: int, sizes) -> float | None:
+    """The trip count of a tile's loop, ``%lo to min(%lo + T, %n)``: T, or with ``%n`` known the mean over the
+    tiles, ``n / ceil(n / T)`` (the last tile is cut short)."""
+    if not isinstance(hi.owner, arith.MinSIOp):
+        return None
+    for end in hi.owner.operands:
+        if isinstance(end.owner, arith.AddiOp) and lo in end.owner.operands:
+            other = [v for v in end.owner.operands if v is not lo]
+            size = _const(other[0], sizes) if other else None
+            if size is None or size <= 0:
+                continue
+            bound = [v for v in hi.owner.operands if v is not end]
+            n = _const(bound[0], sizes) if bound else None
+            if n is not None and n > 0:
+                return n / -(-n // size) / step
+            return max(0, -(-size // step))
+    return None
 
 
 def _loop_trips(op: Operation, sizes) -> list[int | None]:
@@ -131,11 +170,80 @@ def _access_class(indices: list[SSAValue], loop_vars: set[SSAValue]) -> str:
     return "invariant"
 
 
+@dataclass
+class _Loop:
+    """A loop the walker is inside: its induction variables, trip count (None: unknown), the accesses directly
+    in its body (indices, element bytes, weight) and whether it holds a loop."""
+
+    ivs: set[SSAValue]
+    trip: int | None
+    accesses: list[tuple[list[SSAValue], int, tuple[int, ...], float]] = field(default_factory=list)
+    nests: bool = False
+    work: float = 0.0  # trip-weighted ops directly in its body
+    moves: set[SSAValue] = field(default_factory=set)  # its ivs and those of inner loops that start from them
+    # (a tile loop moves the loops over its tile)
+
+    def __post_init__(self) -> None:
+        self.moves |= self.ivs
+
+
+def _lines(indices: list[SSAValue], nbytes: int, shape: tuple[int, ...], loops: list[_Loop], line: int) -> float:
+    """Cache lines one access touches over a run of ``loops`` (all their iterations): a loop that moves the
+    last index with unit stride walks ``trip * nbytes / line`` lines; one that moves another index walks
+    ``trip`` lines, or ``trip * stride / line`` where the static shape makes that index's stride shorter than
+    a line (the rows of a narrow array); one that moves the last index through a product, ``trip`` lines; one
+    that does not move it, none."""
+    unit, lines = 1, 1.0
+    for lp in loops:
+        assert lp.trip is not None
+        kind = _depends_on(indices[-1], lp.moves, set()) if indices else None
+        if kind == "unit":
+            unit *= lp.trip
+        elif kind is not None:
+            lines *= lp.trip
+        else:
+            moved = [p for p, i in enumerate(indices[:-1]) if _depends_on(i, lp.moves, set())]
+            if moved:
+                rest = shape[moved[-1] + 1:]
+                stride = math.prod(rest) * nbytes if rest and all(n > 0 for n in rest) else line
+                lines *= lp.trip * min(stride, line) / line
+    return max(1.0, lines * max(1.0, unit * nbytes / line))
+
+
+def _misses(frames: list[_Loop]) -> dict[str, float]:
+    """Estimated cache lines the accesses of the innermost loop ``frames[-1]`` fetch into each cache level: a
+    line is fetched once per run of the outermost of the enclosing loops (up to ``REUSE_LEVELS``) across whose
+    iterations it stays in the cache -- it does when the lines of one iteration's run of the loops inside fit."""
+    loops: list[_Loop] = []
+    for lp in reversed(frames[-REUSE_LEVELS:]):
+        if lp.trip is None or lp.trip <= 0:
+            break
+        loops.append(lp)
+    accesses = frames[-1].accesses
+    if not loops or not accesses:
+        return {}
+    out = {}
+    for name, (size, line) in CACHES.items():
+        # per level l (the innermost l loops): each access's lines per run and runs; the level's footprint
+        per_level = []
+        for level in range(1, len(loops) + 1):
+            inner = loops[:level]
+            trips = math.prod(lp.trip for lp in inner if lp.trip)
+            counts = [(_lines(idx, nb, shape, inner, line), w / trips) for idx, nb, shape, w in accesses]
+            per_level.append((counts, line * sum(lines for lines, _ in counts)))
+        level = 0  # reuse across the loop of level l + 1 needs level l's footprint to fit
+        while level + 1 < len(per_level) and per_level[level][1] <= size:
+            level += 1
+        out[f"miss_{name}"] = sum(lines * runs for lines, runs in per_level[level][0])
+    return out
+
+
 class _Walker:
     def __init__(self, sizes: Mapping[SSAValue, int]):
         self.sizes = sizes
         self.f: Counter[str] = Counter()
         self.max_depth = self.max_dyn = 0
+        self.frames: list[_Loop] = []
 
     def add(self, cat: str, weight: float, dyn: int) -> None:
         self.f[f"w_{cat}"] += weight
@@ -156,6 +264,8 @@ class _Walker:
         f = self.f
         f["ops"] += 1
         trips = _loop_trips(op, self.sizes)
+        if self.frames and not trips and not isinstance(op, arith.ConstantOp):
+            self.frames[-1].work += weight
         if trips:
             f["loops"] += 1
             w, d = weight, dyn
@@ -173,6 +283,8 @@ class _Walker:
                 self.add("while", weight, dyn)
                 if depth > 0:
                     f["accum_probe"] += weight
+            if dyn == 0:
+                f["w_loop_entries"] += weight
             self.max_depth = max(self.max_depth, depth + 1)
             self.max_dyn = max(self.max_dyn, d)
             ivs: set[SSAValue] = set()
@@ -181,9 +293,29 @@ class _Walker:
             else:
                 for region in op.regions:
                     ivs.update(region.block.args)
+            known = None if any(t is None for t in trips) else math.prod(t for t in trips if t is not None)
+            if self.frames:
+                self.frames[-1].nests = True
+            frame = _Loop(ivs, known)
+            starts = ([op.lb] if isinstance(op, scf.ForOp) else
+                      list(op.lowerBound) if isinstance(op, scf.ParallelOp) else [])
+            for outer in self.frames:
+                if any(_depends_on(v, outer.moves, set()) for v in starts):
+                    outer.moves |= ivs
+            self.frames.append(frame)
             for region in op.regions:
                 for b in region.blocks:
                     self.block(b, w, d, depth + 1, ivs)
+            if d == 0 and not frame.nests and known:
+                f["w_inner_entries"] += weight
+                f["_inner_work"] += frame.work
+                f["_inner_work_log2"] += frame.work * math.log2(known)
+                if known < SHORT_TRIP:
+                    f["w_short_inner"] += frame.work
+            if d == 0:
+                for key, value in _misses(self.frames).items():
+                    f[key] += value
+            self.frames.pop()
             return
         if isinstance(op, scf.IfOp):
             self.add("branch", weight, dyn)
@@ -192,6 +324,10 @@ class _Walker:
             indices = list(op.indices)
             cls = _access_class(indices, inner_vars)
             self.add(f"{kind}_{cls}", weight, dyn)
+            if self.frames:
+                t = op.memref.type
+                shape = tuple(t.get_shape()) if isinstance(t, MemRefType) else ()
+                self.frames[-1].accesses.append((indices, _bytes(t.element_type), shape, weight))
             if kind == "store" and cls == "indirect":
                 f["accum_dense_scatter"] += weight
         elif isinstance(op, memref.AtomicRMWOp) or op.name.startswith("piuma.atomic") or op.name == "piuma.cas":
@@ -269,6 +405,8 @@ def ir_features(module: ModuleOp, sizes: Mapping[str, int] | None = None) -> dic
         walker.block(block, 1.0, 0, 0, set())
     walker.f["max_depth"] = walker.max_depth
     walker.f["max_dyn_depth"] = walker.max_dyn
+    if walker.f["_inner_work"]:
+        walker.f["inner_trip_log2"] = walker.f["_inner_work_log2"] / walker.f["_inner_work"]
     return {name: float(walker.f.get(name, 0.0)) for name in feature_names()}
 
 

@@ -1,8 +1,9 @@
 """The shipped learned cost model: loaded on first use, for this machine's class only.
 
-``ircc costmodel train --ship`` writes ``models/<machine class>/`` (LightGBM's ranking model as text, its
-regression head, ``meta.json``). ``model()`` loads the one for this machine (``fingerprint.machine_class``),
-or returns None when there is none: callers then use the static table (``cost="learned"`` falls back).
+``ircc costmodel train --ship`` writes ``models/<machine class>/`` (LightGBM's two rankers as text -- by place
+and by time ratio, ``lgbm-ens`` -- its regression head, ``meta.json``). ``model()`` loads the one for this
+machine (``fingerprint.machine_class``), or returns None when there is none: callers then use the static table
+(``cost="learned"`` falls back).
 
 ```
 m = model()
@@ -34,19 +35,20 @@ class LearnedModel:
         self.path = path
         self.meta = json.loads((path / "meta.json").read_text())
         self.rank = lgb.Booster(model_file=str(path / "rank.txt"))
-        reg = path / "regression.txt"
+        mag, reg = path / "rank_magnitude.txt", path / "regression.txt"
+        self.rank_mag = lgb.Booster(model_file=str(mag)) if mag.exists() else None
         self.regression = lgb.Booster(model_file=str(reg)) if reg.exists() else None
 
     def scores(self, family: str, inputs: dict[str, float], features: list[dict[str, float]],
                knobs: list[dict[str, float]] | None = None) -> np.ndarray:
-        """One score per variant (lower: faster), comparable within one call: the ranker and the regression
-        head together (``train.ensemble``)."""
+        """One score per variant (lower: faster), comparable within one call: the two rankers together
+        (``train.ensemble``)."""
         from ircc.costmodel.train import ensemble, group_matrix
 
         X = group_matrix(family, inputs, features, knobs)
-        if self.regression is None:
+        if self.rank_mag is None:
             return -self.rank.predict(X)
-        return ensemble(-self.rank.predict(X), self.regression.predict(X), np.zeros(len(X), dtype=np.int64))
+        return ensemble(-self.rank.predict(X), -self.rank_mag.predict(X), np.zeros(len(X), dtype=np.int64))
 
     def seconds(self, family: str, inputs: dict[str, float], features: dict[str, float]) -> float | None:
         """The regression head's time for one variant (None without one)."""

@@ -2,12 +2,15 @@
 
 Models (each predicts a score per variant; lower is faster):
 
-* ``lgbm-ens``: what the passes use: the two below, each z-scored within the group, averaged. The ranker
-  alone orders a few more pairs right, but on a kernel it has not seen it has picked variants far off the
-  best (a row sum's column walk, 13x, on a collection without MKL's matmul groups; a graph plan, 181x, on the
-  first one), which the regression head vetoed: the pair's worst pick was 1.75x on both;
-* ``lgbm-rank``: LightGBM with the LambdaRank objective, one query per group of equivalent variants (the
-  faster a variant, the higher its relevance);
+* ``lgbm-ens``: what the passes use: the two rankers below, each z-scored within the group, averaged. The
+  ranker by places orders pairs well but is blind to how far apart they are; the one by time ratios picks
+  near-best variants but ties the far-off ones. Averaged, their held-out regret and pairwise accuracy both beat
+  either alone. (The regression head was the ranker's partner before: it vetoed the ranker's worst picks on
+  earlier datasets, but its scale across groups cost the graph plans most: 16% regret against 4%.);
+* ``lgbm-rank``: LightGBM with the LambdaRank objective, one query per group of equivalent variants; the
+  relevance is the place from the slowest (the faster a variant, the higher);
+* ``lgbm-rank-mag``: the same with relevance by the time ratio to the group's fastest: 10 for the fastest,
+  0 at ``MAG_CAP`` times slower or more, linear in the log between;
 * ``lgbm-reg``: LightGBM regression on log time (the regression head: it gives times, so MAPE);
 * ``seq``: a small torch model over the IR's tokens (embedding, convolution, pooling) beside the input's
   figures, regressing log time (the seed paper's model over MLIR text); needs the ``costmodel`` extra;
@@ -18,7 +21,9 @@ Columns: the IR features (``features.feature_names``, log1p), the input's figure
 family's names, absent ones NaN), the knobs named apart from the IR (the backend, the planner passes a graph
 plan leaves out, the BLAS a matmul calls), estimates of the work (the IR's ops per dynamic-depth bucket times
 the input's size at that depth: ``estimates``, which carry over to kernels the model has not seen), the family,
-and each estimate relative to its group's mean (``with_relative``).
+and each estimate and each memory-traffic feature (``RELATIVE_IR``: cache and TLB misses, loop entries)
+relative to its group's mean (``with_relative``).
+
 Evaluation (``evaluate``):
 
 * ``held-out kernels``: ``FOLDS``-fold cross-validation whose folds hold whole kernels (a family with fewer
@@ -49,7 +54,9 @@ from ircc.costmodel.variants import FAMILIES
 FOLDS = 5
 DEPTHS = DYN_BUCKETS
 METRICS = ("mape", "kendall_tau", "pairwise_acc", "top1", "regret_gmean", "regret_max")
-MODELS = ("lgbm-ens", "lgbm-rank", "lgbm-reg", "seq", "op-count", "noise")
+MODELS = ("lgbm-ens", "lgbm-rank", "lgbm-rank-mag", "lgbm-reg", "seq", "op-count", "noise")
+#: lgbm-rank-mag's relevance: 0 for a variant this many times slower than its group's fastest
+MAG_CAP = 4.0
 #: the input figures of every family, in column order
 INPUT_KEYS = ("m", "n", "nnz", "flops", "nnz_per_row", "flops_per_row", "max_row_flops", "cv_row_flops",
               "max_row_nnz", "flops_per_n", "vertices", "edges", "mean_degree", "max_degree", "cv_degree",
@@ -67,13 +74,17 @@ LGBM_PARAMS = {"learning_rate": 0.08, "num_leaves": 15, "min_data_in_leaf": 3, "
 ROUNDS = 300
 
 
+#: IR features also given relative to the group's mean (tilings differ in these, not in their op counts)
+RELATIVE_IR = ("miss_l1", "miss_l2", "miss_l3", "miss_tlb1", "miss_tlb2", "w_loop_entries", "w_inner_entries")
+
 #: choices a variant makes that its IR does not show
 KNOBS = ("numba", "skip_orient", "skip_reuse", "skip_count_last", "skip_choose", "blas_mkl")
 
 
 def columns() -> list[str]:
     return ([f"ir:{n}" for n in feature_names()] + [f"in:{k}" for k in INPUT_KEYS] + [f"knob:{k}" for k in KNOBS]
-            + [f"est:{e}" for e in ESTIMATES] + [f"family:{f}" for f in FAMILIES] + [f"rel:{e}" for e in ESTIMATES])
+            + [f"est:{e}" for e in ESTIMATES] + [f"family:{f}" for f in FAMILIES] + [f"rel:{e}" for e in ESTIMATES]
+            + [f"rel:{n}" for n in RELATIVE_IR])
 
 
 def level_sizes(family: str, inputs: dict[str, float]) -> list[float]:
@@ -118,9 +129,11 @@ def row_vector(family: str, inputs: dict[str, float], features: dict[str, float]
 def with_relative(X: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """``X`` (``row_vector`` rows) with the ``rel:`` columns: each work estimate minus its group's mean, i.e.
     how much more or less work a variant does than the others computing the same thing (a 5% difference in
-    ops is lost among thresholds on the absolute figure; LightGBM splits on it directly)."""
+    ops is lost among thresholds on the absolute figure; LightGBM splits on it directly); then the same of the
+    ``RELATIVE_IR`` features."""
     first = len(feature_names()) + len(INPUT_KEYS) + len(KNOBS)
-    est = X[:, first:first + len(ESTIMATES)]
+    ir = [feature_names().index(n) for n in RELATIVE_IR]
+    est = np.hstack([X[:, first:first + len(ESTIMATES)], X[:, ir]])
     rel = np.zeros_like(est)
     for g in np.unique(groups):
         at = groups == g
@@ -188,21 +201,33 @@ def _relevance(d: Data, rows: np.ndarray) -> np.ndarray:
     return np.minimum(rel, 30)
 
 
+def _magnitude_relevance(d: Data, rows: np.ndarray) -> np.ndarray:
+    """Per row, 10 for its group's fastest down to 0 for ``MAG_CAP`` times slower, linear in the log of the
+    ratio: ``lgbm-rank-mag``'s labels (a 2% gap is near a tie, a 3x one is not)."""
+    rel = np.zeros(len(rows), dtype=np.int32)
+    for g in np.unique(d.groups[rows]):
+        at = np.flatnonzero(d.groups[rows] == g)
+        t = d.time[rows][at]
+        rel[at] = np.clip(np.round(10 * (1 - np.log(t / t.min()) / math.log(MAG_CAP))), 0, 10)
+    return rel
+
+
 def _sorted_by_group(d: Data, rows: np.ndarray) -> np.ndarray:
     return rows[np.argsort(d.groups[rows], kind="stable")]
 
 
 def fit_lgbm(d: Data, rows: np.ndarray, objective: str, rounds: int = ROUNDS, budget_s: float | None = None):
-    """LightGBM's ranker (``objective="rank"``) or regression head on ``rows``; ``budget_s`` stops boosting
-    after that many seconds (fewer rounds)."""
+    """LightGBM's ranker (``objective="rank"``: relevance by place, ``"rank-mag"``: by time ratio) or regression
+    head (``"regression"``) on ``rows``; ``budget_s`` stops boosting after that many seconds (fewer rounds)."""
     import lightgbm as lgb
 
     rows = _sorted_by_group(d, rows)
     params = dict(LGBM_PARAMS)
-    if objective == "rank":
+    if objective in ("rank", "rank-mag"):
         params |= {"objective": "lambdarank", "lambdarank_truncation_level": 10, "label_gain": list(range(64))}
         _, sizes = np.unique(d.groups[rows], return_counts=True)
-        ds = lgb.Dataset(d.X[rows], label=_relevance(d, rows), group=sizes, feature_name=_safe_columns())
+        label = _relevance(d, rows) if objective == "rank" else _magnitude_relevance(d, rows)
+        ds = lgb.Dataset(d.X[rows], label=label, group=sizes, feature_name=_safe_columns())
     else:
         params |= {"objective": "regression"}
         ds = lgb.Dataset(d.X[rows], label=d.y[rows], feature_name=_safe_columns())
@@ -324,18 +349,20 @@ def within_groups(v: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return out
 
 
-def ensemble(rank_scores: np.ndarray, log_times: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """``lgbm-ens``: the ranker's and the regression head's scores, z-scored within groups, averaged."""
-    return 0.5 * within_groups(rank_scores, groups) + 0.5 * within_groups(log_times, groups)
+def ensemble(a: np.ndarray, b: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Two models' scores (lower: faster), z-scored within groups, averaged: ``lgbm-ens`` of the two rankers."""
+    return 0.5 * within_groups(a, groups) + 0.5 * within_groups(b, groups)
 
 
 def predict_scores(model: str, d: Data, train: np.ndarray, test: np.ndarray, seq_budget_s: float) -> np.ndarray:
     """Scores of the test rows (lower: faster) from ``model`` trained on the train rows."""
     if model == "lgbm-ens":
         return ensemble(-fit_lgbm(d, train, "rank").predict(d.X[test]),
-                        fit_lgbm(d, train, "regression").predict(d.X[test]), d.groups[test])
+                        -fit_lgbm(d, train, "rank-mag").predict(d.X[test]), d.groups[test])
     if model == "lgbm-rank":
         return -fit_lgbm(d, train, "rank").predict(d.X[test])
+    if model == "lgbm-rank-mag":
+        return -fit_lgbm(d, train, "rank-mag").predict(d.X[test])
     if model == "lgbm-reg":
         return fit_lgbm(d, train, "regression").predict(d.X[test])
     if model == "seq":
@@ -476,15 +503,13 @@ def learned_op_costs(records: list[dict[str, Any]]) -> dict[str, dict[str, float
 
 def train_and_save(d: Data, out: str | Path, header: dict[str, Any],
                    records: list[dict[str, Any]] | None = None, budget_s: float | None = None) -> Path:
-    """The ranking model (and the regression head) on all of ``d``, written to ``out`` (a directory);
-    ``budget_s``: the boosting time of the two together."""
+    """The two rankers (``lgbm-ens``) and the regression head on all of ``d``, written to ``out`` (a directory);
+    ``budget_s``: the boosting time of the three together."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    half = budget_s / 2 if budget_s is not None else None
-    rank = fit_lgbm(d, np.arange(len(d.y)), "rank", budget_s=half)
-    reg = fit_lgbm(d, np.arange(len(d.y)), "regression", budget_s=half)
-    rank.save_model(str(out / "rank.txt"))
-    reg.save_model(str(out / "regression.txt"))
+    third = budget_s / 3 if budget_s is not None else None
+    for objective, name in (("rank", "rank.txt"), ("rank-mag", "rank_magnitude.txt"), ("regression", "regression.txt")):
+        fit_lgbm(d, np.arange(len(d.y)), objective, budget_s=third).save_model(str(out / name))
     meta = {"machine_class": header.get("machine_class"), "fingerprint": header.get("fingerprint"),
             "columns": columns(), "families": sorted(set(d.family.tolist())), "groups": len(d.group_names),
             "variant_count": int(len(d.y)), "variants": variant_features(records or []),

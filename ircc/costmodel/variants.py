@@ -17,10 +17,14 @@ Families:
   strategy: a BLAS call, or the (i, k, j) loop nest LLVM vectorizes (knob ``blas_mkl``: collected in a process
   with torch loaded, the calls go to its MKL);
 * ``spgemm-parallel``: the SpGEMM strategies on every core of the machine (``threads`` among the inputs);
-* ``loop-order``: one f32 ``linalg.generic`` (products, transposes, row and column sums, broadcasts, a batched
-  product) of seeded static shapes with each dimension that may go innermost moved last
-  (``linalg-interchange{inner=d}``), each variant's features read from the generic lowered alone
-  (``linalg_loop_order``, as the pass reads its candidates).
+* ``loop-order``: one f32 ``linalg.generic`` (products, with B or A transposed, batched; transposes, alone, with
+  an addition, batched, and a 3-D permutation; row and column sums; a broadcast) of seeded static shapes with
+  each dimension that may go innermost moved last (``linalg-interchange{inner=d}``), each variant's features
+  read from the generic lowered alone (``linalg_loop_order``, as the pass reads its candidates).
+* ``tile``: the same generics on larger shapes (1 MiB of operands or more), in the loop order
+  ``linalg-interchange`` gives them, with each tiling ``linalg-tile`` may choose (``linalg_tile.candidates``:
+  untiled, square and wide tiles of the innermost two or three dimensions), the features read from the
+  generic lowered alone (``linalg_tile_choice``).
 
 Every variant but ``spgemm-parallel``'s runs on one thread (its time is process CPU time); those run on all
 cores and are timed by wall clock, interleaved with the rest.
@@ -34,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-FAMILIES = ("spgemm", "graph", "backend", "egraph", "matmul", "spgemm-parallel", "loop-order")
+FAMILIES = ("spgemm", "graph", "backend", "egraph", "matmul", "spgemm-parallel", "loop-order", "tile")
 
 
 @dataclass
@@ -366,6 +370,10 @@ LOOP_ORDER_GENERICS: dict[str, tuple[tuple[tuple[int, ...], ...], tuple[str, ...
     "col-sum": (((0, 1), (1,)), ("reduction", "parallel"), ("%r = arith.addf %x1, %x0 fastmath<reassoc> : f32",)),
     "bcast-add": (((0, 1), (0,), (0, 1)), ("parallel", "parallel"), ("%r = arith.addf %x0, %x1 : f32",)),
     "bmm": (((0, 1, 3), (0, 3, 2), (0, 1, 2)), ("parallel", "parallel", "parallel", "reduction"), _MUL_ADD),
+    "matmul-at": (((2, 0), (2, 1), (0, 1)), ("parallel", "parallel", "reduction"), _MUL_ADD),
+    "transpose-add": (((1, 0), (0, 1), (0, 1)), ("parallel", "parallel"), ("%r = arith.addf %x0, %x1 : f32",)),
+    "btranspose": (((0, 2, 1), (0, 1, 2)), ("parallel", "parallel", "parallel"), ("%r = arith.negf %x0 : f32",)),
+    "permute3": (((2, 1, 0), (0, 1, 2)), ("parallel", "parallel", "parallel"), ("%r = arith.negf %x0 : f32",)),
 }
 
 
@@ -401,7 +409,7 @@ def loop_order_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
     from ircc.ir.text import parse_module, print_module
     from ircc.passes.linalg_loop_order import LOWERING, movable, standalone_loops
 
-    for i in range(10 if quick else 70):
+    for i in range(11 if quick else 77):
         kind = list(LOOP_ORDER_GENERICS)[i % len(LOOP_ORDER_GENERICS)]
         maps, iterators, _ = LOOP_ORDER_GENERICS[kind]
         sizes = loop_order_sizes(rng, len(iterators))
@@ -419,9 +427,56 @@ def loop_order_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
         yield Group("loop-order", kind, "x".join(map(str, sizes)), {}, variants)
 
 
+# -- tile: linalg-tile's candidates ----------------------------------------------------------------------------
+def tile_sizes_of(rng: np.random.Generator, kind: str) -> tuple[int, ...]:
+    """Log-uniform sizes for a generic of ``LOOP_ORDER_GENERICS``: operands of 1 to 48 MiB, 2^18 to 2^24
+    iterations (a bad tiling of the largest runs for a fifth of a second)."""
+    maps, iterators, _ = LOOP_ORDER_GENERICS[kind]
+    while True:
+        sizes = tuple(int(np.exp(rng.uniform(np.log(2), np.log(6000)))) for _ in iterators)
+        nbytes = 4 * sum(int(np.prod([sizes[d] for d in m])) for m in maps)
+        if (1 << 18) <= int(np.prod(sizes)) <= (1 << 24) and (1 << 20) <= nbytes <= (48 << 20):
+            return sizes
+
+
+def tile_pipeline(sizes: tuple[int, ...]) -> str:
+    """The passes a tile variant is compiled with: the rule's loop order, the sizes forced."""
+    from ircc.passes.linalg_tile_choice import LOWERING
+
+    return f"linalg-interchange{{cost=static}},linalg-tile{{sizes={','.join(map(str, sizes))}}},{LOWERING}"
+
+
+def tile_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
+    import ircc
+    from ircc.ir.text import parse_module, print_module
+    from ircc.options import Options
+    from ircc.passes.linalg_tile import candidates
+    from ircc.passes.linalg_tile_choice import standalone_tiled
+    from ircc.passes.pipeline import Pipeline, parse_pipeline_spec
+
+    interchange = parse_pipeline_spec("linalg-interchange{cost=static}")
+    for i in range(11 if quick else 66):
+        kind = list(LOOP_ORDER_GENERICS)[i % len(LOOP_ORDER_GENERICS)]
+        maps, _, _ = LOOP_ORDER_GENERICS[kind]
+        sizes = tile_sizes_of(rng, kind)
+        text = loop_order_text(kind, sizes)
+        module = parse_module(text)
+        Pipeline(interchange, Options(cost="static")).run(module, record=False)
+        generic = next(op for op in module.walk() if op.name == "linalg.generic")
+        args = [np.asarray(rng.random([sizes[d] for d in m]), dtype=np.float32) for m in maps]
+        variants = []
+        for tiles in candidates(generic):
+            k = ircc.compile(text, target="llvm", threads=1, pipeline=tile_pipeline(tiles))
+            name = "x".join(map(str, tiles)) if any(tiles) else "untiled"
+            variants.append(Variant(name, lambda k=k, args=args: k(*args),
+                                    print_module(standalone_tiled(generic, tiles))))
+        yield Group("tile", kind, "x".join(map(str, sizes)), {}, variants)
+
+
 GENERATORS: dict[str, Callable[[np.random.Generator, bool], Iterator[Group]]] = {
     "spgemm": spgemm_groups, "graph": graph_groups, "backend": backend_groups, "egraph": egraph_groups,
-    "matmul": matmul_groups, "spgemm-parallel": spgemm_parallel_groups, "loop-order": loop_order_groups}
+    "matmul": matmul_groups, "spgemm-parallel": spgemm_parallel_groups, "loop-order": loop_order_groups,
+    "tile": tile_groups}
 
 
 def groups(families: tuple[str, ...], seed: int, quick: bool) -> Iterator[Group]:

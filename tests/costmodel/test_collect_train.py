@@ -48,12 +48,24 @@ def test_metrics_of_a_perfect_and_a_reversed_ranking(dataset) -> None:
 
 def test_evaluation_holds_out_whole_units_and_reports_every_metric(dataset) -> None:
     d = prepare(load(dataset)[1])
-    result = evaluate(d, ("lgbm-rank", "lgbm-reg", "op-count", "noise"))
-    for model in ("lgbm-rank", "lgbm-reg", "op-count", "noise"):
+    result = evaluate(d, ("lgbm-ens", "lgbm-rank", "lgbm-reg", "op-count", "noise"))
+    for model in ("lgbm-ens", "lgbm-rank", "lgbm-reg", "op-count", "noise"):
         m = result["held_out_kernels"][model]
         assert set(METRICS) <= set(m) and 0 <= m["top1"] <= 1 and m["regret_gmean"] >= 0
     assert result["held_out_kernels"]["lgbm-reg"]["mape"] >= 0
-    assert set(result["leave_one_family_out"]) == {"lgbm-rank", "lgbm-reg", "op-count", "noise"}
+    assert set(result["leave_one_family_out"]) == {"lgbm-ens", "lgbm-rank", "lgbm-reg", "op-count", "noise"}
+
+
+def test_rank_labels_by_place_and_by_time_ratio() -> None:
+    from ircc.costmodel.train import MAG_CAP, Data, _magnitude_relevance, _relevance
+
+    times = np.array([1.0, 1.02, 2.0, 3 * MAG_CAP, 5.0, 5.0])
+    d = Data(X=np.zeros((6, 1)), y=np.log(times), time=times, pass1=times, pass2=times, noise=np.zeros(6),
+             groups=np.array([0, 0, 0, 0, 1, 1]), units=np.zeros(6), family=np.array(["x"] * 6), tokens=[""] * 6,
+             group_names=["a", "b"])
+    rows = np.arange(6)
+    assert _relevance(d, rows).tolist()[:4] == [3, 2, 1, 0]  # places: a 2% gap counts as much as a 12x one
+    assert _magnitude_relevance(d, rows).tolist() == [10, 10, 5, 0, 10, 10]  # by ratio: near-ties stay near
 
 
 def test_train_writes_a_model_that_loads_and_scores(dataset, tmp_path) -> None:
@@ -109,19 +121,20 @@ def test_a_model_trained_on_other_columns_is_not_used(dataset, tmp_path, monkeyp
 
 
 def test_relative_columns_say_how_much_more_work_a_variant_does_than_its_group() -> None:
-    from ircc.costmodel.train import ESTIMATES, columns, group_matrix
+    from ircc.costmodel.train import ESTIMATES, RELATIVE_IR, columns, group_matrix
 
-    few = {"dyn1_float": 10.0, "dyn1_load_unit": 2.0}
-    many = {"dyn1_float": 30.0, "dyn1_load_unit": 2.0}
+    few = {"dyn1_float": 10.0, "dyn1_load_unit": 2.0, "miss_l1": 100.0}
+    many = {"dyn1_float": 30.0, "dyn1_load_unit": 2.0, "miss_l1": 800.0}
     X = group_matrix("backend", {"points": 1000.0}, [few, many, few])
     assert X.shape == (3, len(columns()))
-    rel = X[:, -len(ESTIMATES):]
+    width = len(ESTIMATES) + len(RELATIVE_IR)
+    rel = X[:, -width:]
     assert np.allclose(rel.sum(axis=0), 0.0)  # relative to the group's mean
-    at = list(ESTIMATES).index("all")
-    assert rel[1, at] > 0 > rel[0, at] == rel[2, at]
+    for at in (list(ESTIMATES).index("all"), len(ESTIMATES) + RELATIVE_IR.index("miss_l1")):
+        assert rel[1, at] > 0 > rel[0, at] == rel[2, at]
     alone = group_matrix("backend", {"points": 1000.0}, [many])
-    assert np.allclose(alone[0, -len(ESTIMATES):], 0.0)
-    assert np.allclose(alone[0, :-len(ESTIMATES)], X[1, :-len(ESTIMATES)], equal_nan=True)  # absent inputs: NaN
+    assert np.allclose(alone[0, -width:], 0.0)
+    assert np.allclose(alone[0, :-width], X[1, :-width], equal_nan=True)  # absent inputs: NaN
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the parallel family needs two cores")

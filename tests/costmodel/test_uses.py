@@ -171,3 +171,28 @@ def test_linalg_interchange_forces_or_asks_the_model_for_the_innermost_loop(ship
     assert chosen is not None and finals["cost=learned"] == finals[f"inner={chosen}"]
     with pytest.raises(ircc.IrccError, match="cost='cheap'"):
         ircc.compile(text, target="llvm", pipeline="linalg-interchange{cost=cheap}")
+
+
+def test_linalg_tile_forces_or_asks_the_model_for_tile_sizes(shipped) -> None:
+    from ircc.costmodel.variants import loop_order_text
+    from ircc.ir.text import parse_module
+    from ircc.passes.linalg_tile import candidates
+    from ircc.passes.linalg_tile_choice import LOWERING, learned_sizes
+
+    text = loop_order_text("transpose", (768, 512))  # 3 MiB: out[i, j] = -a[j, i]
+    a = np.random.default_rng(0).random((512, 768), dtype=np.float32)
+    marks = {}
+    for option in ("sizes=0", "sizes=64,512", "sizes=8,256", "cost=static", "cost=learned"):
+        k = ircc.compile(text, target="llvm", threads=1, pipeline=f"linalg-tile{{{option}}},{LOWERING}")
+        out = np.zeros((768, 512), np.float32)
+        k(a, out)
+        np.testing.assert_array_equal(out, -a.T)
+        marks[option] = k.mlir("linalg-tile")
+    assert "ircc.tile" not in marks["sizes=0"] and "array<i64: 8, 256>" in marks["sizes=8,256"]
+    assert marks["cost=static"] == marks["sizes=64,512"]  # the rule: a transpose gets 64 x 512 tiles
+    generic = next(op for op in parse_module(text).walk() if op.name == "linalg.generic")
+    assert shipped.covers("tile")
+    chosen = learned_sizes(generic)
+    assert chosen in candidates(generic)
+    want = f"array<i64: {', '.join(map(str, chosen))}>" if any(chosen) else None
+    assert (want in marks["cost=learned"]) if want else ("ircc.tile" not in marks["cost=learned"])
