@@ -15,8 +15,8 @@
    learned and the static choice; with numpy's OpenBLAS, then with torch loaded (its MKL takes the calls).
 5. End to end, loop orders: fresh generics, every dimension innermost, the learned choice and the rule.
 6. End to end, tile sizes: fresh generics of 1 MiB or more, every tiling ``linalg-tile`` may choose, the learned
-   choice, the rule, and each fixed size; then a torch model whose permutes are tiled (GPT-2-like attention
-   block), compiled with ``linalg-tile`` learned, static and off.
+   choice, the rule, and each fixed size; then torch functions whose transposes become column walks, compiled
+   with ``linalg-tile`` learned, by its rule and off, beside torch's eager run.
 7. Per-op costs for the e-graph's extraction: the static table and the one fitted to whole kernels, ranking
    the extractions of held-out expressions by their summed op costs.
 
@@ -441,6 +441,20 @@ def _policy_table(gmean: dict[str, float]) -> list[str]:
     return ["| policy | slowdown |", "|---|---|"] + [f"| {p} | {g:.3f}x |" for p, g in gmean.items()]
 
 
+def _choice_section(sec: dict[str, Any], title: str, intro: str, untiled: bool = False) -> list[str]:
+    """A pass's choice per generic (the rule's, the model's, the best) as a markdown section."""
+    extra = " untiled |" if untiled else ""
+    lines = ["", f"## End to end: {title}", "", intro, "",
+             "| generic | sizes | best | learned picks | slowdown | rule picks | slowdown |" + extra,
+             "|---|---|---|---|---|---|---|" + ("---|" if untiled else "")]
+    for r in sec["rows"]:
+        t, b = r["times_s"], r["times_s"][r["best"]]
+        tail = f" {t['untiled'] / b:.3f}x |" if untiled else ""
+        lines.append(f"| {r['generic']} | {r['sizes']} | {r['best']} | {r['learned']} | "
+                     f"{t[r['learned']] / b:.3f}x | {r['static']} | {t[r['static']] / b:.3f}x |" + tail)
+    return lines + ["", *_policy_table(sec["geomean_slowdown_vs_best"])]
+
+
 def _markdown(out: dict[str, Any]) -> str:
     from ircc.costmodel.cli import fmt
     from ircc.costmodel.train import METRICS
@@ -507,30 +521,16 @@ def _markdown(out: dict[str, Any]) -> str:
         lines += ["", *_policy_table(mm["geomean_slowdown_vs_best"])]
     lo = out.get("loop_order_end_to_end")
     if lo:
-        lines += ["", "## End to end: the innermost loop of a `linalg.generic` (f32, llvm, one thread, fresh shapes)",
-                  "", "Every dimension innermost, timed; `linalg-interchange`'s rule (`cost=static`) and the "
-                  "learned choice (`cost=learned`):", "",
-                  "| generic | sizes | best | learned picks | slowdown | rule picks | slowdown |",
-                  "|---|---|---|---|---|---|---|"]
-        for r in lo["rows"]:
-            t, b = r["times_s"], r["times_s"][r["best"]]
-            lines.append(f"| {r['generic']} | {r['sizes']} | {r['best']} | {r['learned']} | "
-                         f"{t[r['learned']] / b:.3f}x | {r['static']} | {t[r['static']] / b:.3f}x |")
-        lines += ["", *_policy_table(lo["geomean_slowdown_vs_best"])]
+        lines += _choice_section(lo, "the innermost loop of a `linalg.generic` (f32, llvm, one thread, fresh shapes)",
+                                 "Every dimension innermost, timed; `linalg-interchange`'s rule (`cost=static`) "
+                                 "and the learned choice (`cost=learned`):")
     tl = out.get("tile_end_to_end")
     if tl:
-        lines += ["", "## End to end: the tile sizes of a `linalg.generic` (f32, llvm, one thread, fresh shapes of "
-                  "1 MiB or more)", "", "Every tiling `linalg-tile` may choose, timed; its rule (`cost=static`) and "
-                  "the learned choice (`cost=learned`):", "",
-                  "| generic | sizes | best | learned picks | slowdown | rule picks | slowdown | untiled |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for r in tl["rows"]:
-            t, b = r["times_s"], r["times_s"][r["best"]]
-            lines.append(f"| {r['generic']} | {r['sizes']} | {r['best']} | {r['learned']} | "
-                         f"{t[r['learned']] / b:.3f}x | {r['static']} | {t[r['static']] / b:.3f}x | "
-                         f"{t['untiled'] / b:.3f}x |")
-        lines += ["", "A fixed size is applied where the generic is large and deep enough for it (else its "
-                  "dimensions stay untiled).", "", *_policy_table(tl["geomean_slowdown_vs_best"])]
+        lines += _choice_section(tl, "the tile sizes of a `linalg.generic` (f32, llvm, one thread, fresh shapes of "
+                                 "1 MiB or more)", "Every tiling `linalg-tile` may choose, timed; its rule "
+                                 "(`cost=static`) and the learned choice (`cost=learned`). A fixed size is applied "
+                                 "where the generic is large and deep enough for it (else its dimensions stay "
+                                 "untiled):", untiled=True)
     tt = out.get("torch_tile_end_to_end")
     if tt:
         lines += ["", "## End to end: `linalg-tile` inside torch functions (llvm, one thread; torch eager on one "

@@ -61,6 +61,15 @@ class LearnedModel:
     def covers(self, family: str) -> bool:
         return family in self.meta.get("families", [])
 
+    def best_module(self, family: str, modules: list[Any]) -> int | None:
+        """The index of the module (candidate IR, each lowered as the family's variants were) the model ranks
+        fastest; None when one is missing (a candidate that could not be built)."""
+        from ircc.costmodel.features import ir_features
+
+        if any(m is None for m in modules):
+            return None
+        return int(self.scores(family, {}, [ir_features(m) for m in modules]).argmin())
+
 
 @functools.cache
 def _load(machine_class: str) -> LearnedModel | None:

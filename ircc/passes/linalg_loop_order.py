@@ -10,7 +10,6 @@ choice (``linalg_interchange._best_innermost``) stays where no model covers the 
 
 from __future__ import annotations
 
-from typing import Any
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import FunctionType, MemRefType, ModuleOp
@@ -62,16 +61,10 @@ def learned_innermost(generic: GenericOp, min_trip: int, reassoc: bool) -> int |
     """The dimension the shipped model ranks best innermost (None: no model covers loop orders, or fewer
     than two candidates)."""
     from ircc.costmodel import learned
-    from ircc.costmodel.features import ir_features
 
     m = learned.model()
     dims = movable(generic, min_trip, reassoc)
     if m is None or not m.covers("loop-order") or len(dims) < 2:
         return None
-    features: list[dict[str, Any]] = []
-    for d in dims:
-        module = standalone_loops(generic, d)
-        if module is None:
-            return None
-        features.append(ir_features(module))
-    return dims[int(m.scores("loop-order", {}, features).argmin())]
+    best = m.best_module("loop-order", [standalone_loops(generic, d) for d in dims])
+    return None if best is None else dims[best]

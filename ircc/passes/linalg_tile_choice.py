@@ -9,8 +9,6 @@ the family.
 
 from __future__ import annotations
 
-from typing import Any
-
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.linalg.ops import GenericOp
 
@@ -38,7 +36,6 @@ def standalone_tiled(generic: GenericOp, sizes: tuple[int, ...]) -> ModuleOp | N
 def learned_sizes(generic: GenericOp) -> tuple[int, ...] | None:
     """The sizes the shipped model ranks best (None: no model covers tiles, or an operand is not a memref)."""
     from ircc.costmodel import learned
-    from ircc.costmodel.features import ir_features
     from ircc.passes.linalg_tile import candidates
 
     m = learned.model()
@@ -47,10 +44,5 @@ def learned_sizes(generic: GenericOp) -> tuple[int, ...] | None:
     options = candidates(generic)
     if len(options) < 2:
         return options[0] if options else None
-    features: list[dict[str, Any]] = []
-    for sizes in options:
-        module = standalone_tiled(generic, sizes)
-        if module is None:
-            return None
-        features.append(ir_features(module))
-    return options[int(m.scores("tile", {}, features).argmin())]
+    best = m.best_module("tile", [standalone_tiled(generic, sizes) for sizes in options])
+    return None if best is None else options[best]
