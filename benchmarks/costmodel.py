@@ -237,27 +237,34 @@ def _matmul_end_to_end() -> dict[str, Any]:
     return {"rows": rows, "blas": blas_name(), "geomean_slowdown_vs_best": _geomean(rows, policies, pick)}
 
 
+def _fresh_generics(count: int, sizes_of) -> Any:
+    """``count`` generics of ``LOOP_ORDER_GENERICS``, the kinds in turn, of shapes ``sizes_of(rng, kind)`` drawn
+    with a seed the collection never used: (kind, sizes, MLIR text, operands) each."""
+    from ircc.costmodel.variants import LOOP_ORDER_GENERICS, generic_args, loop_order_text
+
+    rng = np.random.default_rng(7_000_003)
+    for i in range(count):
+        kind = list(LOOP_ORDER_GENERICS)[i % len(LOOP_ORDER_GENERICS)]
+        sizes = sizes_of(rng, kind)
+        yield kind, sizes, loop_order_text(kind, sizes), generic_args(rng, kind, sizes)
+
+
 def _loop_order_end_to_end() -> dict[str, Any]:
     """Fresh generics (shapes the dataset never drew): every dimension innermost, timed; the learned choice
     (``linalg-interchange{cost=learned}``) against the rule (``cost=static``)."""
     import ircc
-    from ircc.costmodel.variants import LOOP_ORDER_GENERICS, loop_order_sizes, loop_order_text
+    from ircc.costmodel.variants import LOOP_ORDER_GENERICS, loop_order_sizes
     from ircc.ir.text import parse_module
     from ircc.passes.linalg_interchange import _best_innermost
     from ircc.passes.linalg_loop_order import LOWERING, learned_innermost
 
-    rng = np.random.default_rng(7_000_003)
     rows = []
-    for i in range(21):
-        kind = list(LOOP_ORDER_GENERICS)[i % len(LOOP_ORDER_GENERICS)]
-        maps, iterators, _ = LOOP_ORDER_GENERICS[kind]
-        sizes = loop_order_sizes(rng, len(iterators))
-        text = loop_order_text(kind, sizes)
+    for kind, sizes, text, args in _fresh_generics(21, lambda rng, kind: loop_order_sizes(
+            rng, len(LOOP_ORDER_GENERICS[kind][1]))):
         generic = next(op for op in parse_module(text).walk() if op.name == "linalg.generic")
-        n = len(iterators)
+        n = len(sizes)
         learned = learned_innermost(generic, 4, True)
         rule = _best_innermost(generic, 4)
-        args = [np.asarray(rng.random([sizes[d] for d in m]), dtype=np.float32) for m in maps]
         runs = {}
         for d in range(n):
             k = ircc.compile(text, target="llvm", threads=1, pipeline=f"linalg-interchange{{inner={d}}},{LOWERING}")
@@ -284,32 +291,18 @@ def _tile_end_to_end() -> dict[str, Any]:
     each fixed candidate (``TILE_CANDIDATES`` as far as it fits the generic: a size the generic is too small or
     too shallow for is left out, so the fixed choice can be untiled)."""
     import ircc
-    from ircc.costmodel.variants import LOOP_ORDER_GENERICS, loop_order_text, tile_pipeline, tile_sizes_of
-    from ircc.ir.text import parse_module
-    from ircc.options import Options
+    from ircc.costmodel.variants import rule_ordered_generic, tile_name, tile_pipeline, tile_sizes_of
     from ircc.passes.linalg_tile import TILE_CANDIDATES, candidates, legal_sizes, rule_sizes
     from ircc.passes.linalg_tile_choice import learned_sizes
-    from ircc.passes.pipeline import Pipeline, parse_pipeline_spec
 
-    def name(sizes: tuple[int, ...]) -> str:
-        return "x".join(map(str, sizes)) if any(sizes) else "untiled"
-
-    rng = np.random.default_rng(7_000_003)
+    name = tile_name
     rows = []
     fixed = [c for c in TILE_CANDIDATES if c]
-    for i in range(33):
-        kind = list(LOOP_ORDER_GENERICS)[i % len(LOOP_ORDER_GENERICS)]
-        maps, iterators, _ = LOOP_ORDER_GENERICS[kind]
-        sizes = tile_sizes_of(rng, kind)
-        text = loop_order_text(kind, sizes)
-        module = parse_module(text)
-        Pipeline(parse_pipeline_spec("linalg-interchange{cost=static}"), Options(cost="static")).run(
-            module, record=False)
-        generic = next(op for op in module.walk() if op.name == "linalg.generic")
-        n = len(iterators)
+    for kind, sizes, text, args in _fresh_generics(33, tile_sizes_of):
+        generic = rule_ordered_generic(text)
+        n = len(sizes)
         learned = learned_sizes(generic)
         rule = rule_sizes(generic, 64)
-        args = [np.asarray(rng.random([sizes[d] for d in m]), dtype=np.float32) for m in maps]
         runs = {}
         for tiles in candidates(generic):
             k = ircc.compile(text, target="llvm", threads=1, pipeline=tile_pipeline(tiles))
@@ -374,6 +367,26 @@ def _torch_tile_end_to_end() -> dict[str, Any] | None:
     return {"rows": rows, "geomean_slowdown_vs_best": _geomean(rows, policies, lambda r, p: p)}
 
 
+def _matmul_with_torch_end_to_end() -> dict[str, Any] | None:
+    """``_matmul_end_to_end`` with torch loaded (its MKL takes the BLAS calls); None without torch."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return None
+    return _matmul_end_to_end()
+
+
+#: the end-to-end sections, in the order they run (matmul under MKL loads torch: what follows runs with it)
+END_TO_END = (("spgemm_end_to_end", "SpGEMM, one thread", _spgemm_end_to_end),
+              ("spgemm_parallel_end_to_end", "SpGEMM, every core, wall clock", _spgemm_parallel_end_to_end),
+              ("graph_end_to_end", "graph counts, one thread", _graph_end_to_end),
+              ("matmul_end_to_end", "matmul, one thread", _matmul_end_to_end),
+              ("matmul_mkl_end_to_end", "matmul with torch loaded, one thread", _matmul_with_torch_end_to_end),
+              ("loop_order_end_to_end", "loop orders, one thread", _loop_order_end_to_end),
+              ("tile_end_to_end", "tile sizes, one thread", _tile_end_to_end),
+              ("torch_tile_end_to_end", "tile sizes in torch functions, one thread", _torch_tile_end_to_end))
+
+
 def _op_costs(path: Path) -> dict[str, Any]:
     from ircc.costmodel import op_costs, op_fit
     from ircc.costmodel.collect import load
@@ -399,35 +412,14 @@ def main() -> int:
         done = collect(path, budget_s=ns.collect)
         print(f"collected {done.groups} groups, {done.variants} variants in {done.seconds:.0f} s")
     # end to end first: the evaluation's sequence model loads torch, and with torch the BLAS calls go to its MKL
-    print("end to end (SpGEMM, one thread):")
-    e2e = _spgemm_end_to_end()
-    print("end to end (SpGEMM, every core, wall clock):")
-    e2e_parallel = _spgemm_parallel_end_to_end()
-    print("end to end (graph counts, one thread):")
-    graph = _graph_end_to_end()
-    print("end to end (matmul, one thread):")
-    matmul = _matmul_end_to_end()
-    matmul_mkl = None
-    try:
-        import torch  # noqa: F401  (loaded, it takes the BLAS calls: its MKL)
-
-        print("end to end (matmul with torch loaded, one thread):")
-        matmul_mkl = _matmul_end_to_end()
-    except ImportError:
-        pass
-    print("end to end (loop orders, one thread):")
-    loops = _loop_order_end_to_end()
-    print("end to end (tile sizes, one thread):")
-    tiles = _tile_end_to_end()
-    print("end to end (tile sizes in torch functions, one thread):")
-    torch_tiles = _torch_tile_end_to_end()
+    sections = {}
+    for key, title, run in END_TO_END:
+        print(f"end to end ({title}):")
+        sections[key] = run()
     header, ev = _evaluate(path, ns.seq_budget)
     out = {"load_average": load, "machine_class": header["machine_class"], "fingerprint": header["fingerprint"],
            "dataset": str(path.relative_to(ROOT.parent) if path.is_relative_to(ROOT.parent) else path),
-           "evaluation": ev, "spgemm_end_to_end": e2e, "spgemm_parallel_end_to_end": e2e_parallel,
-           "graph_end_to_end": graph, "matmul_end_to_end": matmul, "matmul_mkl_end_to_end": matmul_mkl,
-           "loop_order_end_to_end": loops, "tile_end_to_end": tiles, "torch_tile_end_to_end": torch_tiles,
-           "egraph_op_costs": _op_costs(path)}
+           "evaluation": ev, **sections, "egraph_op_costs": _op_costs(path)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "costmodel.json").write_text(json.dumps(out, indent=1, default=float) + "\n")
     md = _markdown(out)

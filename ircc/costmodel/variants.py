@@ -404,6 +404,11 @@ def loop_order_sizes(rng: np.random.Generator, dims: int) -> tuple[int, ...]:
             return sizes
 
 
+def generic_args(rng: np.random.Generator, kind: str, sizes: tuple[int, ...]) -> list[np.ndarray]:
+    """Seeded f32 operands of a ``LOOP_ORDER_GENERICS`` generic of ``sizes`` (the output last)."""
+    return [np.asarray(rng.random([sizes[d] for d in m]), dtype=np.float32) for m in LOOP_ORDER_GENERICS[kind][0]]
+
+
 def loop_order_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
     import ircc
     from ircc.ir.text import parse_module, print_module
@@ -411,14 +416,13 @@ def loop_order_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
 
     for i in range(11 if quick else 77):
         kind = list(LOOP_ORDER_GENERICS)[i % len(LOOP_ORDER_GENERICS)]
-        maps, iterators, _ = LOOP_ORDER_GENERICS[kind]
-        sizes = loop_order_sizes(rng, len(iterators))
+        sizes = loop_order_sizes(rng, len(LOOP_ORDER_GENERICS[kind][1]))
         text = loop_order_text(kind, sizes)
         generic = next(op for op in parse_module(text).walk() if op.name == "linalg.generic")
         dims = movable(generic, 4, True)
         if len(dims) < 2:
             continue
-        args = [np.asarray(rng.random([sizes[d] for d in m]), dtype=np.float32) for m in maps]
+        args = generic_args(rng, kind, sizes)
         variants = []
         for d in dims:
             k = ircc.compile(text, target="llvm", threads=1, pipeline=f"linalg-interchange{{inner={d}}},{LOWERING}")
@@ -439,6 +443,23 @@ def tile_sizes_of(rng: np.random.Generator, kind: str) -> tuple[int, ...]:
             return sizes
 
 
+def tile_name(sizes: tuple[int, ...]) -> str:
+    """A tiling's variant name: ``64x512`` (one size per dimension, 0 untiled), or ``untiled``."""
+    return "x".join(map(str, sizes)) if any(sizes) else "untiled"
+
+
+def rule_ordered_generic(text: str) -> Any:
+    """The one generic of ``text`` in the loop order ``linalg-interchange``'s rule gives it (what the tile
+    family tiles)."""
+    from ircc.ir.text import parse_module
+    from ircc.options import Options
+    from ircc.passes.pipeline import Pipeline, parse_pipeline_spec
+
+    module = parse_module(text)
+    Pipeline(parse_pipeline_spec("linalg-interchange{cost=static}"), Options(cost="static")).run(module, record=False)
+    return next(op for op in module.walk() if op.name == "linalg.generic")
+
+
 def tile_pipeline(sizes: tuple[int, ...]) -> str:
     """The passes a tile variant is compiled with: the rule's loop order, the sizes forced."""
     from ircc.passes.linalg_tile_choice import LOWERING
@@ -448,27 +469,20 @@ def tile_pipeline(sizes: tuple[int, ...]) -> str:
 
 def tile_groups(rng: np.random.Generator, quick: bool) -> Iterator[Group]:
     import ircc
-    from ircc.ir.text import parse_module, print_module
-    from ircc.options import Options
+    from ircc.ir.text import print_module
     from ircc.passes.linalg_tile import candidates
     from ircc.passes.linalg_tile_choice import standalone_tiled
-    from ircc.passes.pipeline import Pipeline, parse_pipeline_spec
 
-    interchange = parse_pipeline_spec("linalg-interchange{cost=static}")
     for i in range(11 if quick else 66):
         kind = list(LOOP_ORDER_GENERICS)[i % len(LOOP_ORDER_GENERICS)]
-        maps, _, _ = LOOP_ORDER_GENERICS[kind]
         sizes = tile_sizes_of(rng, kind)
         text = loop_order_text(kind, sizes)
-        module = parse_module(text)
-        Pipeline(interchange, Options(cost="static")).run(module, record=False)
-        generic = next(op for op in module.walk() if op.name == "linalg.generic")
-        args = [np.asarray(rng.random([sizes[d] for d in m]), dtype=np.float32) for m in maps]
+        generic = rule_ordered_generic(text)
+        args = generic_args(rng, kind, sizes)
         variants = []
         for tiles in candidates(generic):
             k = ircc.compile(text, target="llvm", threads=1, pipeline=tile_pipeline(tiles))
-            name = "x".join(map(str, tiles)) if any(tiles) else "untiled"
-            variants.append(Variant(name, lambda k=k, args=args: k(*args),
+            variants.append(Variant(tile_name(tiles), lambda k=k, args=args: k(*args),
                                     print_module(standalone_tiled(generic, tiles))))
         yield Group("tile", kind, "x".join(map(str, sizes)), {}, variants)
 

@@ -11,9 +11,8 @@ A query is a ``graph.pattern`` op (``plan.py``), planned by the passes in ``plan
 by ``lower-graph`` and compiled by any CPU backend; ``kernel.mlir("input")`` shows the query and the
 dumps every step of the plan. Under ``cost="learned"`` (the default where a model ships) a count runs the
 plan the model ranks fastest for each data graph large enough to repay the choice (``plan_choice.py``;
-``kernel.stats["plan"]``). The data
-graph is renumbered by ascending degree before the call (once per graph; counts do not depend on the
-numbering, and ``match`` maps its rows back).
+``kernel.stats["plan"]``). The data graph is renumbered by ascending degree before the call (once per graph;
+counts do not depend on the numbering, and ``match`` maps its rows back).
 """
 
 from __future__ import annotations
